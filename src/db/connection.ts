@@ -1,0 +1,112 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import knexFactory, { type Knex } from 'knex';
+import { ConfigError } from '../domain/errors';
+
+export type Dialect = 'sqlite' | 'postgres' | 'mssql';
+
+export const DEFAULT_DB_URL = 'sqlite:./data/kpi.sqlite';
+
+export interface DbTarget {
+  dialect: Dialect;
+  config: Knex.Config;
+  /** A printable form without the password. */
+  display: string;
+}
+
+/**
+ * Turns `KPI_DB` (a URL) into a knex configuration:
+ * `sqlite:./data/kpi.sqlite` (or `sqlite::memory:`), `postgres://user@host:5432/db`,
+ * `mssql://user:password@host:1433/db?encrypt=true&trustServerCertificate=true`.
+ */
+export function parseDbUrl(url: string, variable = 'KPI_DB'): DbTarget {
+  const trimmed = url.trim();
+  if (trimmed.startsWith('sqlite:')) {
+    const filename = trimmed.slice('sqlite:'.length).replace(/^\/\//, '');
+    if (!filename) throw new ConfigError(variable, 'thiếu đường dẫn tệp SQLite (missing SQLite file path), ví dụ sqlite:./data/kpi.sqlite');
+    return {
+      dialect: 'sqlite',
+      display: `sqlite:${filename}`,
+      config: {
+        client: 'better-sqlite3',
+        connection: { filename },
+        useNullAsDefault: true,
+        pool: {
+          min: 1,
+          max: 1,
+          afterCreate(conn: { pragma(s: string): unknown }, done: (err: Error | null, conn: unknown) => void) {
+            try {
+              if (filename !== ':memory:') conn.pragma('journal_mode = WAL');
+              conn.pragma('synchronous = NORMAL');
+              conn.pragma('foreign_keys = ON');
+              conn.pragma('busy_timeout = 5000');
+              done(null, conn);
+            } catch (e) {
+              done(e as Error, conn);
+            }
+          },
+        },
+      },
+    };
+  }
+  let u: URL;
+  try {
+    u = new URL(trimmed);
+  } catch {
+    throw new ConfigError(variable, `không phải URL hợp lệ (not a valid URL): ${redact(trimmed)}`);
+  }
+  if (u.protocol === 'postgres:' || u.protocol === 'postgresql:') {
+    return {
+      dialect: 'postgres',
+      display: redact(trimmed),
+      config: { client: 'pg', connection: trimmed, pool: { min: 0, max: 10 } },
+    };
+  }
+  if (u.protocol === 'mssql:' || u.protocol === 'sqlserver:') {
+    const database = decodeURIComponent(u.pathname.replace(/^\//, ''));
+    if (!u.hostname) throw new ConfigError(variable, 'thiếu máy chủ SQL Server (missing host)');
+    const q = u.searchParams;
+    return {
+      dialect: 'mssql',
+      display: redact(trimmed),
+      config: {
+        client: 'mssql',
+        connection: {
+          server: u.hostname,
+          port: u.port ? Number(u.port) : 1433,
+          user: decodeURIComponent(u.username),
+          password: decodeURIComponent(u.password),
+          database: database || 'master',
+          options: {
+            encrypt: q.get('encrypt') !== 'false',
+            trustServerCertificate: q.get('trustServerCertificate') === 'true',
+            useUTC: true,
+          },
+        },
+        pool: { min: 0, max: 10 },
+      },
+    };
+  }
+  throw new ConfigError(variable, `loại cơ sở dữ liệu không hỗ trợ (unsupported database) "${u.protocol}"; dùng sqlite:, postgres:// hoặc mssql://`);
+}
+
+function redact(url: string): string {
+  return url.replace(/\/\/([^:/@]+):([^@]*)@/, '//$1:***@');
+}
+
+/** Opens the database: creates the SQLite folder when needed. */
+export function openDb(target: DbTarget): Knex {
+  if (target.dialect === 'sqlite') {
+    const filename = (target.config.connection as { filename: string }).filename;
+    if (filename !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(filename)), { recursive: true });
+  }
+  return knexFactory(target.config);
+}
+
+export function dialectOf(knex: Knex): Dialect {
+  const client = String((knex.client as { config: Knex.Config }).config.client);
+  if (client === 'better-sqlite3' || client === 'sqlite3') return 'sqlite';
+  if (client === 'pg' || client === 'postgres' || client === 'postgresql') return 'postgres';
+  if (client === 'mssql') return 'mssql';
+  throw new ConfigError('KPI_DB', `client không hỗ trợ (unsupported knex client): ${client}`);
+}

@@ -1,0 +1,96 @@
+import type { Knex } from 'knex';
+import { dialectOf, type Dialect } from './connection';
+
+/**
+ * What differs between the three databases, in one place. Each dialect answers the
+ * same questions; the stores never branch on the client name themselves.
+ */
+export interface DialectQuirks {
+  readonly name: Dialect;
+  /** Bound parameters one statement may carry (SQL Server refuses 2100 and more). */
+  readonly maxParams: number;
+  /**
+   * Inserts the rows whose `(agency_code, event_id)` is not stored yet and returns the
+   * ids it inserted. Safe when two processes insert the same id at once: exactly one
+   * of them gets it back.
+   */
+  insertNewEvents(trx: Knex.Transaction, rows: Record<string, unknown>[]): Promise<Set<string>>;
+  /** Whether an error is a passing conflict (deadlock, busy, serialization) worth retrying the transaction for. */
+  isRetryable(e: unknown): boolean;
+}
+
+const EVENT_COLUMNS = 10;
+
+function chunks<T>(rows: T[], perRow: number, maxParams: number): T[][] {
+  const size = Math.max(1, Math.floor(maxParams / perRow));
+  const out: T[][] = [];
+  for (let i = 0; i < rows.length; i += size) out.push(rows.slice(i, i + size));
+  return out;
+}
+
+/** PostgreSQL and SQLite: `INSERT … ON CONFLICT DO NOTHING RETURNING` tells exactly which rows went in. */
+class OnConflictQuirks implements DialectQuirks {
+  constructor(readonly name: 'sqlite' | 'postgres', readonly maxParams: number) {}
+
+  async insertNewEvents(trx: Knex.Transaction, rows: Record<string, unknown>[]): Promise<Set<string>> {
+    const inserted = new Set<string>();
+    for (const part of chunks(rows, EVENT_COLUMNS, this.maxParams)) {
+      const got = (await trx('kpi_events').insert(part).onConflict(['agency_code', 'event_id']).ignore().returning(['event_id'])) as Array<{ event_id: string }>;
+      for (const r of got) inserted.add(r.event_id);
+    }
+    return inserted;
+  }
+
+  isRetryable(e: unknown): boolean {
+    const code = (e as { code?: unknown })?.code;
+    // 40001 serialization, 40P01 deadlock; SQLITE_BUSY when another process holds the write lock.
+    return code === '40001' || code === '40P01' || code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_SNAPSHOT';
+  }
+}
+
+/**
+ * SQL Server has no `ON CONFLICT`: read the ids already there under UPDLOCK + HOLDLOCK (a
+ * key-range lock that makes a concurrent inserter of the same ids wait for this
+ * transaction), then insert the rest.
+ */
+class MssqlQuirks implements DialectQuirks {
+  readonly name = 'mssql' as const;
+  readonly maxParams = 2000;
+
+  async insertNewEvents(trx: Knex.Transaction, rows: Record<string, unknown>[]): Promise<Set<string>> {
+    const byAgency = new Map<string, Record<string, unknown>[]>();
+    for (const r of rows) {
+      const a = String(r.agency_code);
+      if (!byAgency.has(a)) byAgency.set(a, []);
+      byAgency.get(a)!.push(r);
+    }
+    const inserted = new Set<string>();
+    for (const [agency, list] of byAgency) {
+      const existing = new Set<string>();
+      for (const part of chunks(list.map((r) => String(r.event_id)), 1, this.maxParams - 1)) {
+        const found = (await trx.select('event_id').from(trx.raw('?? with (updlock, holdlock)', ['kpi_events']))
+          .where('agency_code', agency).whereIn('event_id', part)) as Array<{ event_id: string }>;
+        for (const r of found) existing.add(r.event_id);
+      }
+      const fresh = list.filter((r) => !existing.has(String(r.event_id)));
+      for (const part of chunks(fresh, EVENT_COLUMNS, this.maxParams)) await trx('kpi_events').insert(part);
+      for (const r of fresh) inserted.add(String(r.event_id));
+    }
+    return inserted;
+  }
+
+  isRetryable(e: unknown): boolean {
+    const n = (e as { number?: unknown })?.number;
+    return n === 1205 || n === 2627 || n === 2601; // deadlock victim; a concurrent insert of the same key
+  }
+}
+
+export function quirksFor(knex: Knex): DialectQuirks {
+  const d = dialectOf(knex);
+  if (d === 'mssql') return new MssqlQuirks();
+  return quirksForDialect(d);
+}
+
+export function quirksForDialect(d: Dialect): DialectQuirks {
+  return d === 'mssql' ? new MssqlQuirks() : new OnConflictQuirks(d, 30000);
+}

@@ -1,0 +1,33 @@
+import type { Knex } from 'knex';
+import * as init from '../../migrations/20261123000001_init';
+
+interface Migration { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> }
+
+/** The migrations, in order. Listed here (not scanned from disk) so that they compile with the package and run the same from src, dist or a host's bundle. */
+const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
+  ['20261123000001_init', init],
+];
+
+export const MIGRATION_TABLE = 'kpi_migrations';
+
+const source: Knex.MigrationSource<readonly [string, Migration]> = {
+  getMigrations: async () => [...MIGRATIONS],
+  getMigrationName: (m) => m[0],
+  getMigration: async (m) => m[1],
+};
+
+const config = (): Knex.MigratorConfig => ({ migrationSource: source, tableName: MIGRATION_TABLE });
+
+export async function migrateLatest(knex: Knex): Promise<string[]> {
+  const [, names] = (await knex.migrate.latest(config())) as [number, string[]];
+  return names;
+}
+
+export async function migrateRollbackAll(knex: Knex): Promise<string[]> {
+  const [, names] = (await knex.migrate.rollback(config(), true)) as [number, string[]];
+  return names;
+}
+
+export function migrationNames(): string[] {
+  return MIGRATIONS.map((m) => m[0]);
+}

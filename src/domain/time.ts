@@ -1,0 +1,37 @@
+import { TZDate } from '@date-fns/tz';
+import { format } from 'date-fns';
+
+export const DEFAULT_TIME_ZONE = 'Asia/Ho_Chi_Minh';
+
+/** `YYYY-MM-DD` strictly (a real calendar day). */
+export const DAY_RE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
+
+/** ISO 8601 instant with an explicit offset or Z, e.g. 2026-03-12T09:15:00+07:00. */
+export const INSTANT_WITH_OFFSET_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+
+export function isValidTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function isValidDay(day: string): boolean {
+  if (!DAY_RE.test(day)) return false;
+  const d = new Date(`${day}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === day;
+}
+
+/** The local calendar day (`YYYY-MM-DD`) of an instant in a time zone: 2026-03-12T23:30:00Z is 2026-03-13 in Asia/Ho_Chi_Minh. */
+export function localDay(instant: Date | string | number, timeZone: string = DEFAULT_TIME_ZONE): string {
+  const ms = instant instanceof Date ? instant.getTime() : typeof instant === 'number' ? instant : Date.parse(instant);
+  if (Number.isNaN(ms)) throw new RangeError(`not an instant: ${String(instant)}`);
+  return format(new TZDate(ms, timeZone), 'yyyy-MM-dd');
+}
+
+/** Today in the agency's time zone. */
+export function today(timeZone: string = DEFAULT_TIME_ZONE, now: Date = new Date()): string {
+  return localDay(now, timeZone);
+}

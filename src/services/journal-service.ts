@@ -1,0 +1,138 @@
+import type { Knex } from 'knex';
+import { ForbiddenError, NotFoundError, ValidationError } from '../domain/errors';
+import { isValidDay, today } from '../domain/time';
+import type { Principal } from '../http/auth';
+import { toBool, toIso, toNum } from '../db/rows';
+import type { AgencyService } from './agency-service';
+
+/** A journal entry as CONTRACT §3 shows it. */
+export interface JournalEntryJson {
+  id: string;
+  userId: string;
+  unitId: string | null;
+  date: string;
+  workItemCode: string;
+  itemVersion: number;
+  quantity: number;
+  coefficient: number;
+  rating: number | null;
+  standardMinutes: number;
+  minutes: number;
+  status: 'pending' | 'approved' | 'rejected';
+  source: 'event' | 'manual';
+  eventId: string | null;
+  subjectKind: string | null;
+  subjectId: string | null;
+  subjectTitle: string | null;
+  fails: number;
+  delays: number;
+  late: boolean;
+  note: string | null;
+  reviewReason: string | null;
+  reviewedBy: string | null;
+  occurredAt: string | null;
+}
+
+export const MAX_RANGE_DAYS = 366;
+
+export const ENTRY_COLUMNS = [
+  'id', 'user_id', 'unit_id', 'day', 'work_item_code', 'item_version', 'item_kind', 'quantity', 'coefficient', 'rating', 'standard_minutes', 'minutes',
+  'status', 'source', 'event_id', 'subject_kind', 'subject_id', 'subject_title', 'fails', 'delays', 'late', 'note', 'review_reason', 'reviewed_by', 'occurred_at',
+] as const;
+
+export function entryJson(r: Record<string, unknown>): JournalEntryJson {
+  return {
+    id: String(r.id), userId: String(r.user_id), unitId: (r.unit_id as string | null) ?? null, date: String(r.day), workItemCode: String(r.work_item_code),
+    itemVersion: toNum(r.item_version), quantity: toNum(r.quantity), coefficient: toNum(r.coefficient),
+    rating: r.item_kind === 'rated' && (r.reviewed_by === null || r.reviewed_by === undefined) && r.status === 'pending' ? null : toNum(r.rating),
+    standardMinutes: toNum(r.standard_minutes), minutes: toNum(r.minutes), status: r.status as JournalEntryJson['status'], source: r.source as JournalEntryJson['source'],
+    eventId: (r.event_id as string | null) ?? null, subjectKind: (r.subject_kind as string | null) ?? null, subjectId: (r.subject_id as string | null) ?? null,
+    subjectTitle: (r.subject_title as string | null) ?? null, fails: toNum(r.fails), delays: toNum(r.delays), late: toBool(r.late),
+    note: (r.note as string | null) ?? null, reviewReason: (r.review_reason as string | null) ?? null, reviewedBy: (r.reviewed_by as string | null) ?? null,
+    occurredAt: toIso(r.occurred_at),
+  };
+}
+
+export interface JournalServiceDeps { knex: Knex; agencies: AgencyService; clock?: () => Date }
+
+/**
+ * Reading the journal with the access rules of PRODUCT.md: an official sees their own
+ * entries; a leader those of their unit's members; HR and admin the whole agency;
+ * nobody another agency's (the agency always comes from the verified token).
+ */
+export class JournalService {
+  private readonly knex: Knex;
+  private readonly agencies: AgencyService;
+  private readonly clock: () => Date;
+
+  constructor(deps: JournalServiceDeps) {
+    this.knex = deps.knex;
+    this.agencies = deps.agencies;
+    this.clock = deps.clock ?? (() => new Date());
+  }
+
+  /** The unit a leader leads: the token's `unit` claim, else the leader's unit in the directory. */
+  async unitOf(p: Principal): Promise<string | null> {
+    if (p.unit) return p.unit;
+    const r = await this.knex('kpi_users').where({ agency_code: p.agency, id: p.userId }).first('unit_id');
+    return (r?.unit_id as string | null) ?? null;
+  }
+
+  async userUnit(agency: string, userId: string): Promise<string | null> {
+    const r = await this.knex('kpi_users').where({ agency_code: agency, id: userId }).first('unit_id');
+    return (r?.unit_id as string | null) ?? null;
+  }
+
+  /** Whether `p` may read (or, for leaders, review) the work of `userId`. */
+  async canSee(p: Principal, userId: string): Promise<boolean> {
+    if (userId === p.userId) return true;
+    if (p.roles.includes('hr') || p.roles.includes('admin')) return true;
+    if (!p.roles.includes('leader')) return false;
+    const [mine, theirs] = await Promise.all([this.unitOf(p), this.userUnit(p.agency, userId)]);
+    return mine !== null && mine === theirs;
+  }
+
+  async canSeeUnit(p: Principal, unitId: string): Promise<boolean> {
+    if (p.roles.includes('hr') || p.roles.includes('admin')) return true;
+    return p.roles.includes('leader') && (await this.unitOf(p)) === unitId;
+  }
+
+  async list(p: Principal, q: { user?: string | undefined; unit?: string | undefined; from?: string | undefined; to?: string | undefined }): Promise<{ entries: JournalEntryJson[]; from: string; to: string }> {
+    const settings = await this.agencies.getSettings(p.agency);
+    const t = today(settings.timeZone, this.clock());
+    const from = q.from ?? `${t.slice(0, 8)}01`;
+    const to = q.to ?? t;
+    for (const [name, v] of [['from', from], ['to', to]] as const) {
+      if (!isValidDay(v)) throw new ValidationError(`${name}: phải là ngày dạng YYYY-MM-DD (must be a YYYY-MM-DD day)`, name);
+    }
+    if (from > to) throw new ValidationError('from: phải trước hoặc bằng to (from must not be after to)', 'from');
+    const span = (Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86400000;
+    if (span >= MAX_RANGE_DAYS) throw new ValidationError(`to: khoảng thời gian tối đa ${MAX_RANGE_DAYS} ngày (range at most ${MAX_RANGE_DAYS} days)`, 'to');
+    let query = this.knex('kpi_journal_entries').where({ agency_code: p.agency }).andWhere('day', '>=', from).andWhere('day', '<=', to);
+    if (q.unit !== undefined) {
+      if (!(await this.canSeeUnit(p, q.unit))) throw new ForbiddenError();
+      query = query.whereIn('user_id', this.knex('kpi_users').select('id').where({ agency_code: p.agency, unit_id: q.unit }));
+      if (q.user !== undefined) query = query.andWhere('user_id', q.user);
+    } else {
+      const user = q.user ?? p.userId;
+      if (!(await this.canSee(p, user))) throw new ForbiddenError();
+      query = query.andWhere('user_id', user);
+    }
+    const rows = await query.select(...ENTRY_COLUMNS).orderBy([{ column: 'day' }, { column: 'id' }]).limit(20000);
+    return { entries: rows.map(entryJson), from, to };
+  }
+
+  async get(p: Principal, id: string): Promise<JournalEntryJson> {
+    if (!/^\d{1,18}$/.test(id)) throw new NotFoundError();
+    const r = await this.knex('kpi_journal_entries').where({ agency_code: p.agency, id }).first(...ENTRY_COLUMNS);
+    if (!r || !(await this.canSee(p, String(r.user_id)))) throw new NotFoundError();
+    return entryJson(r);
+  }
+
+  async listEvents(agency: string, status: string): Promise<Array<{ id: string; type: string; status: string; error: string | null; attempts: number; occurredAt: string | null; receivedAt: string | null }>> {
+    if (!['failed', 'processed', 'ignored'].includes(status)) throw new ValidationError('status: failed | processed | ignored', 'status');
+    const rows = await this.knex('kpi_events').where({ agency_code: agency, status }).orderBy('seq', 'desc').limit(500)
+      .select('event_id', 'type', 'status', 'error', 'attempts', 'occurred_at', 'received_at');
+    return rows.map((r) => ({ id: String(r.event_id), type: String(r.type), status: String(r.status), error: (r.error as string | null) ?? null, attempts: toNum(r.attempts), occurredAt: toIso(r.occurred_at), receivedAt: toIso(r.received_at) }));
+  }
+}
