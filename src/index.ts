@@ -8,6 +8,14 @@ import type { AuthDeps } from './http/auth';
 import { IntakeService, type IngestResult, type IntakeSource } from './intake/intake-service';
 import { AgencyService } from './services/agency-service';
 import { JournalService } from './services/journal-service';
+import { KnexScoreStore } from './db/knex-score-store';
+import { registerScoresApi } from './http/api-scores';
+import { registerJournalApi } from './http/api-journal';
+import { AssessmentService } from './services/assessment-service';
+import { InsightsService } from './services/insights-service';
+import { ReviewService } from './services/review-service';
+import { PeriodService } from './services/period-service';
+import { ScoringService } from './services/scoring-service';
 import { loadManifest } from './contract/validate';
 import { createLogger, type Logger } from './log';
 
@@ -27,7 +35,7 @@ export interface KpiPlugin {
   router: Router;
   /** Takes one event or a batch from an in-process host: durable when the promise resolves. */
   ingest(eventOrBatch: unknown, opts?: { source?: IntakeSource }): Promise<IngestResult>;
-  services: { agencies: AgencyService; intake: IntakeService; journal: JournalService };
+  services: { agencies: AgencyService; intake: IntakeService; journal: JournalService; scoring: ScoringService; periods: PeriodService };
   close(): Promise<void>;
 }
 
@@ -51,11 +59,24 @@ export async function createKpiPlugin(opts: KpiPluginOptions): Promise<KpiPlugin
     useTokenId: (agency, jti, expiresAt) => store.useTokenId(agency, jti, expiresAt, clock()),
     clock,
   };
-  const deps: AppDeps = { auth, intake, agencies, journal, ping: async () => { await knex.raw('select 1 as ok'); }, log };
+  const quirks = quirksFor(knex);
+  const periods = new PeriodService({ knex, clock });
+  const scoring = new ScoringService({ knex, store: new KnexScoreStore(knex, quirks), agencies, journal, clock });
+  const review = new ReviewService({ knex, agencies, journal, clock });
+  const assessments = new AssessmentService({ knex, agencies, journal, clock });
+  const insights = new InsightsService({ knex, agencies, journal, clock });
+  const deps: AppDeps = {
+    auth, intake, agencies, journal, log,
+    ping: async () => { await knex.raw('select 1 as ok'); },
+    extraApi: (api, helpers) => {
+      registerScoresApi(api, helpers, { scoring });
+      registerJournalApi(api, helpers, { review, assessments, insights });
+    },
+  };
   const router = createRouter(deps);
   return {
     router,
-    services: { agencies, intake, journal },
+    services: { agencies, intake, journal, scoring, periods },
     ingest: (eventOrBatch, o = {}) => {
       const events = eventOrBatch !== null && typeof eventOrBatch === 'object' && !Array.isArray(eventOrBatch) && Array.isArray((eventOrBatch as { events?: unknown }).events)
         ? (eventOrBatch as { events: unknown[] }).events

@@ -51,9 +51,15 @@ export class KnexAgencyStore {
     await db('kpi_agency_secrets').insert({ agency_code: agencyCode, secret, created_at: now, expires_at: null });
   }
 
-  /** Ends the life of every current secret at `expiresAt` (the overlap window after a rotation). */
+  /**
+   * Ends the life of every secret still valid after `expiresAt` (the overlap window after a
+   * rotation): the current one, and any earlier one still inside its own window, so that a
+   * rotation with no overlap (after a leak) ends them all at once.
+   */
   async expireCurrentSecrets(db: Knex, agencyCode: string, expiresAt: Date): Promise<void> {
-    await db('kpi_agency_secrets').where({ agency_code: agencyCode }).whereNull('expires_at').update({ expires_at: expiresAt });
+    await db('kpi_agency_secrets').where({ agency_code: agencyCode })
+      .andWhere((q) => q.whereNull('expires_at').orWhere('expires_at', '>', expiresAt))
+      .update({ expires_at: expiresAt });
   }
 
   /** The secrets valid at `now`, newest first. */

@@ -71,6 +71,17 @@ export class IntakeService {
   }
 
   async ingest(raw: readonly unknown[], opts: IngestOptions): Promise<IngestResult> {
+    try {
+      return await this.ingestUnsafe(raw, opts);
+    } catch (e) {
+      // Whatever the database did (lost connection before or inside a chunk), the host hears 503 and retries.
+      if (isKpiError(e)) throw e;
+      this.log?.warn({ err: (e as Error)?.message }, 'intake: database could not take the events');
+      throw new UnavailableError(undefined, e);
+    }
+  }
+
+  private async ingestUnsafe(raw: readonly unknown[], opts: IngestOptions): Promise<IngestResult> {
     const result: IngestResult = { accepted: 0, duplicates: 0, rejected: [] };
     const byAgency = new Map<string, Item[]>();
     const known = new Map<string, boolean>();

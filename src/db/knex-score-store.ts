@@ -1,0 +1,168 @@
+import type { Knex } from 'knex';
+import type { DialectQuirks } from './dialects';
+import { chunkForParams, parseJson, toBool, toNum, toNumOrNull } from './rows';
+
+export interface UserTotals {
+  userId: string;
+  /** C, CL, CT after the daily cap (clip) or as they are (warn). */
+  C: number;
+  CL: number;
+  CT: number;
+  /** Days whose T(d) passed the cap. */
+  overDays: number;
+  /** Days with at least one counted entry. */
+  daysLogged: number;
+  entries: number;
+}
+
+export interface DirectoryUser {
+  id: string;
+  name: string;
+  unitId: string | null;
+  position: string | null;
+  isLeader: boolean;
+  activeFrom: string | null;
+  activeTo: string | null;
+}
+
+export interface AggregateParams {
+  agency: string;
+  from: string;
+  to: string;
+  statuses: Array<'approved' | 'pending'>;
+  capMinutes: number;
+  clip: boolean;
+  failPenalty: number;
+  delayPenalty: number;
+  /** Restrict to these users (one unit, one official); all users when absent. */
+  userIds?: string[];
+}
+
+/**
+ * The score's inputs, aggregated in the database: one pass over a period's entries,
+ * grouped by (official, day) and then by official, with the daily cap applied per day
+ * in SQL. Nothing is loaded per entry, so a province's quarter scores in one query.
+ */
+export class KnexScoreStore {
+  constructor(private readonly knex: Knex, private readonly quirks: DialectQuirks) {}
+
+  async totals(p: AggregateParams): Promise<Map<string, UserTotals>> {
+    const k = this.knex;
+    const out = new Map<string, UserTotals>();
+    const run = async (userIds?: string[]) => {
+      // max(0, 1 − penalty × n) written as CASE so every dialect computes it the same way.
+      const factor = (col: string, penalty: number) => k.raw(`case when 1 - cast(? as float) * ${col} < 0 then 0 else 1 - cast(? as float) * ${col} end`, [penalty, penalty]);
+      let inner = k('kpi_journal_entries')
+        .select('user_id', 'day')
+        .select(k.raw('sum(minutes) as t'))
+        .select(k.raw('sum(minutes * (?)) as ml', [factor('fails', p.failPenalty)]))
+        .select(k.raw('sum(minutes * (?)) as mt', [factor('delays', p.delayPenalty)]))
+        .select(k.raw('count(*) as n'))
+        .where('agency_code', p.agency)
+        .andWhere('day', '>=', p.from)
+        .andWhere('day', '<=', p.to)
+        .whereIn('status', p.statuses)
+        .groupBy('user_id', 'day');
+      if (userIds) inner = inner.whereIn('user_id', userIds);
+      const cap = p.capMinutes;
+      const clipped = (col: string) => (p.clip ? k.raw(`sum(case when t > cast(? as float) then ${col} * cast(? as float) / t else ${col} end)`, [cap, cap]) : k.raw(`sum(${col})`));
+      const rows = await k
+        .select('d.user_id')
+        .select(k.raw('? as c', [p.clip ? k.raw('sum(case when t > cast(? as float) then cast(? as float) else t end)', [cap, cap]) : k.raw('sum(t)')]))
+        .select(k.raw('? as cl', [clipped('ml')]))
+        .select(k.raw('? as ct', [clipped('mt')]))
+        .select(k.raw('sum(case when t > cast(? as float) then 1 else 0 end) as over_days', [cap]))
+        .select(k.raw('count(*) as days_logged'))
+        .select(k.raw('sum(n) as entries'))
+        .from(inner.as('d'))
+        .groupBy('d.user_id');
+      for (const r of rows) {
+        out.set(String(r.user_id), {
+          userId: String(r.user_id), C: toNum(r.c), CL: toNum(r.cl), CT: toNum(r.ct), overDays: toNum(r.over_days), daysLogged: toNum(r.days_logged), entries: toNum(r.entries),
+        });
+      }
+    };
+    if (p.userIds === undefined) await run();
+    else for (const part of chunkForParams(p.userIds, 1, this.quirks.maxParams - 20)) await run(part);
+    return out;
+  }
+
+  /** The days over the cap with their T(d), for the officials that have some. */
+  async overCapDays(p: AggregateParams, userIds: string[]): Promise<Map<string, Array<{ day: string; minutes: number }>>> {
+    const out = new Map<string, Array<{ day: string; minutes: number }>>();
+    for (const part of chunkForParams(userIds, 1, this.quirks.maxParams - 20)) {
+      const rows = await this.knex('kpi_journal_entries')
+        .select('user_id', 'day').select(this.knex.raw('sum(minutes) as t'))
+        .where('agency_code', p.agency).andWhere('day', '>=', p.from).andWhere('day', '<=', p.to)
+        .whereIn('status', p.statuses).whereIn('user_id', part)
+        .groupBy('user_id', 'day').havingRaw('sum(minutes) > cast(? as float)', [p.capMinutes])
+        .orderBy([{ column: 'user_id' }, { column: 'day' }]);
+      for (const r of rows) {
+        const list = out.get(String(r.user_id)) ?? [];
+        list.push({ day: String(r.day), minutes: toNum(r.t) });
+        out.set(String(r.user_id), list);
+      }
+    }
+    return out;
+  }
+
+  /** Σ m of the assignments due in the period that were not cancelled (assignedBasis assignments|max). */
+  async assignmentMinutes(agency: string, from: string, to: string, userIds?: string[]): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    const run = async (ids?: string[]) => {
+      let q = this.knex('kpi_assignments').select('user_id').select(this.knex.raw('sum(minutes) as m'))
+        .where('agency_code', agency).andWhere('due_day', '>=', from).andWhere('due_day', '<=', to).andWhereNot('status', 'cancelled')
+        .groupBy('user_id');
+      if (ids) q = q.whereIn('user_id', ids);
+      for (const r of await q) out.set(String(r.user_id), toNum(r.m));
+    };
+    if (!userIds) await run();
+    else for (const part of chunkForParams(userIds, 1, this.quirks.maxParams - 20)) await run(part);
+    return out;
+  }
+
+  async users(agency: string, filter: { unitId?: string; userIds?: string[] } = {}): Promise<DirectoryUser[]> {
+    let q = this.knex('kpi_users').where('agency_code', agency).select('id', 'name', 'unit_id', 'position', 'is_leader', 'active_from', 'active_to').orderBy('id');
+    if (filter.unitId !== undefined) q = q.andWhere('unit_id', filter.unitId);
+    if (filter.userIds !== undefined) q = q.whereIn('id', filter.userIds.slice(0, this.quirks.maxParams - 10));
+    return (await q).map((r) => ({
+      id: String(r.id), name: String(r.name), unitId: (r.unit_id as string | null) ?? null, position: (r.position as string | null) ?? null,
+      isLeader: toBool(r.is_leader), activeFrom: (r.active_from as string | null) ?? null, activeTo: (r.active_to as string | null) ?? null,
+    }));
+  }
+
+  async assessments(agency: string, period: string): Promise<Map<string, { general: number | null; disqualified: boolean }>> {
+    const out = new Map<string, { general: number | null; disqualified: boolean }>();
+    for (const r of await this.knex('kpi_assessments').where({ agency_code: agency, period }).select('user_id', 'general', 'disqualified')) {
+      out.set(String(r.user_id), { general: toNumOrNull(r.general), disqualified: toBool(r.disqualified) });
+    }
+    return out;
+  }
+
+  async snapshots<T>(agency: string, period: string): Promise<T[]> {
+    const rows = await this.knex('kpi_score_snapshots').where({ agency_code: agency, period }).select('score').orderBy('user_id');
+    return rows.map((r) => parseJson<T>(r.score, null as unknown as T)).filter((x) => x !== null);
+  }
+
+  /** Replaces a period's snapshot with these scores, in the caller's transaction. */
+  async writeSnapshots(trx: Knex.Transaction, agency: string, period: string, scores: Array<{ userId: string; unitId: string | null; total: number; classification: string | null; profile: { id: string; version: number } }>, now: Date): Promise<void> {
+    await trx('kpi_score_snapshots').where({ agency_code: agency, period }).delete();
+    const rows = scores.map((s) => ({
+      agency_code: agency, period, user_id: s.userId, unit_id: s.unitId, total: s.total, classification: s.classification,
+      profile_id: s.profile.id, profile_version: s.profile.version, score: JSON.stringify(s), created_at: now,
+    }));
+    for (const part of chunkForParams(rows, 10, this.quirks.maxParams)) await trx('kpi_score_snapshots').insert(part);
+  }
+
+  async countPending(agency: string, from: string, to: string): Promise<number> {
+    const r = await this.knex('kpi_journal_entries').where({ agency_code: agency, status: 'pending' }).andWhere('day', '>=', from).andWhere('day', '<=', to).count({ n: '*' }).first();
+    return toNum(r?.n ?? 0);
+  }
+
+  /** One official's counted entries in a period, for the explanation (small: one person, one period). */
+  async entriesOf(agency: string, userId: string, from: string, to: string, statuses: string[]): Promise<Array<{ id: string; day: string; minutes: number; fails: number; delays: number; late: boolean; workItemCode: string; status: string }>> {
+    const rows = await this.knex('kpi_journal_entries').where({ agency_code: agency, user_id: userId }).andWhere('day', '>=', from).andWhere('day', '<=', to)
+      .whereIn('status', statuses).select('id', 'day', 'minutes', 'fails', 'delays', 'late', 'work_item_code', 'status').orderBy([{ column: 'day' }, { column: 'id' }]);
+    return rows.map((r) => ({ id: String(r.id), day: String(r.day), minutes: toNum(r.minutes), fails: toNum(r.fails), delays: toNum(r.delays), late: toBool(r.late), workItemCode: String(r.work_item_code), status: String(r.status) }));
+  }
+}

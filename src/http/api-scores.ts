@@ -1,0 +1,41 @@
+import type { Router } from 'express';
+import { ValidationError } from '../domain/errors';
+import type { ScoringService } from '../services/scoring-service';
+import { h, type ApiHelpers } from './app';
+
+function optString(v: unknown, name: string): string | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string' || v.length === 0 || v.length > 200) throw new ValidationError(`${name}: phải là chuỗi không rỗng (must be a non-empty string)`, name);
+  return v;
+}
+
+/** Scores, ranking and the closing of periods (CONTRACT §3). */
+export function registerScoresApi(api: Router, helpers: ApiHelpers, deps: { scoring: ScoringService }): void {
+  const { requireRole, principal } = helpers;
+
+  api.get('/scores', requireRole('official', 'leader', 'hr', 'admin'), h(async (req, res) => {
+    const p = principal(req);
+    res.json(await deps.scoring.scoresFor(p, { period: optString(req.query.period, 'period'), unit: optString(req.query.unit, 'unit'), user: optString(req.query.user, 'user') }));
+  }));
+
+  api.get('/ranking', requireRole('leader', 'hr', 'admin'), h(async (req, res) => {
+    const p = principal(req);
+    const period = optString(req.query.period, 'period') ?? new Date().toISOString().slice(0, 7);
+    const order = optString(req.query.order, 'order');
+    if (order !== undefined && order !== 'lowest' && order !== 'highest') throw new ValidationError('order: lowest | highest', 'order');
+    res.json({ period, units: await deps.scoring.ranking(p.agency, period, order === 'lowest') });
+  }));
+
+  api.post('/periods/:period/close', requireRole('hr'), h(async (req, res) => {
+    const p = principal(req);
+    const body = (req.body ?? {}) as { applyQuota?: unknown };
+    if (body.applyQuota !== undefined && typeof body.applyQuota !== 'boolean') throw new ValidationError('applyQuota: phải là true/false (must be a boolean)', 'applyQuota');
+    res.json(await deps.scoring.close(p.agency, String(req.params.period), { applyQuota: body.applyQuota === true, actor: p.userId }));
+  }));
+
+  api.post('/periods/:period/reopen', requireRole('admin'), h(async (req, res) => {
+    const p = principal(req);
+    const body = (req.body ?? {}) as { reason?: unknown };
+    res.json(await deps.scoring.reopen(p.agency, String(req.params.period), { reason: typeof body.reason === 'string' ? body.reason : '', actor: p.userId }));
+  }));
+}
