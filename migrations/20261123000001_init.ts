@@ -155,7 +155,7 @@ export async function up(knex: Knex): Promise<void> {
     t.string('subject_kind', 32).notNullable();
     t.string('subject_id', 200).notNullable();
     t.string('user_id', 200).nullable(); // null = every assignee of the subject
-    t.string('kind', 16).notNullable(); // fail | extension | completion
+    t.string('kind', 16).notNullable(); // fail | extension | completion | cancel
     t.boolean('excused').notNullable().defaultTo(false);
     ts(t, 'new_due_at').nullable();
     ts(t, 'at').notNullable();

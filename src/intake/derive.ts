@@ -11,7 +11,7 @@
  */
 
 export interface MarkFact {
-  kind: 'fail' | 'extension' | 'completion';
+  kind: 'fail' | 'extension' | 'completion' | 'cancel';
   userId: string | null;
   excused: boolean;
   newDueAt: Date | null;

@@ -243,35 +243,39 @@ export class IntakeService {
       for (const d of p.effects.directory) await this.upsertDirectory(trx, agency, d, new Date(p.item.event.occurredAt), tz);
     }
 
-    // 2. Assignments.
     const subjectKey = (kind: string, id: string) => `${kind}\u0000${id}`;
-    const assignSubjects = new Map<string, { kind: string; id: string }>();
-    for (const p of live) {
-      if (p.effects.assignments.length > 0 || p.effects.marks.some((m) => m.kind === 'completion')) {
-        assignSubjects.set(subjectKey(p.item.event.subject.kind, p.item.event.subject.id), { kind: p.item.event.subject.kind, id: p.item.event.subject.id });
-      }
-    }
-    if (assignSubjects.size > 0) await this.applyAssignments(trx, ctx, live, now);
 
-    // 3. Marks.
+    // 2. Marks: fails, extensions, completions and cancellations are kept as facts, so that
+    //    whatever order events arrive in, the state derived from them is the same.
     const markRows: Record<string, unknown>[] = [];
     for (const p of live) {
+      const e = p.item.event;
+      const base = { agency_code: agency, subject_kind: e.subject.kind, subject_id: e.subject.id, event_id: e.id };
       for (const m of p.effects.marks) {
-        markRows.push({
-          agency_code: agency, subject_kind: p.item.event.subject.kind, subject_id: p.item.event.subject.id, user_id: m.userId,
-          kind: m.kind, excused: m.excused, new_due_at: m.newDueAt ? new Date(m.newDueAt) : null, at: new Date(m.at), event_id: p.item.event.id,
-        });
+        markRows.push({ ...base, user_id: m.userId, kind: m.kind, excused: m.excused, new_due_at: m.newDueAt ? new Date(m.newDueAt) : null, at: new Date(m.at) });
+      }
+      for (const a of p.effects.assignments) {
+        if (a.op === 'cancel') markRows.push({ ...base, user_id: a.userId, kind: 'cancel', excused: false, new_due_at: null, at: new Date(e.occurredAt) });
       }
     }
     for (const part of chunkForParams(markRows, 9, this.quirks.maxParams)) await trx('kpi_marks').insert(part);
 
+    // 3. Assignments (created in the state their already-stored marks give them).
+    const hasAssignmentWork = live.some((p) => p.effects.assignments.length > 0 || p.effects.marks.some((m) => m.kind === 'completion'));
+    const assigned = hasAssignmentWork ? await this.applyAssignments(trx, ctx, live, now) : { subjects: new Map<string, { kind: string; id: string }>(), newTaskAssignees: [] as Array<{ subjectId: string; userId: string }> };
+
     // 4. The facts that fails/delays are derived from, for every subject touched.
     const touched = new Map<string, { kind: string; id: string }>();
-    const marked = new Set<string>();
+    const rederive = new Set<string>();
     for (const p of live) {
       const k = subjectKey(p.item.event.subject.kind, p.item.event.subject.id);
       if (p.effects.entries.length > 0 || p.effects.marks.length > 0) touched.set(k, { kind: p.item.event.subject.kind, id: p.item.event.subject.id });
-      if (p.effects.marks.some((m) => m.kind !== 'completion')) marked.add(k);
+      if (p.effects.marks.some((m) => m.kind !== 'completion')) rederive.add(k);
+    }
+    // A due time that arrived after the completion changes its lateness.
+    for (const [k, v] of assigned.subjects) {
+      touched.set(k, v);
+      rederive.add(k);
     }
     const facts = await this.loadFacts(trx, agency, [...touched.values()]);
 
@@ -305,22 +309,41 @@ export class IntakeService {
     }
     for (const part of chunkForParams(entryRows, 34, this.quirks.maxParams)) await trx('kpi_journal_entries').insert(part);
 
-    // 6. A mark that arrived after the entries it bears on (a rejection after the completion): re-derive those entries.
-    if (marked.size > 0) await this.rederive(trx, agency, [...marked].map((k) => touched.get(k)!), facts, now);
+    // 6. A task assignment that arrived after its completion: the completion is credited with the assigned work item.
+    if (assigned.newTaskAssignees.length > 0) await this.replanCompletions(trx, ctx, assigned.newTaskAssignees, now);
+
+    // 7. A mark or a due time that arrived after the entries it bears on (a rejection after the completion): re-derive them.
+    if (rederive.size > 0) await this.rederive(trx, agency, [...rederive].map((k) => touched.get(k)!), facts, now);
   }
 
-  private async applyAssignments(trx: Knex.Transaction, ctx: AgencyContext, live: Array<Planned & { effects: EventEffects }>, now: Date): Promise<void> {
+  private async applyAssignments(trx: Knex.Transaction, ctx: AgencyContext, live: Array<Planned & { effects: EventEffects }>, now: Date): Promise<{ subjects: Map<string, { kind: string; id: string }>; newTaskAssignees: Array<{ subjectId: string; userId: string }> }> {
+    const subjects = new Map<string, { kind: string; id: string }>();
+    const newTaskAssignees: Array<{ subjectId: string; userId: string }> = [];
     const agency = ctx.agency.code;
     const tz = ctx.settings.timeZone;
     const catalogue = [...ctx.catalogue.values()];
     const ids = [...new Set(live.map((p) => p.item.event.subject.id))];
     const existing = new Map<string, { id: number; status: string }>();
     const key = (kind: string, id: string, user: string) => `${kind}\u0000${id}\u0000${user}`;
-    for (const part of chunkForParams(ids, 1, this.quirks.maxParams - 1)) {
+    // Cancellations and completions already stored (they may have arrived before the assignment).
+    const stateMarks = new Map<string, Array<{ kind: string; userId: string | null }>>();
+    for (const part of chunkForParams(ids, 1, this.quirks.maxParams - 3)) {
       for (const r of await trx('kpi_assignments').where({ agency_code: agency }).whereIn('subject_id', part).select('id', 'subject_kind', 'subject_id', 'user_id', 'status')) {
         existing.set(key(r.subject_kind, r.subject_id, r.user_id), { id: toNum(r.id), status: String(r.status) });
       }
+      for (const r of await trx('kpi_marks').where({ agency_code: agency }).whereIn('subject_id', part).whereIn('kind', ['cancel', 'completion']).select('subject_kind', 'subject_id', 'user_id', 'kind')) {
+        const k = `${r.subject_kind}\u0000${r.subject_id}`;
+        const list = stateMarks.get(k) ?? [];
+        list.push({ kind: String(r.kind), userId: (r.user_id as string | null) ?? null });
+        stateMarks.set(k, list);
+      }
     }
+    const initialStatus = (kind: string, id: string, userId: string): string => {
+      const marks = stateMarks.get(`${kind}\u0000${id}`) ?? [];
+      if (marks.some((m) => m.kind === 'cancel' && (m.userId === null || m.userId === userId))) return 'cancelled';
+      if (marks.some((m) => m.kind === 'completion' && m.userId === userId)) return 'completed';
+      return 'open';
+    };
     for (const p of live) {
       const e = p.item.event;
       for (const a of p.effects.assignments) {
@@ -343,9 +366,12 @@ export class IntakeService {
           // A cancelled or completed assignment keeps that state when the assignment is re-sent.
           await trx('kpi_assignments').where({ id: prev.id }).update(row);
         } else {
-          const [ins] = (await trx('kpi_assignments').insert({ agency_code: agency, subject_kind: e.subject.kind, subject_id: e.subject.id, user_id: a.userId, status: 'open', ...row }).returning(['id'])) as Array<{ id: number } | number>;
-          existing.set(k, { id: typeof ins === 'object' ? toNum(ins.id) : toNum(ins), status: 'open' });
+          const status = initialStatus(e.subject.kind, e.subject.id, a.userId);
+          const [ins] = (await trx('kpi_assignments').insert({ agency_code: agency, subject_kind: e.subject.kind, subject_id: e.subject.id, user_id: a.userId, status, ...row }).returning(['id'])) as Array<{ id: number } | number>;
+          existing.set(k, { id: typeof ins === 'object' ? toNum(ins.id) : toNum(ins), status });
+          if (e.subject.kind === 'task' && status === 'completed') newTaskAssignees.push({ subjectId: e.subject.id, userId: a.userId });
         }
+        subjects.set(`${e.subject.kind}\u0000${e.subject.id}`, { kind: e.subject.kind, id: e.subject.id });
       }
       for (const m of p.effects.marks) {
         if (m.kind !== 'completion') continue;
@@ -355,6 +381,35 @@ export class IntakeService {
           await trx('kpi_assignments').where({ id: prev.id }).update({ status: 'completed', updated_at: now });
           prev.status = 'completed';
         }
+      }
+    }
+    return { subjects, newTaskAssignees };
+  }
+
+  /**
+   * A completion stored before its task.assigned was planned without the assignment: plan it
+   * again now that the assignment (its work item and quantity) is known, and update the entry.
+   */
+  private async replanCompletions(trx: Knex.Transaction, ctx: AgencyContext, pairs: Array<{ subjectId: string; userId: string }>, now: Date): Promise<void> {
+    const agency = ctx.agency.code;
+    const catalogue = [...ctx.catalogue.values()];
+    for (const { subjectId, userId } of pairs) {
+      const entries = await trx('kpi_journal_entries').where({ agency_code: agency, subject_kind: 'task', subject_id: subjectId, user_id: userId, completes: true, source: 'event' }).select('id', 'event_id', 'status', 'rating');
+      if (entries.length === 0) continue;
+      const a = await trx('kpi_assignments').where({ agency_code: agency, subject_kind: 'task', subject_id: subjectId, user_id: userId }).first('work_item_code', 'quantity');
+      const assignment = { workItemCode: (a?.work_item_code as string | null) ?? null, quantity: toNumOrNull(a?.quantity) };
+      for (const en of entries) {
+        const ev = await trx('kpi_events').where({ agency_code: agency, event_id: en.event_id }).first('payload');
+        if (!ev) continue;
+        const plan = planEvent(JSON.parse(String(ev.payload)) as PlannerEvent, { rules: ctx.rules, catalogue, assignment });
+        const next = plan.entries.find((x) => x.userId === userId);
+        const item = next ? ctx.catalogue.get(next.workItemCode) : undefined;
+        if (!next || !item) continue;
+        const rating = toNum(en.rating);
+        await trx('kpi_journal_entries').where({ id: en.id }).update({
+          work_item_code: item.code, item_version: item.version, item_kind: item.kind, standard_minutes: item.standardMinutes, quantity: next.quantity,
+          coefficient: next.coefficient, rule_id: next.ruleId, minutes: next.quantity * item.standardMinutes * next.coefficient * rating, updated_at: now,
+        });
       }
     }
   }
@@ -434,8 +489,13 @@ export class IntakeService {
       name: d.name, unit_id: d.unitId, position: d.position, is_leader: d.isLeader, active: d.active,
       active_from: activeFrom, active_to: activeTo, updated_at: at,
     };
-    if (!prev) await trx('kpi_users').insert({ agency_code: agency, id: d.id, ...row });
-    else await trx('kpi_users').where({ agency_code: agency, id: d.id }).update(row);
+    if (!prev) {
+      await trx('kpi_users').insert({ agency_code: agency, id: d.id, ...row });
+      // Entries made before the directory knew the official take the unit they were in.
+      if (d.unitId !== null) await trx('kpi_journal_entries').where({ agency_code: agency, user_id: d.id }).whereNull('unit_id').update({ unit_id: d.unitId });
+    } else {
+      await trx('kpi_users').where({ agency_code: agency, id: d.id }).update(row);
+    }
   }
 }
 
