@@ -130,7 +130,8 @@ export function signUserToken(secret: string, claims: { sub: string; agency: str
 }
 
 /** Signs a webhook call the way a host must (for the CLI, the demo, tests and benchmarks). */
-export function signWebhookToken(secret: string, agency: string, issuer: string, rawBody: Buffer | string, lifetimeSeconds = 120): string {
+export function signWebhookToken(secret: string, agency: string, issuer: string, rawBody: Buffer | string, lifetimeSeconds = 120, now: Date = new Date()): string {
   const body_sha256 = crypto.createHash('sha256').update(rawBody).digest('hex');
-  return jwt.sign({ agency, body_sha256 }, secret, { algorithm: 'HS256', audience: AUDIENCE, issuer, expiresIn: lifetimeSeconds, jwtid: crypto.randomUUID() });
+  const iat = Math.floor(now.getTime() / 1000);
+  return jwt.sign({ agency, body_sha256, iat }, secret, { algorithm: 'HS256', audience: AUDIENCE, issuer, expiresIn: lifetimeSeconds, jwtid: crypto.randomUUID() });
 }

@@ -67,7 +67,7 @@ export async function startHarness(opts: { clock?: () => Date; chunkSize?: numbe
     },
     async postEvents(agency, body, o = {}) {
       const raw = o.rawBody ?? JSON.stringify(body);
-      const token = o.token ?? signWebhookToken(agency.secret, agency.code, agency.issuer, raw);
+      const token = o.token ?? signWebhookToken(agency.secret, agency.code, agency.issuer, raw, 120, opts.clock ? opts.clock() : new Date());
       const res = await fetch(`${url}/events`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: raw });
       const text = await res.text();
       return { status: res.status, body: text ? JSON.parse(text) : null };
