@@ -15,6 +15,8 @@ export interface DialectQuirks {
    * of them gets it back.
    */
   insertNewEvents(trx: Knex.Transaction, rows: Record<string, unknown>[]): Promise<Set<string>>;
+  /** Inserts many rows of one shape (same keys in the same order) into a table, in the caller's transaction. */
+  insertMany(trx: Knex.Transaction, table: string, rows: Record<string, unknown>[]): Promise<void>;
   /** Whether an error is a passing conflict (deadlock, busy, serialization) worth retrying the transaction for. */
   isRetryable(e: unknown): boolean;
 }
@@ -28,9 +30,19 @@ function chunks<T>(rows: T[], perRow: number, maxParams: number): T[][] {
   return out;
 }
 
-/** PostgreSQL and SQLite: `INSERT … ON CONFLICT DO NOTHING RETURNING` tells exactly which rows went in. */
+/** Multi-row INSERTs, chunked under the dialect's parameter limit. */
+async function insertChunked(trx: Knex.Transaction, table: string, rows: Record<string, unknown>[], maxParams: number): Promise<void> {
+  if (rows.length === 0) return;
+  for (const part of chunks(rows, Object.keys(rows[0]!).length, maxParams)) await trx(table).insert(part);
+}
+
+/** PostgreSQL: `INSERT … ON CONFLICT DO NOTHING RETURNING` tells exactly which rows went in. */
 class OnConflictQuirks implements DialectQuirks {
   constructor(readonly name: 'sqlite' | 'postgres', readonly maxParams: number) {}
+
+  insertMany(trx: Knex.Transaction, table: string, rows: Record<string, unknown>[]): Promise<void> {
+    return insertChunked(trx, table, rows, this.maxParams);
+  }
 
   async insertNewEvents(trx: Knex.Transaction, rows: Record<string, unknown>[]): Promise<Set<string>> {
     const inserted = new Set<string>();
@@ -45,6 +57,63 @@ class OnConflictQuirks implements DialectQuirks {
     const code = (e as { code?: unknown })?.code;
     // 40001 serialization, 40P01 deadlock; SQLITE_BUSY when another process holds the write lock.
     return code === '40001' || code === '40P01' || code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_SNAPSHOT';
+  }
+}
+
+interface SqliteStatement { run(...params: unknown[]): { changes: number } }
+interface SqliteConnection { prepare(sql: string): SqliteStatement }
+
+/**
+ * SQLite (better-sqlite3) is in-process: a statement prepared once and run row by row inside
+ * the transaction is its fastest path, while a fresh multi-row statement of thousands of
+ * placeholders costs more to prepare than to run. So rows go through cached prepared
+ * statements on the transaction's own connection, with the bindings knex would use
+ * (dates as epoch milliseconds, booleans as 0/1). `ON CONFLICT DO NOTHING` per row tells
+ * from `changes` whether the event was new.
+ */
+class SqliteQuirks extends OnConflictQuirks {
+  private readonly cache = new WeakMap<object, Map<string, SqliteStatement>>();
+
+  constructor() {
+    super('sqlite', 30000);
+  }
+
+  private async statement(trx: Knex.Transaction, sql: string): Promise<SqliteStatement> {
+    const conn = (await (trx.client as unknown as { acquireConnection(): Promise<SqliteConnection> }).acquireConnection());
+    let byConn = this.cache.get(conn);
+    if (!byConn) this.cache.set(conn, (byConn = new Map()));
+    let stmt = byConn.get(sql);
+    if (!stmt) byConn.set(sql, (stmt = conn.prepare(sql)));
+    return stmt;
+  }
+
+  private static toBinding(v: unknown): unknown {
+    if (v instanceof Date) return v.valueOf();
+    if (typeof v === 'boolean') return v ? 1 : 0;
+    return v === undefined ? null : v;
+  }
+
+  private static insertSql(table: string, columns: string[], suffix = ''): string {
+    const q = (x: string) => `"${x.replace(/"/g, '""')}"`;
+    return `insert into ${q(table)} (${columns.map(q).join(', ')}) values (${columns.map(() => '?').join(', ')})${suffix}`;
+  }
+
+  override async insertMany(trx: Knex.Transaction, table: string, rows: Record<string, unknown>[]): Promise<void> {
+    if (rows.length === 0) return;
+    const columns = Object.keys(rows[0]!);
+    const stmt = await this.statement(trx, SqliteQuirks.insertSql(table, columns));
+    for (const r of rows) stmt.run(...columns.map((c) => SqliteQuirks.toBinding(r[c])));
+  }
+
+  override async insertNewEvents(trx: Knex.Transaction, rows: Record<string, unknown>[]): Promise<Set<string>> {
+    const inserted = new Set<string>();
+    if (rows.length === 0) return inserted;
+    const columns = Object.keys(rows[0]!);
+    const stmt = await this.statement(trx, SqliteQuirks.insertSql('kpi_events', columns, ' on conflict ("agency_code", "event_id") do nothing'));
+    for (const r of rows) {
+      if (stmt.run(...columns.map((c) => SqliteQuirks.toBinding(r[c]))).changes > 0) inserted.add(String(r.event_id));
+    }
+    return inserted;
   }
 }
 
@@ -79,6 +148,10 @@ class MssqlQuirks implements DialectQuirks {
     return inserted;
   }
 
+  insertMany(trx: Knex.Transaction, table: string, rows: Record<string, unknown>[]): Promise<void> {
+    return insertChunked(trx, table, rows, this.maxParams);
+  }
+
   isRetryable(e: unknown): boolean {
     const n = (e as { number?: unknown })?.number;
     return n === 1205 || n === 2627 || n === 2601; // deadlock victim; a concurrent insert of the same key
@@ -92,5 +165,6 @@ export function quirksFor(knex: Knex): DialectQuirks {
 }
 
 export function quirksForDialect(d: Dialect): DialectQuirks {
-  return d === 'mssql' ? new MssqlQuirks() : new OnConflictQuirks(d, 30000);
+  if (d === 'mssql') return new MssqlQuirks();
+  return d === 'sqlite' ? new SqliteQuirks() : new OnConflictQuirks('postgres', 30000);
 }

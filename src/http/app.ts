@@ -116,7 +116,7 @@ export function createRouter(deps: AppDeps): Router {
     res.json(await deps.agencies.putSettings(p.agency, req.body, p.userId));
   }));
 
-  api.get('/journal', requireRole('official', 'leader', 'hr', 'admin'), h(async (req, res) => {
+  api.get('/journal', requireRole('official', 'leader', 'hr'), h(async (req, res) => {
     const p = principalOf(req);
     const q = req.query;
     const str = (v: unknown, name: string): string | undefined => {

@@ -19,5 +19,5 @@ export function errorHandler(log?: { error(obj: object, msg: string): void }): E
 }
 
 export const notFound: RequestHandler = (_req, res) => {
-  res.status(404).json({ error: { code: 'not_found', message: 'Không tìm thấy (not found)' } });
+  res.status(404).json({ error: { code: 'route_not_found', message: 'Không có đường dẫn này (no such route)' } });
 };

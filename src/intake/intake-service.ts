@@ -258,7 +258,7 @@ export class IntakeService {
         if (a.op === 'cancel') markRows.push({ ...base, user_id: a.userId, kind: 'cancel', excused: false, new_due_at: null, at: new Date(e.occurredAt) });
       }
     }
-    for (const part of chunkForParams(markRows, 9, this.quirks.maxParams)) await trx('kpi_marks').insert(part);
+    await this.quirks.insertMany(trx, 'kpi_marks', markRows);
 
     // 3. Assignments (created in the state their already-stored marks give them).
     const hasAssignmentWork = live.some((p) => p.effects.assignments.length > 0 || p.effects.marks.some((m) => m.kind === 'completion'));
@@ -307,7 +307,7 @@ export class IntakeService {
         });
       }
     }
-    for (const part of chunkForParams(entryRows, 34, this.quirks.maxParams)) await trx('kpi_journal_entries').insert(part);
+    await this.quirks.insertMany(trx, 'kpi_journal_entries', entryRows);
 
     // 6. A task assignment that arrived after its completion: the completion is credited with the assigned work item.
     if (assigned.newTaskAssignees.length > 0) await this.replanCompletions(trx, ctx, assigned.newTaskAssignees, now);
@@ -322,16 +322,15 @@ export class IntakeService {
     const agency = ctx.agency.code;
     const tz = ctx.settings.timeZone;
     const catalogue = [...ctx.catalogue.values()];
-    const ids = [...new Set(live.map((p) => p.item.event.subject.id))];
     const existing = new Map<string, { id: number; status: string }>();
     const key = (kind: string, id: string, user: string) => `${kind}\u0000${id}\u0000${user}`;
     // Cancellations and completions already stored (they may have arrived before the assignment).
     const stateMarks = new Map<string, Array<{ kind: string; userId: string | null }>>();
-    for (const part of chunkForParams(ids, 1, this.quirks.maxParams - 3)) {
-      for (const r of await trx('kpi_assignments').where({ agency_code: agency }).whereIn('subject_id', part).select('id', 'subject_kind', 'subject_id', 'user_id', 'status')) {
+    for (const { kind, ids: part } of subjectParts(live.map((p) => p.item.event.subject), this.quirks.maxParams)) {
+      for (const r of await trx('kpi_assignments').where({ agency_code: agency, subject_kind: kind }).whereIn('subject_id', part).select('id', 'subject_kind', 'subject_id', 'user_id', 'status')) {
         existing.set(key(r.subject_kind, r.subject_id, r.user_id), { id: toNum(r.id), status: String(r.status) });
       }
-      for (const r of await trx('kpi_marks').where({ agency_code: agency }).whereIn('subject_id', part).whereIn('kind', ['cancel', 'completion']).select('subject_kind', 'subject_id', 'user_id', 'kind')) {
+      for (const r of await trx('kpi_marks').where({ agency_code: agency, subject_kind: kind }).whereIn('subject_id', part).whereIn('kind', ['cancel', 'completion']).select('subject_kind', 'subject_id', 'user_id', 'kind')) {
         const k = `${r.subject_kind}\u0000${r.subject_id}`;
         const list = stateMarks.get(k) ?? [];
         list.push({ kind: String(r.kind), userId: (r.user_id as string | null) ?? null });
@@ -441,12 +440,11 @@ export class IntakeService {
       if (!f) out.set(k, (f = { marks: [], due: new Map() }));
       return f;
     };
-    const ids = [...new Set(subjects.map((s) => s.id))];
-    for (const part of chunkForParams(ids, 1, this.quirks.maxParams - 1)) {
-      for (const r of await trx('kpi_marks').where({ agency_code: agency }).whereIn('subject_id', part).select('subject_kind', 'subject_id', 'user_id', 'kind', 'excused', 'new_due_at', 'at')) {
+    for (const { kind, ids: part } of subjectParts(subjects, this.quirks.maxParams)) {
+      for (const r of await trx('kpi_marks').where({ agency_code: agency, subject_kind: kind }).whereIn('subject_id', part).select('subject_kind', 'subject_id', 'user_id', 'kind', 'excused', 'new_due_at', 'at')) {
         get(r.subject_kind, r.subject_id)?.marks.push({ kind: r.kind, userId: r.user_id ?? null, excused: toBool(r.excused), newDueAt: toDate(r.new_due_at), at: toDate(r.at)! });
       }
-      for (const r of await trx('kpi_assignments').where({ agency_code: agency }).whereIn('subject_id', part).select('subject_kind', 'subject_id', 'user_id', 'due_at')) {
+      for (const r of await trx('kpi_assignments').where({ agency_code: agency, subject_kind: kind }).whereIn('subject_id', part).select('subject_kind', 'subject_id', 'user_id', 'due_at')) {
         get(r.subject_kind, r.subject_id)?.due.set(String(r.user_id), toDate(r.due_at));
       }
     }
@@ -454,10 +452,9 @@ export class IntakeService {
   }
 
   private async rederive(trx: Knex.Transaction, agency: string, subjects: Array<{ kind: string; id: string }>, facts: Map<string, { marks: MarkFact[]; due: Map<string, Date | null> }>, now: Date): Promise<void> {
-    const ids = [...new Set(subjects.map((s) => s.id))];
     const wanted = new Set(subjects.map((s) => `${s.kind}\u0000${s.id}`));
-    for (const part of chunkForParams(ids, 1, this.quirks.maxParams - 1)) {
-      const rows = await trx('kpi_journal_entries').where({ agency_code: agency }).whereIn('subject_id', part)
+    for (const { kind, ids: part } of subjectParts(subjects, this.quirks.maxParams)) {
+      const rows = await trx('kpi_journal_entries').where({ agency_code: agency, subject_kind: kind }).whereIn('subject_id', part)
         .select('id', 'subject_kind', 'subject_id', 'user_id', 'completes', 'occurred_at', 'fails', 'delays', 'late');
       for (const r of rows) {
         const k = `${r.subject_kind}\u0000${r.subject_id}`;
@@ -497,6 +494,22 @@ export class IntakeService {
       await trx('kpi_users').where({ agency_code: agency, id: d.id }).update(row);
     }
   }
+}
+
+/**
+ * Subject ids grouped by kind, in parts small enough for one statement: every lookup by
+ * subject names its kind too, so it uses the (agency, subject_kind, subject_id) indexes.
+ */
+function subjectParts(subjects: Iterable<{ kind: string; id: string }>, maxParams: number): Array<{ kind: string; ids: string[] }> {
+  const byKind = new Map<string, Set<string>>();
+  for (const s of subjects) {
+    let set = byKind.get(s.kind);
+    if (!set) byKind.set(s.kind, (set = new Set()));
+    set.add(s.id);
+  }
+  const out: Array<{ kind: string; ids: string[] }> = [];
+  for (const [kind, ids] of byKind) for (const part of chunkForParams([...ids], 1, maxParams - 4)) out.push({ kind, ids: part });
+  return out;
 }
 
 /** Vietnamese text is stored in NFC whatever form the host sent (NFD from some Windows clients). */

@@ -44,7 +44,8 @@ export function entryJson(r: Record<string, unknown>): JournalEntryJson {
   return {
     id: String(r.id), userId: String(r.user_id), unitId: (r.unit_id as string | null) ?? null, date: String(r.day), workItemCode: String(r.work_item_code),
     itemVersion: toNum(r.item_version), quantity: toNum(r.quantity), coefficient: toNum(r.coefficient),
-    rating: r.item_kind === 'rated' && (r.reviewed_by === null || r.reviewed_by === undefined) && r.status === 'pending' ? null : toNum(r.rating),
+    // A rated item has its rating once the leader rated it, which also approves it; until then it shows none.
+    rating: r.item_kind === 'rated' && r.status !== 'approved' ? null : toNum(r.rating),
     standardMinutes: toNum(r.standard_minutes), minutes: toNum(r.minutes), status: r.status as JournalEntryJson['status'], source: r.source as JournalEntryJson['source'],
     eventId: (r.event_id as string | null) ?? null, subjectKind: (r.subject_kind as string | null) ?? null, subjectId: (r.subject_id as string | null) ?? null,
     subjectTitle: (r.subject_title as string | null) ?? null, fails: toNum(r.fails), delays: toNum(r.delays), late: toBool(r.late),

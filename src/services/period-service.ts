@@ -27,10 +27,17 @@ export class PeriodService {
     if (closed.length > 0) throw new ConflictError(`Kỳ ${closed.join(', ')} đã khóa sổ, không thể thay đổi (period closed)`, 'period_closed');
   }
 
-  /** Throws 409 when the period itself, or a period containing it, is closed. */
+  /**
+   * Throws 409 when the period itself, or a period containing it, is closed: a month in a
+   * closed quarter or year, a quarter in a closed year. (A closed month does not close its
+   * quarter: the quarter's own assessment stays open until the quarter is closed.)
+   */
   async assertPeriodOpen(agency: string, periodKey: string): Promise<void> {
     const p = parsePeriod(periodKey);
-    await this.assertDayOpen(agency, p.from);
-    if (await this.status(agency, p.key) === 'closed') throw new ConflictError(`Kỳ ${p.key} đã khóa sổ (period closed)`, 'period_closed');
+    const keys = [p.key];
+    if (p.kind === 'month') keys.push(periodOfDay(p.from, 'quarter').key, periodOfDay(p.from, 'year').key);
+    if (p.kind === 'quarter') keys.push(periodOfDay(p.from, 'year').key);
+    const rows = await this.deps.knex('kpi_periods').where({ agency_code: agency, status: 'closed' }).whereIn('period', keys).select('period');
+    if (rows.length > 0) throw new ConflictError(`Kỳ ${rows.map((r) => String(r.period)).join(', ')} đã khóa sổ, không thể thay đổi (period closed)`, 'period_closed');
   }
 }
