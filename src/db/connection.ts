@@ -59,7 +59,8 @@ export function parseDbUrl(url: string, variable = 'KPI_DB'): DbTarget {
     return {
       dialect: 'postgres',
       display: redact(trimmed),
-      config: { client: 'pg', connection: trimmed, pool: { min: 0, max: 10 } },
+      // Time-outs so that a database that vanishes silently turns into a 503 within seconds, not a hang.
+      config: { client: 'pg', connection: { connectionString: trimmed, connectionTimeoutMillis: 5000 }, pool: { min: 0, max: 10 }, acquireConnectionTimeout: 10000 },
     };
   }
   if (u.protocol === 'mssql:' || u.protocol === 'sqlserver:') {
@@ -84,6 +85,7 @@ export function parseDbUrl(url: string, variable = 'KPI_DB'): DbTarget {
           },
         },
         pool: { min: 0, max: 10 },
+        acquireConnectionTimeout: 10000,
       },
     };
   }

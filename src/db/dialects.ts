@@ -30,6 +30,10 @@ function chunks<T>(rows: T[], perRow: number, maxParams: number): T[][] {
   return out;
 }
 
+function byEventId(rows: Record<string, unknown>[]): Record<string, unknown>[] {
+  return [...rows].sort((a, b) => (String(a.event_id) < String(b.event_id) ? -1 : String(a.event_id) > String(b.event_id) ? 1 : 0));
+}
+
 /** Multi-row INSERTs, chunked under the dialect's parameter limit. */
 async function insertChunked(trx: Knex.Transaction, table: string, rows: Record<string, unknown>[], maxParams: number): Promise<void> {
   if (rows.length === 0) return;
@@ -46,7 +50,9 @@ class OnConflictQuirks implements DialectQuirks {
 
   async insertNewEvents(trx: Knex.Transaction, rows: Record<string, unknown>[]): Promise<Set<string>> {
     const inserted = new Set<string>();
-    for (const part of chunks(rows, EVENT_COLUMNS, this.maxParams)) {
+    // Always the same order: two transactions taking overlapping batches then lock the unique
+    // index entries in the same order, and wait for each other instead of deadlocking.
+    for (const part of chunks(byEventId(rows), EVENT_COLUMNS, this.maxParams)) {
       const got = (await trx('kpi_events').insert(part).onConflict(['agency_code', 'event_id']).ignore().returning(['event_id'])) as Array<{ event_id: string }>;
       for (const r of got) inserted.add(r.event_id);
     }
@@ -55,8 +61,10 @@ class OnConflictQuirks implements DialectQuirks {
 
   isRetryable(e: unknown): boolean {
     const code = (e as { code?: unknown })?.code;
-    // 40001 serialization, 40P01 deadlock; SQLITE_BUSY when another process holds the write lock.
-    return code === '40001' || code === '40P01' || code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_SNAPSHOT';
+    // 40001 serialization, 40P01 deadlock, 23505 a concurrent insert of the same key (an
+    // assignment made by two different events at once); SQLITE_BUSY when another process
+    // holds the write lock. The whole chunk is retried: nothing of it was committed.
+    return code === '40001' || code === '40P01' || code === '23505' || code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_SNAPSHOT';
   }
 }
 
@@ -134,7 +142,8 @@ class MssqlQuirks implements DialectQuirks {
       byAgency.get(a)!.push(r);
     }
     const inserted = new Set<string>();
-    for (const [agency, list] of byAgency) {
+    for (const [agency, unsorted] of byAgency) {
+      const list = byEventId(unsorted);
       const existing = new Set<string>();
       for (const part of chunks(list.map((r) => String(r.event_id)), 1, this.maxParams - 1)) {
         const found = (await trx.select('event_id').from(trx.raw('?? with (updlock, holdlock)', ['kpi_events']))

@@ -1,5 +1,5 @@
 import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from 'express';
-import { AuthError, ForbiddenError, PayloadTooLargeError, ValidationError } from '../domain/errors';
+import { AuthError, ForbiddenError, isKpiError, PayloadTooLargeError, UnavailableError, ValidationError } from '../domain/errors';
 import type { IntakeService } from '../intake/intake-service';
 import type { AgencyService } from '../services/agency-service';
 import type { JournalService } from '../services/journal-service';
@@ -18,6 +18,8 @@ export interface AppDeps {
   ping(): Promise<void>;
   /** Extra /api/v1 routes mounted after the built-in ones (scores, review...). */
   extraApi?: (api: Router, helpers: ApiHelpers) => void;
+  /** The server-rendered panels (CONTRACT §3), mounted at /panels. */
+  panels?: Router;
   log?: { error(obj: object, msg: string): void; warn(obj: object, msg: string): void };
 }
 
@@ -70,7 +72,15 @@ export function createRouter(deps: AppDeps): Router {
   // Webhook: the raw body is needed as sent, for body_sha256.
   router.post('/events', express.raw({ type: () => true, limit: MAX_BODY_BYTES }), h(async (req, res) => {
     const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const agency = await verifyWebhook(deps.auth, req.get('authorization'), raw);
+    let agency: string;
+    try {
+      agency = await verifyWebhook(deps.auth, req.get('authorization'), raw);
+    } catch (e) {
+      // The keys or the token ids could not be read: the database is down, not the token bad.
+      if (isKpiError(e)) throw e;
+      deps.log?.warn({ err: (e as Error)?.message }, 'webhook: database unavailable during authentication');
+      throw new UnavailableError(undefined, e);
+    }
     let body: unknown;
     try {
       body = JSON.parse(raw.toString('utf8'));
@@ -142,6 +152,7 @@ export function createRouter(deps: AppDeps): Router {
 
   deps.extraApi?.(api, { requireRole, principal: principalOf });
   router.use('/api/v1', api);
+  if (deps.panels) router.use('/panels', deps.panels);
   router.use(notFound);
   router.use(errorHandler(deps.log));
   return router;
