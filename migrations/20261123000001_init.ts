@@ -6,12 +6,22 @@ import type { Knex } from 'knex';
  * Conventions (STYLE.md): tables `kpi_*`, snake_case, explicit names for every
  * index and constraint (≤ 128 chars for SQL Server); strings are `string()`,
  * which knex renders NVARCHAR on SQL Server; long text is `text()` (NVARCHAR(MAX)
- * on SQL Server); instants are `datetime(…, { precision: 3 })`, i.e. datetime2(3)
- * on SQL Server and timestamptz on PostgreSQL, always written in UTC; local days
- * are `YYYY-MM-DD` strings computed in the agency's time zone.
+ * on SQL Server); instants are `datetime(…)`, i.e. datetime2 on SQL Server (bound as
+ * DateTime2, see src/db/connection.ts) and timestamptz(3) on PostgreSQL, always written
+ * in UTC; local days are `YYYY-MM-DD` strings computed in the agency's time zone.
+ * Default constraints are named `df_<table>_<column>` (SQL Server names them).
  */
 
 const ts = (t: Knex.CreateTableBuilder, name: string) => t.datetime(name, { precision: 3 });
+
+/**
+ * An event id as the host sent it. SQL Server's default collation ignores case, which would
+ * make `EVT-1` and `evt-1` one key; there the column compares byte for byte.
+ */
+function eventId(knex: Knex, t: Knex.CreateTableBuilder, column: string): Knex.ColumnBuilder {
+  const client = String((knex.client as { config: Knex.Config }).config.client);
+  return client === 'mssql' ? t.specificType(column, 'nvarchar(200) collate Latin1_General_100_BIN2') : t.string(column, 200);
+}
 
 /**
  * An identity primary key with a named constraint. SQLite only auto-increments an
@@ -31,7 +41,7 @@ export async function up(knex: Knex): Promise<void> {
   await knex.schema.createTable('kpi_agencies', (t) => {
     t.string('code', 64).notNullable().primary('pk_kpi_agencies');
     t.string('name', 255).notNullable();
-    t.string('time_zone', 64).notNullable().defaultTo('Asia/Ho_Chi_Minh');
+    t.string('time_zone', 64).notNullable().defaultTo('Asia/Ho_Chi_Minh', { constraintName: 'df_kpi_agencies_time_zone' });
     t.string('issuer', 200).notNullable();
     t.text('host_origins').notNullable(); // JSON array of origins
     t.text('rs256_public_key').nullable();
@@ -72,8 +82,8 @@ export async function up(knex: Knex): Promise<void> {
     t.string('name', 255).notNullable();
     t.string('unit_id', 200).nullable();
     t.string('position', 200).nullable();
-    t.boolean('is_leader').notNullable().defaultTo(false);
-    t.boolean('active').notNullable().defaultTo(true);
+    t.boolean('is_leader').notNullable().defaultTo(false, { constraintName: 'df_kpi_users_is_leader' });
+    t.boolean('active').notNullable().defaultTo(true, { constraintName: 'df_kpi_users_active' });
     t.string('active_from', 10).nullable(); // first local day active
     t.string('active_to', 10).nullable(); // last local day active (null = still active)
     ts(t, 'updated_at').notNullable();
@@ -91,9 +101,9 @@ export async function up(knex: Knex): Promise<void> {
     t.double('standard_minutes').notNullable();
     t.string('kind', 16).notNullable(); // count | rated
     t.string('item_group', 32).notNullable();
-    t.boolean('active').notNullable().defaultTo(true);
+    t.boolean('active').notNullable().defaultTo(true, { constraintName: 'df_kpi_work_items_active' });
     t.double('max_quantity').notNullable();
-    t.boolean('current').notNullable().defaultTo(true); // the latest version
+    t.boolean('current').notNullable().defaultTo(true, { constraintName: 'df_kpi_work_items_current' }); // the latest version
     ts(t, 'valid_from').notNullable();
     ts(t, 'valid_to').nullable();
     t.primary(['agency_code', 'code', 'version'], 'pk_kpi_work_items');
@@ -106,7 +116,7 @@ export async function up(knex: Knex): Promise<void> {
     t.string('event_type', 100).notNullable();
     t.text('rule').notNullable(); // JSON of the MappingRule
     t.integer('priority').notNullable();
-    t.boolean('active').notNullable().defaultTo(true);
+    t.boolean('active').notNullable().defaultTo(true, { constraintName: 'df_kpi_mapping_rules_active' });
     ts(t, 'updated_at').notNullable();
     t.primary(['agency_code', 'id'], 'pk_kpi_mapping_rules');
     t.index(['agency_code', 'event_type'], 'ix_kpi_mapping_rules_type');
@@ -115,14 +125,14 @@ export async function up(knex: Knex): Promise<void> {
   await knex.schema.createTable('kpi_events', (t) => {
     identity(knex, t, 'seq', 'pk_kpi_events');
     t.string('agency_code', 64).notNullable();
-    t.string('event_id', 200).notNullable();
+    eventId(knex, t, 'event_id').notNullable();
     t.string('type', 100).notNullable();
     ts(t, 'occurred_at').notNullable();
     ts(t, 'received_at').notNullable();
     t.text('payload').notNullable();
     t.string('status', 16).notNullable(); // processed | ignored | failed
     t.text('error').nullable();
-    t.integer('attempts').notNullable().defaultTo(1);
+    t.integer('attempts').notNullable().defaultTo(1, { constraintName: 'df_kpi_events_attempts' });
     t.string('source', 16).notNullable(); // webhook | inprocess | ingest | pull | demo
     t.unique(['agency_code', 'event_id'], { indexName: 'uq_kpi_events_agency_event' });
     t.index(['agency_code', 'status'], 'ix_kpi_events_status');
@@ -131,7 +141,7 @@ export async function up(knex: Knex): Promise<void> {
   await knex.schema.createTable('kpi_assignments', (t) => {
     identity(knex, t, 'id', 'pk_kpi_assignments');
     t.string('agency_code', 64).notNullable();
-    t.string('subject_kind', 32).notNullable();
+    t.string('subject_kind', 50).notNullable();
     t.string('subject_id', 200).notNullable();
     t.string('user_id', 200).notNullable();
     t.string('role', 16).notNullable();
@@ -139,7 +149,7 @@ export async function up(knex: Knex): Promise<void> {
     t.string('due_day', 10).nullable();
     t.string('work_item_code', 64).nullable();
     t.double('quantity').nullable();
-    t.double('minutes').notNullable().defaultTo(0); // m of the assignment (for assignedBasis assignments)
+    t.double('minutes').notNullable().defaultTo(0, { constraintName: 'df_kpi_assignments_minutes' }); // m of the assignment (for assignedBasis assignments)
     t.string('status', 16).notNullable(); // open | completed | cancelled
     t.string('event_id', 200).nullable();
     ts(t, 'updated_at').notNullable();
@@ -152,11 +162,11 @@ export async function up(knex: Knex): Promise<void> {
   await knex.schema.createTable('kpi_marks', (t) => {
     identity(knex, t, 'id', 'pk_kpi_marks');
     t.string('agency_code', 64).notNullable();
-    t.string('subject_kind', 32).notNullable();
+    t.string('subject_kind', 50).notNullable();
     t.string('subject_id', 200).notNullable();
     t.string('user_id', 200).nullable(); // null = every assignee of the subject
     t.string('kind', 16).notNullable(); // fail | extension | completion | cancel
-    t.boolean('excused').notNullable().defaultTo(false);
+    t.boolean('excused').notNullable().defaultTo(false, { constraintName: 'df_kpi_marks_excused' });
     ts(t, 'new_due_at').nullable();
     ts(t, 'at').notNullable();
     t.string('event_id', 200).nullable();
@@ -179,15 +189,15 @@ export async function up(knex: Knex): Promise<void> {
     t.double('minutes').notNullable(); // m(e) = quantity × standard_minutes × coefficient × rating
     t.string('status', 16).notNullable(); // pending | approved | rejected
     t.string('source', 16).notNullable(); // event | manual
-    t.string('event_id', 200).nullable();
+    eventId(knex, t, 'event_id').nullable();
     t.string('rule_id', 100).nullable();
-    t.string('subject_kind', 32).nullable();
+    t.string('subject_kind', 50).nullable();
     t.string('subject_id', 200).nullable();
     t.string('subject_title', 500).nullable();
-    t.integer('fails').notNullable().defaultTo(0);
-    t.integer('delays').notNullable().defaultTo(0);
-    t.boolean('late').notNullable().defaultTo(false);
-    t.boolean('completes').notNullable().defaultTo(false); // completes an assignment (task.completed, document.processed): delays apply
+    t.integer('fails').notNullable().defaultTo(0, { constraintName: 'df_kpi_journal_entries_fails' });
+    t.integer('delays').notNullable().defaultTo(0, { constraintName: 'df_kpi_journal_entries_delays' });
+    t.boolean('late').notNullable().defaultTo(false, { constraintName: 'df_kpi_journal_entries_late' });
+    t.boolean('completes').notNullable().defaultTo(false, { constraintName: 'df_kpi_journal_entries_completes' }); // completes an assignment (task.completed, document.processed): delays apply
     t.string('note', 1000).nullable();
     t.string('review_reason', 1000).nullable();
     t.string('reviewed_by', 200).nullable();
@@ -206,7 +216,7 @@ export async function up(knex: Knex): Promise<void> {
     t.string('user_id', 200).notNullable();
     t.string('period', 16).notNullable();
     t.double('general').nullable();
-    t.boolean('disqualified').notNullable().defaultTo(false);
+    t.boolean('disqualified').notNullable().defaultTo(false, { constraintName: 'df_kpi_assessments_disqualified' });
     t.string('assessed_by', 200).notNullable();
     ts(t, 'updated_at').notNullable();
     t.primary(['agency_code', 'user_id', 'period'], 'pk_kpi_assessments');
@@ -216,7 +226,7 @@ export async function up(knex: Knex): Promise<void> {
     t.string('agency_code', 64).notNullable();
     t.string('period', 16).notNullable();
     t.string('status', 16).notNullable(); // open | closed
-    t.boolean('apply_quota').notNullable().defaultTo(false);
+    t.boolean('apply_quota').notNullable().defaultTo(false, { constraintName: 'df_kpi_periods_apply_quota' });
     t.string('closed_by', 200).nullable();
     ts(t, 'closed_at').nullable();
     t.string('reopen_reason', 1000).nullable();

@@ -82,6 +82,8 @@ export function parseDbUrl(url: string, variable = 'KPI_DB'): DbTarget {
             encrypt: q.get('encrypt') !== 'false',
             trustServerCertificate: q.get('trustServerCertificate') === 'true',
             useUTC: true,
+            // knex binds a Date as `datetime` (1/300 s); our columns are datetime2, so bind them as such.
+            mapBinding: (v: unknown) => (v instanceof Date ? { value: v, type: tediousTypes().DateTime2 } : undefined),
           },
         },
         pool: { min: 0, max: 10 },
@@ -90,6 +92,11 @@ export function parseDbUrl(url: string, variable = 'KPI_DB'): DbTarget {
     };
   }
   throw new ConfigError(variable, `loại cơ sở dữ liệu không hỗ trợ (unsupported database) "${u.protocol}"; dùng sqlite:, postgres:// hoặc mssql://`);
+}
+
+/** tedious (the driver under mssql) is loaded only when SQL Server is used. */
+function tediousTypes(): { DateTime2: unknown } {
+  return (require('tedious') as { TYPES: { DateTime2: unknown } }).TYPES;
 }
 
 function redact(url: string): string {

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { toNfc } from '../domain/text';
 import type { WorkItem } from '../rules/catalogue';
 import type { MappingRule } from '../rules/mapping';
 import { chunkForParams, parseJson, toBool, toDate, toNum } from './rows';
@@ -77,6 +78,8 @@ export class KnexAgencyStore {
   }
 
   async putSettingsJson(db: Knex, agencyCode: string, settings: unknown, actor: string, now: Date): Promise<void> {
+    settings = toNfc(settings);
+    actor = actor.normalize('NFC');
     const updated = await db('kpi_settings').where({ agency_code: agencyCode }).update({ settings: JSON.stringify(settings), updated_at: now, updated_by: actor });
     if (updated === 0) await db('kpi_settings').insert({ agency_code: agencyCode, settings: JSON.stringify(settings), updated_at: now, updated_by: actor });
   }
@@ -132,7 +135,10 @@ export class KnexAgencyStore {
   }
 
   async audit(db: Knex, agencyCode: string, actor: string, action: string, target: string | null, details: unknown, now: Date): Promise<void> {
-    await db('kpi_audit_log').insert({ agency_code: agencyCode, actor, action, target, details: details === undefined ? null : JSON.stringify(details), at: now });
+    await db('kpi_audit_log').insert({
+      agency_code: agencyCode, actor: actor.normalize('NFC'), action, target: target === null ? null : target.normalize('NFC'),
+      details: details === undefined ? null : JSON.stringify(toNfc(details)), at: now,
+    });
   }
 
   /**

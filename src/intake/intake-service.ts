@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { KpiEvent } from '../contract/events';
 import { validateEvent } from '../contract/validate';
 import { isKpiError, UnavailableError, ValidationError } from '../domain/errors';
+import { toNfc } from '../domain/text';
 import { localDay } from '../domain/time';
 import { matchRule, planEvent, ruleCoefficient, type EventEffects, type PlannerEvent } from '../rules/planner';
 import type { DialectQuirks } from '../db/dialects';
@@ -93,7 +94,7 @@ export class IntakeService {
         result.rejected.push({ index, id: rawId, error: v.error, field: v.field, code: 'invalid_event' });
         continue;
       }
-      const event = normaliseText(v.event);
+      const event = toNfc(v.event);
       if (opts.agency !== undefined && event.agency !== opts.agency) {
         result.rejected.push({ index, id: event.id, error: messages.agencyMismatch(event.agency), field: 'agency', code: 'agency_mismatch' });
         continue;
@@ -124,9 +125,14 @@ export class IntakeService {
   /** Replays failed events of an agency (all, or the ids given) once each; returns how each ended. */
   async replay(agency: string, ids?: string[]): Promise<Array<{ id: string; status: string; error: string | null }>> {
     await this.agencies.requireAgency(agency);
-    let q = this.knex('kpi_events').where({ agency_code: agency, status: 'failed' }).orderBy('seq');
-    if (ids && ids.length > 0) q = q.whereIn('event_id', ids);
-    const rows = await q.select('event_id', 'payload');
+    const rows: Array<{ event_id: string; payload: string }> = [];
+    if (ids && ids.length > 0) {
+      for (const part of chunkForParams(ids, 1, this.quirks.maxParams - 2)) {
+        rows.push(...(await this.knex('kpi_events').where({ agency_code: agency, status: 'failed' }).whereIn('event_id', part).orderBy('seq').select('event_id', 'payload')));
+      }
+    } else {
+      rows.push(...(await this.knex('kpi_events').where({ agency_code: agency, status: 'failed' }).orderBy('seq').select('event_id', 'payload')));
+    }
     const out: Array<{ id: string; status: string; error: string | null }> = [];
     for (const part of chunkForParams(rows, 1, this.chunkSize)) {
       const items: Item[] = part.map((r, index) => {
@@ -512,14 +518,3 @@ function subjectParts(subjects: Iterable<{ kind: string; id: string }>, maxParam
   return out;
 }
 
-/** Vietnamese text is stored in NFC whatever form the host sent (NFD from some Windows clients). */
-function normaliseText<T>(v: T): T {
-  if (typeof v === 'string') return v.normalize('NFC') as unknown as T;
-  if (Array.isArray(v)) return v.map(normaliseText) as unknown as T;
-  if (v !== null && typeof v === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v as Record<string, unknown>)) out[k] = normaliseText(x);
-    return out as T;
-  }
-  return v;
-}

@@ -1,0 +1,263 @@
+import { expect } from 'chai';
+import type { Knex } from 'knex';
+import { openDb, parseDbUrl } from '../../src/db/connection';
+import { MIGRATION_TABLE, migrateLatest, migrateRollbackAll, migrationNames } from '../../src/db/migrate';
+import { testDbUrl, testDialect } from '../helpers/harness';
+
+/** The schema of v1 as the spec names it: the 18 tables, their primary keys, foreign keys and indexes. */
+const KPI_TABLES = [
+  'kpi_agencies', 'kpi_agency_secrets', 'kpi_settings', 'kpi_units', 'kpi_users', 'kpi_work_items', 'kpi_mapping_rules', 'kpi_events',
+  'kpi_assignments', 'kpi_marks', 'kpi_journal_entries', 'kpi_assessments', 'kpi_periods', 'kpi_score_snapshots', 'kpi_profiles',
+  'kpi_token_uses', 'kpi_pull_watermarks', 'kpi_audit_log',
+] as const;
+
+const PRIMARY_KEYS: Record<(typeof KPI_TABLES)[number], string[]> = {
+  kpi_agencies: ['code'],
+  kpi_agency_secrets: ['id'],
+  kpi_settings: ['agency_code'],
+  kpi_units: ['agency_code', 'id'],
+  kpi_users: ['agency_code', 'id'],
+  kpi_work_items: ['agency_code', 'code', 'version'],
+  kpi_mapping_rules: ['agency_code', 'id'],
+  kpi_events: ['seq'],
+  kpi_assignments: ['id'],
+  kpi_marks: ['id'],
+  kpi_journal_entries: ['id'],
+  kpi_assessments: ['agency_code', 'user_id', 'period'],
+  kpi_periods: ['agency_code', 'period'],
+  kpi_score_snapshots: ['agency_code', 'period', 'user_id'],
+  kpi_profiles: ['agency_code', 'id', 'version'],
+  kpi_token_uses: ['agency_code', 'jti'],
+  kpi_pull_watermarks: ['agency_code', 'source'],
+  kpi_audit_log: ['id'],
+};
+
+/** Tables whose key is an identity column: SQLite can only auto-increment an inline, unnamed `INTEGER PRIMARY KEY`. */
+const IDENTITY_TABLES = new Set(['kpi_agency_secrets', 'kpi_events', 'kpi_assignments', 'kpi_marks', 'kpi_journal_entries', 'kpi_audit_log']);
+
+const FOREIGN_KEYS = [
+  { name: 'fk_kpi_agency_secrets_agency', table: 'kpi_agency_secrets', columns: ['agency_code'], references: 'kpi_agencies', to: ['code'] },
+  { name: 'fk_kpi_settings_agency', table: 'kpi_settings', columns: ['agency_code'], references: 'kpi_agencies', to: ['code'] },
+];
+
+const INDEXES: Array<{ name: string; table: string; columns: string[]; unique: boolean }> = [
+  { name: 'ix_kpi_agency_secrets_agency', table: 'kpi_agency_secrets', columns: ['agency_code'], unique: false },
+  { name: 'ix_kpi_users_unit', table: 'kpi_users', columns: ['agency_code', 'unit_id'], unique: false },
+  { name: 'ix_kpi_work_items_current', table: 'kpi_work_items', columns: ['agency_code', 'current'], unique: false },
+  { name: 'ix_kpi_mapping_rules_type', table: 'kpi_mapping_rules', columns: ['agency_code', 'event_type'], unique: false },
+  { name: 'uq_kpi_events_agency_event', table: 'kpi_events', columns: ['agency_code', 'event_id'], unique: true },
+  { name: 'ix_kpi_events_status', table: 'kpi_events', columns: ['agency_code', 'status'], unique: false },
+  { name: 'uq_kpi_assignments_subject_user', table: 'kpi_assignments', columns: ['agency_code', 'subject_kind', 'subject_id', 'user_id'], unique: true },
+  { name: 'ix_kpi_assignments_user_due', table: 'kpi_assignments', columns: ['agency_code', 'user_id', 'due_day'], unique: false },
+  { name: 'ix_kpi_marks_subject', table: 'kpi_marks', columns: ['agency_code', 'subject_kind', 'subject_id'], unique: false },
+  { name: 'uq_kpi_journal_event_user', table: 'kpi_journal_entries', columns: ['agency_code', 'event_id', 'user_id'], unique: true },
+  { name: 'ix_kpi_journal_day_user', table: 'kpi_journal_entries', columns: ['agency_code', 'day', 'user_id'], unique: false },
+  { name: 'ix_kpi_journal_user_day', table: 'kpi_journal_entries', columns: ['agency_code', 'user_id', 'day'], unique: false },
+  { name: 'ix_kpi_journal_subject', table: 'kpi_journal_entries', columns: ['agency_code', 'subject_kind', 'subject_id'], unique: false },
+  { name: 'ix_kpi_token_uses_expires', table: 'kpi_token_uses', columns: ['expires_at'], unique: false },
+  { name: 'ix_kpi_audit_log_agency_at', table: 'kpi_audit_log', columns: ['agency_code', 'at'], unique: false },
+];
+
+interface IndexInfo { name: string; table: string; columns: string[]; unique: boolean }
+
+const dialect = testDialect();
+
+/** Rows of a raw query, whatever the driver wraps them in. */
+async function rows<T>(knex: Knex, sql: string, bindings: readonly unknown[] = []): Promise<T[]> {
+  const r = (await knex.raw(sql, bindings as Knex.RawBinding[])) as unknown;
+  if (Array.isArray(r)) return r as T[];
+  return (r as { rows: T[] }).rows;
+}
+
+async function kpiTables(knex: Knex): Promise<string[]> {
+  const list = dialect === 'sqlite'
+    ? await rows<{ name: string }>(knex, "select name from sqlite_master where type = 'table' and name like 'kpi\\_%' escape '\\'")
+    : await rows<{ name: string }>(knex, "select table_name as name from information_schema.tables where table_schema = current_schema() and table_name like 'kpi\\_%'");
+  return list.map((r) => r.name).filter((n) => !n.startsWith(MIGRATION_TABLE)).sort();
+}
+
+async function indexes(knex: Knex): Promise<Map<string, IndexInfo>> {
+  const out = new Map<string, IndexInfo>();
+  if (dialect === 'sqlite') {
+    for (const t of await rows<{ name: string }>(knex, "select name from sqlite_master where type = 'table' and name like 'kpi\\_%' escape '\\'")) {
+      for (const ix of await rows<{ name: string; unique: number; origin: string }>(knex, `pragma index_list(\`${t.name}\`)`)) {
+        const cols = await rows<{ seqno: number; name: string }>(knex, `pragma index_info(\`${ix.name}\`)`);
+        out.set(ix.name, { name: ix.name, table: t.name, unique: ix.unique === 1, columns: cols.sort((a, b) => a.seqno - b.seqno).map((c) => c.name) });
+      }
+    }
+    return out;
+  }
+  for (const r of await rows<{ indexname: string; tablename: string; indexdef: string }>(knex, "select indexname, tablename, indexdef from pg_indexes where schemaname = current_schema() and tablename like 'kpi\\_%'")) {
+    const cols = /USING \w+ \((.*)\)\s*$/.exec(r.indexdef)?.[1] ?? '';
+    out.set(r.indexname, {
+      name: r.indexname, table: r.tablename, unique: /^CREATE UNIQUE INDEX /.test(r.indexdef),
+      columns: cols.split(',').map((c) => c.trim().replace(/^"(.*)"$/, '$1')),
+    });
+  }
+  return out;
+}
+
+/** The table's DDL as SQLite keeps it (where constraint names live on SQLite). */
+async function sqliteDdl(knex: Knex, table: string): Promise<string> {
+  const [r] = await rows<{ sql: string }>(knex, "select sql from sqlite_master where type = 'table' and name = ?", [table]);
+  return r?.sql ?? '';
+}
+
+async function primaryKey(knex: Knex, table: string): Promise<{ name: string | null; columns: string[] }> {
+  if (dialect === 'sqlite') {
+    const cols = (await rows<{ name: string; pk: number }>(knex, `pragma table_info(\`${table}\`)`)).filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk);
+    const named = /constraint `([^`]+)` primary key/i.exec(await sqliteDdl(knex, table));
+    return { name: named?.[1] ?? null, columns: cols.map((c) => c.name) };
+  }
+  const [r] = await rows<{ name: string; columns: string[] | string }>(knex, `
+    select c.conname as name, array_agg(a.attname order by k.ord) as columns
+      from pg_constraint c
+      join pg_class t on t.oid = c.conrelid
+      join pg_namespace n on n.oid = t.relnamespace and n.nspname = current_schema()
+      cross join lateral unnest(c.conkey) with ordinality as k(attnum, ord)
+      join pg_attribute a on a.attrelid = c.conrelid and a.attnum = k.attnum
+     where c.contype = 'p' and t.relname = ?
+     group by c.conname`, [table]);
+  if (!r) return { name: null, columns: [] };
+  const columns = Array.isArray(r.columns) ? r.columns : String(r.columns).replace(/^\{|\}$/g, '').split(',');
+  return { name: r.name, columns };
+}
+
+async function foreignKeys(knex: Knex, table: string): Promise<Array<{ name: string | null; columns: string[]; references: string; to: string[] }>> {
+  if (dialect === 'sqlite') {
+    const list = await rows<{ id: number; seq: number; table: string; from: string; to: string }>(knex, `pragma foreign_key_list(\`${table}\`)`);
+    const ddl = await sqliteDdl(knex, table);
+    const byId = new Map<number, { name: string | null; columns: string[]; references: string; to: string[] }>();
+    for (const fk of list.sort((a, b) => a.seq - b.seq)) {
+      let e = byId.get(fk.id);
+      if (!e) byId.set(fk.id, (e = { name: null, columns: [], references: fk.table, to: [] }));
+      e.columns.push(fk.from);
+      e.to.push(fk.to);
+    }
+    for (const e of byId.values()) {
+      const m = new RegExp(`constraint \`([^\`]+)\` foreign key\\(${e.columns.map((c) => `\`${c}\``).join(', ')}\\) references \`${e.references}\``, 'i').exec(ddl);
+      e.name = m?.[1] ?? null;
+    }
+    return [...byId.values()];
+  }
+  const list = await rows<{ name: string; def: string; references: string }>(knex, `
+    select c.conname as name, pg_get_constraintdef(c.oid) as def, r.relname as references
+      from pg_constraint c
+      join pg_class t on t.oid = c.conrelid
+      join pg_class r on r.oid = c.confrelid
+      join pg_namespace n on n.oid = t.relnamespace and n.nspname = current_schema()
+     where c.contype = 'f' and t.relname = ?`, [table]);
+  return list.map((r) => {
+    const m = /^FOREIGN KEY \(([^)]*)\) REFERENCES [^(]+\(([^)]*)\)/.exec(r.def);
+    const split = (s: string | undefined) => (s ?? '').split(',').map((c) => c.trim().replace(/^"(.*)"$/, '$1'));
+    return { name: r.name, columns: split(m?.[1]), references: r.references, to: split(m?.[2]) };
+  });
+}
+
+describe(`migrations on ${dialect} (${parseDbUrl(testDbUrl()).display})`, function () {
+  this.timeout(60000);
+  let knex: Knex;
+
+  before(async () => {
+    knex = openDb(parseDbUrl(testDbUrl()));
+    // Start from nothing: whatever an earlier suite left behind is rolled back.
+    await migrateRollbackAll(knex);
+  });
+
+  after(async () => {
+    await knex?.destroy();
+  });
+
+  it('when nothing is migrated yet, then no kpi_* table exists', async () => {
+    expect(await kpiTables(knex)).to.deep.equal([]);
+  });
+
+  it('when migrated up, then the migration is recorded and all 18 kpi_* tables exist', async () => {
+    expect(await migrateLatest(knex)).to.deep.equal(migrationNames());
+    expect(await kpiTables(knex)).to.deep.equal([...KPI_TABLES].sort());
+    expect(KPI_TABLES).to.have.length(18);
+    const recorded = (await knex(MIGRATION_TABLE).select('name').orderBy('id')).map((r: { name: string }) => r.name);
+    expect(recorded).to.deep.equal(migrationNames());
+  });
+
+  it('when migrated up, then every named index exists on its columns, unique where declared', async () => {
+    const found = await indexes(knex);
+    for (const ix of INDEXES) {
+      const got = found.get(ix.name);
+      expect(got, `index ${ix.name}`).to.not.equal(undefined);
+      expect(got, `index ${ix.name}`).to.deep.equal(ix);
+    }
+    // Nothing but our names (and the engine's own for keys): no index knex named by itself.
+    for (const got of found.values()) {
+      if (got.table.startsWith(MIGRATION_TABLE)) continue;
+      expect(got.name, `index ${got.name} on ${got.table}`).to.match(/^(ix|uq|pk)_kpi_[a-z0-9_]+$|^sqlite_autoindex_kpi_[a-z_]+_\d+$/);
+      expect(got.name.length).to.be.at.most(128);
+    }
+  });
+
+  it('when migrated up, then every table has its primary key, under its declared name', async () => {
+    for (const table of KPI_TABLES) {
+      const pk = await primaryKey(knex, table);
+      expect(pk.columns, `primary key of ${table}`).to.deep.equal(PRIMARY_KEYS[table]);
+      // SQLite alone cannot name an auto-increment key (the migration says why); everywhere else it is named.
+      if (dialect === 'sqlite' && IDENTITY_TABLES.has(table)) expect(pk.name, table).to.equal(null);
+      else expect(pk.name, `primary key name of ${table}`).to.equal(`pk_${table}`);
+    }
+  });
+
+  it('when migrated up, then the foreign keys exist under their names and are enforced', async () => {
+    for (const fk of FOREIGN_KEYS) {
+      const list = await foreignKeys(knex, fk.table);
+      expect(list, `foreign keys of ${fk.table}`).to.deep.equal([{ name: fk.name, columns: fk.columns, references: fk.references, to: fk.to }]);
+    }
+    const now = new Date();
+    let refused: unknown = null;
+    try {
+      await knex('kpi_agency_secrets').insert({ agency_code: 'no-such-agency', secret: 's', created_at: now, expires_at: null });
+    } catch (e) {
+      refused = e;
+    }
+    expect(refused, 'a secret for an agency that does not exist').to.be.instanceOf(Error);
+  });
+
+  it('when the same event id is stored twice for an agency, then the unique index refuses the second', async () => {
+    const now = new Date();
+    await knex('kpi_agencies').insert({ code: 'mig-a', name: 'Ủy ban nhân dân', time_zone: 'Asia/Ho_Chi_Minh', issuer: 'h', host_origins: '[]', created_at: now, updated_at: now });
+    const row = { agency_code: 'mig-a', event_id: 'e-1', type: 'document.received', occurred_at: now, received_at: now, payload: '{}', status: 'processed', error: null, attempts: 1, source: 'ingest' };
+    await knex('kpi_events').insert(row);
+    let refused: unknown = null;
+    try {
+      await knex('kpi_events').insert(row);
+    } catch (e) {
+      refused = e;
+    }
+    expect(refused).to.be.instanceOf(Error);
+    await knex('kpi_events').insert({ ...row, agency_code: 'mig-b' }); // another agency may use the same id
+    expect(await knex('kpi_events').count({ n: '*' }).first()).to.satisfy((r: { n: unknown }) => Number(r.n) === 2);
+  });
+
+  it('when migrated up again, then nothing runs and the stored rows stay', async () => {
+    expect(await migrateLatest(knex)).to.deep.equal([]);
+    expect(await kpiTables(knex)).to.deep.equal([...KPI_TABLES].sort());
+    const agency = await knex('kpi_agencies').where({ code: 'mig-a' }).first();
+    expect(agency?.name).to.equal('Ủy ban nhân dân');
+    const recorded = await knex(MIGRATION_TABLE).count({ n: '*' }).first();
+    expect(Number((recorded as { n: unknown }).n)).to.equal(migrationNames().length);
+  });
+
+  it('when rolled back, then every kpi_* table is gone, and a second rollback does nothing', async () => {
+    expect(await migrateRollbackAll(knex)).to.deep.equal([...migrationNames()].reverse());
+    expect(await kpiTables(knex)).to.deep.equal([]);
+    const left = await indexes(knex);
+    expect([...left.keys()].filter((n) => !n.includes(MIGRATION_TABLE) && !/^sqlite_autoindex_kpi_migrations/.test(n))).to.deep.equal([]);
+    expect(await migrateRollbackAll(knex)).to.deep.equal([]);
+  });
+
+  it('when migrated up after a rollback, then the schema is whole again and empty', async () => {
+    expect(await migrateLatest(knex)).to.deep.equal(migrationNames());
+    expect(await kpiTables(knex)).to.deep.equal([...KPI_TABLES].sort());
+    const found = await indexes(knex);
+    for (const ix of INDEXES) expect(found.get(ix.name), ix.name).to.deep.equal(ix);
+    expect(await knex('kpi_agencies').count({ n: '*' }).first()).to.satisfy((r: { n: unknown }) => Number(r.n) === 0);
+  });
+});
