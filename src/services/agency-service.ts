@@ -125,6 +125,14 @@ export class AgencyService {
     return this.store.validSecrets(code, this.clock()).then((rows) => rows.map((r) => r.secret));
   }
 
+  /** The newest valid secret of an agency: what the CLI's `token` and `demo` sign user tokens with. */
+  async currentSecret(code: string): Promise<string> {
+    await this.requireAgency(code);
+    const [newest] = await this.store.validSecrets(code, this.clock());
+    if (!newest) throw new NotFoundError(`Cơ quan "${code}" không còn khóa bí mật hợp lệ, hãy chạy agency rotate-secret (agency has no valid secret)`, 'secret_not_found');
+    return newest.secret;
+  }
+
   async getSettings(code: string): Promise<AgencySettings> {
     await this.requireAgency(code);
     const raw = await this.store.getSettingsJson(code);

@@ -1,0 +1,109 @@
+import type { Command } from 'commander';
+import { generateDemo, type DemoData, type DemoUser } from '../demo/demo-data';
+import { DEFAULT_TIME_ZONE, today } from '../domain/time';
+import { signUserToken, type Role } from '../http/auth';
+import type { KpiPlugin } from '../index';
+import { parseDay, parseText } from './args';
+import type { CliContext } from './context';
+import { createProgress, formatCount } from './progress';
+import { serve } from './serve';
+
+export const DEMO_AGENCY = 'ubnd-hac-thanh';
+export const DEMO_AGENCY_NAME = 'UBND phường Hạc Thành';
+export const DEMO_WEEKS = 6;
+/** Demo links stay usable for a day of trying things out. */
+export const DEMO_TOKEN_TTL_S = 24 * 3600;
+
+export interface DemoLink { who: string; user: DemoUser; roles: Role[]; links: string[] }
+
+/** The people the printed links speak for: an official, a unit leader, HR and an admin. */
+export function demoPeople(data: DemoData): Array<{ who: string; user: DemoUser }> {
+  const pick = (what: string, f: (u: DemoUser) => boolean): DemoUser => {
+    const u = data.users.find(f);
+    if (!u) throw new Error(`demo data has no ${what}`);
+    return u;
+  };
+  return [
+    { who: 'Cán bộ, công chức (official)', user: pick('official', (u) => !u.isLeader && u.roles.length === 1 && u.roles[0] === 'official' && u.position === 'Chuyên viên') },
+    { who: 'Lãnh đạo phòng (unit leader)', user: pick('leader', (u) => u.isLeader && u.roles.includes('leader') && u.unitId !== data.users.find((x) => x.roles.includes('admin'))?.unitId) },
+    { who: 'Tổ chức cán bộ (HR)', user: pick('hr', (u) => u.roles.includes('hr')) },
+    { who: 'Quản trị (admin)', user: pick('admin', (u) => u.roles.includes('admin')) },
+  ];
+}
+
+/** Ready-to-open links (with a token each) for the demo's people. */
+export function demoLinks(base: string, agency: string, secret: string, data: DemoData, range: { from: string; to: string }, ttl = DEMO_TOKEN_TTL_S): DemoLink[] {
+  return demoPeople(data).map(({ who, user }) => {
+    const roles = user.roles as Role[];
+    const jwt = signUserToken(secret, { sub: user.id, agency, name: user.name, unit: user.unitId, roles, locale: 'vi' }, ttl);
+    const q = (params: Record<string, string>) => new URLSearchParams({ ...params, jwt }).toString();
+    const links: string[] = [];
+    if (roles.includes('admin')) {
+      links.push(`${base}/api/v1/settings?${q({})}`, `${base}/api/v1/events?${q({ status: 'failed' })}`);
+    } else if (roles.includes('hr')) {
+      links.push(`${base}/api/v1/catalogue?${q({})}`, `${base}/api/v1/journal?${q({ unit: data.units[0]?.id ?? user.unitId, from: range.from, to: range.to })}`);
+    } else if (roles.includes('leader')) {
+      links.push(`${base}/api/v1/journal?${q({ unit: user.unitId, from: range.from, to: range.to })}`);
+    } else {
+      links.push(`${base}/api/v1/journal?${q({ from: range.from, to: range.to })}`, `${base}/api/v1/catalogue?${q({})}`);
+    }
+    return { who, user, roles, links };
+  });
+}
+
+/** The agency exists, or is created with its secret; returns the secret to sign with and whether it was created. */
+async function ensureAgency(plugin: KpiPlugin, code: string, name: string): Promise<{ secret: string; created: boolean }> {
+  const { agencies } = plugin.services;
+  if (await agencies.getAgency(code)) return { secret: await agencies.currentSecret(code), created: false };
+  const r = await agencies.addAgency({ code, name, timeZone: DEFAULT_TIME_ZONE });
+  return { secret: r.secret, created: true };
+}
+
+/** `demo [--agency <code>] [--serve] [--end-day YYYY-MM-DD]`. */
+export function registerDemo(program: Command, ctx: CliContext): void {
+  program
+    .command('demo')
+    .description(`Tạo cơ quan trình diễn ${DEMO_AGENCY} với cán bộ và ${DEMO_WEEKS} tuần sự kiện, in đường dẫn thử (a demo agency with ${DEMO_WEEKS} weeks of events)`)
+    .option('--agency <code>', `mã cơ quan trình diễn (demo agency code), mặc định ${DEMO_AGENCY}`, DEMO_AGENCY)
+    .option('--end-day <YYYY-MM-DD>', 'ngày cuối của dữ liệu, mặc định hôm nay giờ Việt Nam (last day of the data, default today in Asia/Ho_Chi_Minh)')
+    .option('--serve', 'sau đó chạy máy chủ HTTP (then serve over HTTP)')
+    .action(async (opts: { agency: string; endDay?: string; serve?: boolean }) => {
+      const agency = parseText(opts.agency, '--agency', 63);
+      const endDay = opts.endDay === undefined ? today(DEFAULT_TIME_ZONE) : parseDay(opts.endDay, '--end-day');
+      const cfg = ctx.config();
+      const plugin = await ctx.plugin(opts.serve ? 'server' : 'command'); // migrates the database
+      const name = agency === DEMO_AGENCY ? DEMO_AGENCY_NAME : `Cơ quan trình diễn ${agency}`;
+      const { secret, created } = await ensureAgency(plugin, agency, name);
+      const data = generateDemo({ agency, endDay, weeks: DEMO_WEEKS });
+      ctx.out(created ? `Đã tạo cơ quan trình diễn (demo agency created): ${agency} — ${name}` : `Dùng lại cơ quan trình diễn đã có (reusing demo agency): ${agency}`);
+
+      const progress = createProgress(ctx.io.stderr);
+      const result = await plugin.services.intake.ingest(data.events, {
+        source: 'demo',
+        agency,
+        onProgress: (done, total) => progress.update(`Đang nạp sự kiện trình diễn (ingesting demo events): ${formatCount(done)}/${formatCount(total)}`),
+      });
+      progress.done();
+      for (const r of result.rejected.slice(0, 10)) ctx.err(`Sự kiện bị từ chối (rejected event) ${r.id ?? `#${r.index}`}: ${r.error}`);
+
+      const from = data.events.find((e) => e.type !== 'unit.upserted' && e.type !== 'user.upserted')?.occurredAt.slice(0, 10) ?? endDay;
+      const officials = data.users.filter((u) => u.active).length;
+      ctx.out('');
+      ctx.out(`Tóm tắt (summary): ${data.units.length} phòng, ban (units) · ${officials} cán bộ, công chức (officials) · ${DEMO_WEEKS} tuần, ${from} → ${endDay}`);
+      ctx.out(`Sự kiện (events): ${formatCount(data.events.length)} — đã lưu mới (stored) ${formatCount(result.accepted)}, trùng lặp (duplicates) ${formatCount(result.duplicates)}, bị từ chối (rejected) ${formatCount(result.rejected.length)}`);
+      ctx.out('');
+      const base = `http://localhost:${cfg.port}${cfg.basePath}`;
+      ctx.out(`Địa chỉ (URL): ${base}${opts.serve ? '' : '  (chạy `eoffice-kpi serve` để mở / run `eoffice-kpi serve` to open)'}`);
+      ctx.out(`Kiểm tra (health): ${base}/health`);
+      ctx.out(`Đường dẫn thử, token hiệu lực ${DEMO_TOKEN_TTL_S / 3600} giờ (ready links, tokens valid ${DEMO_TOKEN_TTL_S / 3600} h):`);
+      for (const l of demoLinks(base, agency, secret, data, { from, to: endDay })) {
+        ctx.out(`  ${l.who} — ${l.user.name}, ${l.user.position} (${l.user.id}, ${l.roles.join(',')}):`);
+        for (const link of l.links) ctx.out(`    ${link}`);
+      }
+      ctx.out(`Token khác (other tokens): eoffice-kpi token --agency ${agency} --sub <user> --roles official,leader`);
+      if (opts.serve) {
+        ctx.out('');
+        await serve(ctx, plugin);
+      }
+    });
+}

@@ -1,0 +1,84 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { expect } from 'chai';
+import { openDb, parseDbUrl } from '../../src/db/connection';
+import { migrateRollbackAll } from '../../src/db/migrate';
+
+/** `eoffice-kpi score` as a user runs it: the compiled CLI on a temporary database. */
+const MAIN = path.resolve(__dirname, '../../src/cli/main.js');
+const PG = process.env.KPI_TEST_DB && /^postgres(ql)?:\/\//.test(process.env.KPI_TEST_DB) ? process.env.KPI_TEST_DB : null;
+
+interface Run { code: number; stdout: string; stderr: string }
+
+describe(`e2e: eoffice-kpi score (${PG ? 'postgres' : 'sqlite'})`, function () {
+  this.timeout(60_000);
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kpi-cli-score-'));
+  const dbUrl = PG ?? `sqlite:${path.join(tmp, 'x.sqlite')}`;
+
+  function cli(args: string[]): Promise<Run> {
+    const env: NodeJS.ProcessEnv = { ...process.env, KPI_DB: dbUrl };
+    for (const v of ['PORT', 'KPI_BASE_PATH', 'KPI_TZ', 'LOG_LEVEL']) delete env[v];
+    return new Promise((resolve, reject) => {
+      execFile(process.execPath, [MAIN, ...args], { cwd: tmp, env, timeout: 50_000, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+        if (error && typeof error.code !== 'number') return reject(new Error(`${error.message}\n${stderr}`));
+        resolve({ code: error ? Number(error.code) : 0, stdout, stderr });
+      });
+    });
+  }
+
+  before(async () => {
+    if (PG) {
+      const k = openDb(parseDbUrl(PG));
+      await migrateRollbackAll(k);
+      await k.destroy();
+    }
+    // The demo agency with six weeks of events ending on 2026-03-13.
+    const demo = await cli(['demo', '--end-day', '2026-03-13']);
+    expect(demo.code, demo.stderr).to.equal(0);
+  });
+
+  after(() => {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('when a month is scored, then every official is listed with R, G, S and a class, and the score is provisional', async () => {
+    const r = await cli(['score', '--agency', 'ubnd-hac-thanh', '--period', '2026-03', '--json']);
+    expect(r.code, r.stderr).to.equal(0);
+    const body = JSON.parse(r.stdout) as { period: string; closed: unknown; scores: Array<{ userId: string; provisional: boolean; total: number; profile: { id: string } }> };
+    expect(body.period).to.equal('2026-03');
+    expect(body.closed).to.equal(null);
+    expect(body.scores.length).to.equal(25);
+    expect(body.scores.every((s) => s.provisional && s.profile.id === 'nd335')).to.equal(true);
+    const table = await cli(['score', '--agency', 'ubnd-hac-thanh', '--period', '2026-03']);
+    expect(table.stdout).to.match(/Kỳ 2026-03: 25 cán bộ/);
+  });
+
+  it('when a bad period or --apply-quota without --close is given, then exit 2 naming the option', async () => {
+    const bad = await cli(['score', '--agency', 'ubnd-hac-thanh', '--period', '2026-13']);
+    expect(bad.code).to.equal(2);
+    expect(bad.stderr).to.match(/--period/);
+    const quota = await cli(['score', '--agency', 'ubnd-hac-thanh', '--period', '2026-03', '--apply-quota']);
+    expect(quota.code).to.equal(2);
+    expect(quota.stderr).to.match(/--apply-quota/);
+  });
+
+  it('when an unknown agency is scored, then exit 1 naming it', async () => {
+    const r = await cli(['score', '--agency', 'khong-co', '--period', '2026-03']);
+    expect(r.code).to.equal(1);
+    expect(r.stderr).to.match(/khong-co/);
+  });
+
+  it('when the month is closed, then its scores are frozen and final, and closing again is refused', async () => {
+    const r = await cli(['score', '--agency', 'ubnd-hac-thanh', '--period', '2026-02', '--close', '--apply-quota', '--json']);
+    expect(r.code, r.stderr).to.equal(0);
+    const body = JSON.parse(r.stdout) as { closed: { period: string; scored: number }; scores: Array<{ provisional: boolean }> };
+    expect(body.closed.period).to.equal('2026-02');
+    expect(body.closed.scored).to.equal(25);
+    expect(body.scores.every((s) => !s.provisional)).to.equal(true);
+    const again = await cli(['score', '--agency', 'ubnd-hac-thanh', '--period', '2026-02', '--close']);
+    expect(again.code).to.equal(1);
+    expect(again.stderr).to.match(/đã khóa sổ/);
+  });
+});
