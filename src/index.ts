@@ -11,6 +11,7 @@ import { JournalService } from './services/journal-service';
 import { KnexScoreStore } from './db/knex-score-store';
 import { registerScoresApi } from './http/api-scores';
 import { registerJournalApi } from './http/api-journal';
+import { createPanelsRouter } from './http/panels';
 import { AssessmentService } from './services/assessment-service';
 import { InsightsService } from './services/insights-service';
 import { ReviewService } from './services/review-service';
@@ -72,6 +73,7 @@ export async function createKpiPlugin(opts: KpiPluginOptions): Promise<KpiPlugin
       registerScoresApi(api, helpers, { scoring });
       registerJournalApi(api, helpers, { review, assessments, insights });
     },
+    panels: createPanelsRouter({ auth, knex, agencies, journal, scoring, intake, review, assessments, insights, clock, log }),
   };
   const router = createRouter(deps);
   return {

@@ -107,9 +107,31 @@ function redact(url: string): string {
 export function openDb(target: DbTarget): Knex {
   if (target.dialect === 'sqlite') {
     const filename = (target.config.connection as { filename: string }).filename;
-    if (filename !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(filename)), { recursive: true });
+    if (filename !== ':memory:') makeFolder(path.dirname(path.resolve(filename)));
   }
   return knexFactory(target.config);
+}
+
+/**
+ * Creates the database folder one level at a time. (fs.mkdirSync's recursive mode can loop
+ * forever on some paths, e.g. under /proc; one level at a time fails at once instead.)
+ */
+function makeFolder(dir: string): void {
+  const missing: string[] = [];
+  let d = dir;
+  while (!fs.existsSync(d)) {
+    missing.unshift(d);
+    const up = path.dirname(d);
+    if (up === d) break;
+    d = up;
+  }
+  for (const m of missing) {
+    try {
+      fs.mkdirSync(m);
+    } catch (e) {
+      throw new ConfigError('KPI_DB', `không tạo được thư mục cơ sở dữ liệu (cannot create the database folder) ${m}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`);
+    }
+  }
 }
 
 export function dialectOf(knex: Knex): Dialect {

@@ -250,7 +250,7 @@ describe('contract: plugin-manifest.json', () => {
       'POST /events webhook  -',
       'GET /api/v1/catalogue user official,leader,hr,admin kpi.catalogue.read',
       'GET /api/v1/journal user official,leader,hr kpi.journal.read.own',
-      'POST /api/v1/journal user official kpi.journal.write.own',
+      'POST /api/v1/journal user official,leader kpi.journal.write.own',
       'POST /api/v1/journal/:id/approve user leader kpi.journal.review',
       'POST /api/v1/journal/:id/return user leader kpi.journal.review',
       'POST /api/v1/journal/:id/rate user leader kpi.journal.review',
@@ -261,6 +261,13 @@ describe('contract: plugin-manifest.json', () => {
       'PUT /api/v1/settings user admin kpi.settings.manage',
       'GET /api/v1/events user admin kpi.events.manage',
       'POST /api/v1/events/:id/replay user admin kpi.events.manage',
+      'PATCH /api/v1/journal/:id user official,leader kpi.journal.write.own',
+      'DELETE /api/v1/journal/:id user official,leader kpi.journal.write.own',
+      'POST /api/v1/journal/:id/fail user leader kpi.journal.review',
+      'GET /api/v1/journal/insights user official,leader,hr,admin kpi.scores.read',
+      'GET /api/v1/assessments user leader,hr kpi.assessments.write',
+      'GET /api/v1/ranking user leader,hr,admin kpi.scores.read',
+      'POST /api/v1/periods/:period/reopen user admin kpi.periods.reopen',
     ]);
   });
 
@@ -268,7 +275,7 @@ describe('contract: plugin-manifest.json', () => {
     expect(manifest.permissions.map((p) => p.id).sort()).to.deep.equal(
       [
         'kpi.journal.read.own', 'kpi.journal.write.own', 'kpi.journal.review', 'kpi.scores.read', 'kpi.assessments.write',
-        'kpi.periods.close', 'kpi.settings.manage', 'kpi.events.manage', 'kpi.catalogue.read',
+        'kpi.periods.close', 'kpi.periods.reopen', 'kpi.settings.manage', 'kpi.events.manage', 'kpi.catalogue.read',
       ].sort(),
     );
     const used = new Set(manifest.routes.map((r) => r.permission));
@@ -320,7 +327,7 @@ describe('contract: plugin-manifest.json', () => {
     ['a user route has no permission', (m) => delete (m['routes'] as Json[])[3]!['permission'], 'routes[3].permission'],
     ['a webhook route has roles', (m) => ((m['routes'] as Json[])[1]!['roles'] = ['admin']), 'routes[1].roles'],
     ['a route allows a role its permission is not granted to', (m) => ((m['routes'] as Json[])[11]!['roles'] = ['admin', 'hr']), 'routes[11].roles'],
-    ['a route is declared twice', (m) => (m['routes'] as Json[]).push({ method: 'GET', path: '/health', auth: 'none' }), 'routes[15].path'],
+    ['a route is declared twice', (m) => (m['routes'] as Json[]).push({ method: 'GET', path: '/health', auth: 'none' }), 'routes[22].path'],
     ['a permission lacks its vi description', (m) => delete ((m['permissions'] as Json[])[0]!['description'] as Json)['vi'], 'permissions[0].description.vi'],
     ['a setting default has the wrong type', (m) => ((m['settings'] as Json[])[2]!['default'] = '480'), 'settings[2].default'],
     ['a setting default is outside its enum', (m) => ((m['settings'] as Json[])[4]!['default'] = 'cut'), 'settings[4].default'],

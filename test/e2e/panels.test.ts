@@ -1,0 +1,785 @@
+import crypto from 'node:crypto';
+import { expect } from 'chai';
+import jwt from 'jsonwebtoken';
+import { loadManifest } from '../../src/contract/validate';
+import { AUDIENCE, ROLES, type Role } from '../../src/http/auth';
+import { CONTEXT_AUDIENCE, deriveKeys } from '../../src/http/context-token';
+import { formatVi } from '../../src/scoring/explain';
+import { startHarness, type Harness, type TestAgency } from '../helpers/harness';
+
+/**
+ * The panels of CONTRACT §3 over HTTP, as the host's iframe (or its server) loads them:
+ * who may open which panel, what each shows, the context token that links and forms
+ * carry, forgery protection of every POST, the security headers, escaping of what users
+ * typed, Vietnamese first and English second. The plugin runs on a clock the tests
+ * move: Friday 2026-03-20 10:00 in Hà Nội.
+ */
+
+const NOW = new Date('2026-03-20T10:00:00+07:00');
+const HOST = 'https://eoffice.hacthanh.gov.vn';
+const XSS = '<script>alert(1)</script>';
+
+type Page = { status: number; html: string; headers: Headers };
+type Form = { action: string; fields: Record<string, string> };
+
+/** The text of HTML attribute values and text nodes, as a browser reads them. */
+function decode(s: string): string {
+  return s
+    .replace(/&#x([0-9a-f]+);/gi, (_m, x: string) => String.fromCodePoint(parseInt(x, 16)))
+    .replace(/&#(\d+);/g, (_m, d: string) => String.fromCodePoint(Number(d)))
+    .replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&amp;/g, '&');
+}
+
+/** The POST forms of a page with their hidden and pre-filled fields. */
+function formsOf(html: string): Form[] {
+  const out: Form[] = [];
+  for (const m of html.matchAll(/<form method="post" action="([^"]+)"[^>]*>([\s\S]*?)<\/form>/g)) {
+    const fields: Record<string, string> = {};
+    for (const i of m[2]!.matchAll(/<input[^>]*\bname="([^"]+)"[^>]*\bvalue="([^"]*)"/g)) fields[decode(i[1]!)] = decode(i[2]!);
+    out.push({ action: decode(m[1]!), fields });
+  }
+  return out;
+}
+
+function formTo(html: string, pathEnd: string): Form {
+  const f = formsOf(html).find((x) => x.action.endsWith(pathEnd) && x.fields.fromEvent === undefined);
+  expect(f, `a form posting to …${pathEnd}`).to.not.equal(undefined);
+  return f!;
+}
+
+/** Every link of a page (decoded). */
+function linksOf(html: string): string[] {
+  return [...html.matchAll(/<a href="([^"]+)"/g)].map((m) => decode(m[1]!));
+}
+
+function ctxOf(href: string): string {
+  const ctx = new URL(href, 'http://x').searchParams.get('ctx');
+  expect(ctx, `ctx in ${href}`).to.be.a('string');
+  return ctx!;
+}
+
+function cspDirectives(headers: Headers): Map<string, string[]> {
+  const csp = headers.get('content-security-policy') ?? '';
+  return new Map(csp.split(';').map((d) => d.trim()).filter(Boolean).map((d) => {
+    const [name, ...values] = d.split(/\s+/);
+    return [name!, values] as [string, string[]];
+  }));
+}
+
+/** Order in which `attr` values appear in a page (table rows). */
+function order(html: string, attr: string): string[] {
+  return [...html.matchAll(new RegExp(`${attr}="([^"]+)"`, 'g'))].map((m) => decode(m[1]!));
+}
+
+describe('e2e: panels (CONTRACT §3)', function () {
+  this.timeout(60000);
+  let h: Harness;
+  let a: TestAgency;
+  let b: TestAgency;
+  let now = NOW;
+  let n = 0;
+  const manifest = loadManifest();
+
+  function token(agency: TestAgency, sub: string, roles: Role[], extra: { unit?: string; name?: string; locale?: 'vi' | 'en'; lifetime?: number; key?: string } = {}): string {
+    const iat = Math.floor(now.getTime() / 1000);
+    const claims: Record<string, unknown> = { sub, agency: agency.code, roles, locale: extra.locale ?? 'vi', name: extra.name ?? sub, iat, exp: iat + (extra.lifetime ?? 3600) };
+    if (extra.unit) claims.unit = extra.unit;
+    return jwt.sign(claims, extra.key ?? agency.secret, { algorithm: 'HS256', audience: AUDIENCE });
+  }
+
+  async function post(agency: TestAgency, events: Array<Record<string, unknown>>): Promise<void> {
+    const raw = JSON.stringify({ events });
+    const body_sha256 = crypto.createHash('sha256').update(raw).digest('hex');
+    const tok = jwt.sign({ agency: agency.code, body_sha256, iat: Math.floor(now.getTime() / 1000) }, agency.secret, {
+      algorithm: 'HS256', audience: AUDIENCE, issuer: agency.issuer, expiresIn: 120, jwtid: crypto.randomUUID(),
+    });
+    const r = await h.postEvents(agency, { events }, { token: tok, rawBody: raw });
+    expect(r.status, JSON.stringify(r.body)).to.equal(202);
+    expect(r.body.rejected).to.deep.equal([]);
+  }
+
+  const ev = (agency: TestAgency, o: Record<string, unknown>): Record<string, unknown> => ({ id: `pnl-${++n}`, agency: agency.code, occurredAt: '2026-01-05T08:00:00+07:00', actor: { id: 'host' }, ...o });
+  const unit = (agency: TestAgency, id: string, name: string) => ev(agency, { type: 'unit.upserted', occurredAt: '2026-01-02T08:00:00+07:00', subject: { kind: 'unit', id }, data: { name, parentId: null } });
+  const user = (agency: TestAgency, id: string, name: string, unitId: string, isLeader = false) =>
+    ev(agency, { type: 'user.upserted', subject: { kind: 'user', id }, data: { name, unitId, position: isLeader ? 'Trưởng phòng' : 'Chuyên viên', isLeader, active: true } });
+  const processed = (agency: TestAgency, actor: string, docId: string, day: string, title = 'Công văn về việc triển khai nhiệm vụ', role = 'main') =>
+    ev(agency, { type: 'document.processed', occurredAt: `${day}T09:15:00+07:00`, actor: { id: actor }, subject: { kind: 'document', id: docId, title, docType: 'cong-van', urgency: 'thuong' }, data: { role } });
+
+  async function get(path: string, opts: { token?: string; bearer?: string; lang?: string } = {}): Promise<Page> {
+    const url = new URL(`${h.url}${path}`);
+    if (opts.token) url.searchParams.set('jwt', opts.token);
+    const headers: Record<string, string> = {};
+    if (opts.bearer) headers.authorization = `Bearer ${opts.bearer}`;
+    if (opts.lang) headers['accept-language'] = opts.lang;
+    const res = await fetch(url, { headers, redirect: 'manual' });
+    return { status: res.status, html: await res.text(), headers: res.headers };
+  }
+
+  /** Follows a link the way a browser in the iframe does: no host token, only what the link carries. */
+  async function follow(href: string): Promise<Page> {
+    const res = await fetch(new URL(href, h.url), { redirect: 'manual' });
+    return { status: res.status, html: await res.text(), headers: res.headers };
+  }
+
+  async function submit(form: Form, changes: Record<string, string | undefined> = {}, headers: Record<string, string> = {}): Promise<Page & { location: string | null }> {
+    const fields: Record<string, string> = { ...form.fields };
+    for (const [k, v] of Object.entries(changes)) {
+      if (v === undefined) delete fields[k];
+      else fields[k] = v;
+    }
+    const res = await fetch(new URL(form.action, h.url), {
+      method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(fields).toString(),
+    });
+    return { status: res.status, html: await res.text(), headers: res.headers, location: res.headers.get('location') };
+  }
+
+  function expectPage(p: Page, status: number): void {
+    expect(p.status, p.html.slice(0, 2000)).to.equal(status);
+    expect(p.headers.get('content-type')).to.match(/^text\/html; charset=utf-8/);
+    expect(p.headers.get('x-content-type-options')).to.equal('nosniff');
+    expect(p.headers.get('referrer-policy')).to.equal('no-referrer');
+    expect(p.headers.get('set-cookie')).to.equal(null);
+    const csp = cspDirectives(p.headers);
+    expect(csp.get('default-src')).to.deep.equal(["'self'"]);
+    expect(csp.get('script-src')).to.deep.equal(["'none'"]);
+    const nonce = /<style nonce="([^"]+)">/.exec(p.html)?.[1];
+    expect(nonce, 'the style element carries a nonce').to.be.a('string');
+    expect(csp.get('style-src')).to.deep.equal([`'nonce-${nonce}'`]);
+    expect(p.html).to.not.match(/<script/i);
+    expect(p.html).to.not.match(/\sstyle="/);
+  }
+
+  const T: Record<string, string> = {};
+
+  before(async () => {
+    h = await startHarness({ clock: () => now });
+    a = await h.addAgency('ag-panels', { hostOrigins: [HOST] });
+    b = await h.addAgency('ag-panels-b');
+    await post(a, [
+      unit(a, 'p-a', 'Phòng Tổng hợp'), unit(a, 'p-b', 'Phòng Kế hoạch – Tài chính'), unit(a, 'p-tc', 'Phòng Tổ chức cán bộ'),
+      user(a, 'off-1', 'Nguyễn Thị Ánh', 'p-a'), user(a, 'off-2', 'Trần Văn Bình', 'p-a'), user(a, 'lead-a', 'Lê Hoàng Phúc', 'p-a', true),
+      user(a, 'off-b', 'Phạm Thu Hằng', 'p-b'), user(a, 'lead-b', 'Đặng Quốc Việt', 'p-b', true), user(a, 'hr-1', 'Vũ Minh Châu', 'p-tc'),
+    ]);
+    const docs: Array<Record<string, unknown>> = [
+      processed(a, 'off-1', 'VB-XSS', '2026-03-12', XSS),
+      processed(a, 'off-2', 'VB-XSS', '2026-03-13', XSS, 'support'),
+      processed(a, 'off-b', 'VB-XSS', '2026-03-13', XSS),
+      ev(a, { type: 'task.assigned', occurredAt: '2026-03-16T08:00:00+07:00', actor: { id: 'lead-a' }, subject: { kind: 'task', id: 'NV-01', title: 'Tổng hợp báo cáo tuần', dueAt: '2026-03-18T17:00:00+07:00' }, data: { assigneeId: 'off-1' } }),
+      ev(a, { type: 'task.completed', occurredAt: '2026-03-17T15:00:00+07:00', actor: { id: 'off-1' }, subject: { kind: 'task', id: 'NV-01', title: 'Tổng hợp báo cáo tuần', dueAt: '2026-03-18T17:00:00+07:00' }, data: {} }),
+      // A task assigned with a work item the catalogue does not have: the event fails, for the admin page.
+      ev(a, { id: 'evt-broken-1', type: 'task.assigned', occurredAt: '2026-03-16T08:30:00+07:00', actor: { id: 'lead-a' }, subject: { kind: 'task', id: 'NV-02', title: 'Rà soát hồ sơ', dueAt: '2026-03-25T17:00:00+07:00' }, data: { assigneeId: 'off-1', workItemCode: 'XX-99' } }),
+    ];
+    for (let i = 0; i < 40; i++) docs.push(processed(a, 'off-2', `VB-2026-${100 + i}`, `2026-03-${String(2 + (i % 15)).padStart(2, '0')}`));
+    await post(a, docs);
+    await post(b, [unit(b, 'p-a', 'Phòng Tổng hợp'), user(b, 'off-x', 'Hoàng Văn Xuân', 'p-a')]);
+    T.off1 = token(a, 'off-1', ['official'], { unit: 'p-a', name: 'Nguyễn Thị Ánh' });
+    T.off2 = token(a, 'off-2', ['official'], { unit: 'p-a', name: 'Trần Văn Bình' });
+    T.offB = token(a, 'off-b', ['official'], { unit: 'p-b', name: 'Phạm Thu Hằng' });
+    T.leadA = token(a, 'lead-a', ['official', 'leader'], { unit: 'p-a', name: 'Lê Hoàng Phúc' });
+    T.leadB = token(a, 'lead-b', ['official', 'leader'], { unit: 'p-b', name: 'Đặng Quốc Việt' });
+    T.hr = token(a, 'hr-1', ['official', 'hr'], { unit: 'p-tc', name: 'Vũ Minh Châu' });
+    T.hrOnly = token(a, 'hr-2', ['hr']);
+    T.admin = token(a, 'admin-1', ['admin'], { name: 'Quản trị hệ thống' });
+    T.off1En = token(a, 'off-1', ['official'], { unit: 'p-a', name: 'Nguyễn Thị Ánh', locale: 'en' });
+    T.otherOff = token(b, 'off-x', ['official'], { unit: 'p-a' });
+  });
+  beforeEach(() => { now = NOW; });
+  after(async () => { await h?.close(); });
+
+  // ---------------------------------------------------------------- who may look
+
+  describe('authentication and roles', () => {
+    it('when no token comes, then 401 with a Vietnamese page that no one may frame', async () => {
+      const p = await get('/panels/me');
+      expectPage(p, 401);
+      expect(decode(p.html)).to.contain('Phiên làm việc không hợp lệ hoặc đã hết hạn');
+      expect(cspDirectives(p.headers).get('frame-ancestors')).to.deep.equal(["'none'"]);
+    });
+
+    it('when the browser prefers English and no token comes, then the 401 page is English', async () => {
+      const p = await get('/panels/me', { lang: 'en-US,en;q=0.8' });
+      expectPage(p, 401);
+      expect(p.html).to.contain('<html lang="en">');
+      expect(decode(p.html)).to.contain('The session is invalid or has expired');
+    });
+
+    it('when the token names another agency than the one whose secret signed it, or an unknown agency, then 401', async () => {
+      const claims = { sub: 'off-1', agency: a.code, roles: ['official'], aud: AUDIENCE, exp: Math.floor(now.getTime() / 1000) + 600 };
+      expectPage(await get('/panels/me', { token: jwt.sign(claims, b.secret, { algorithm: 'HS256' }) }), 401);
+      expectPage(await get('/panels/me', { token: jwt.sign({ ...claims, agency: 'ag-nowhere' }, a.secret, { algorithm: 'HS256' }) }), 401);
+      expectPage(await get('/panels/me', { token: token(a, 'off-1', ['official'], { lifetime: -120 }) }), 401);
+    });
+
+    it('when the host token comes as Authorization: Bearer instead of ?jwt=, then the panel renders', async () => {
+      const p = await get('/panels/me', { bearer: T.off1 });
+      expectPage(p, 200);
+      expect(decode(p.html)).to.contain('Nguyễn Thị Ánh');
+    });
+
+    it('when each panel of the manifest is opened, then a role it lists gets 200 and a role it does not list gets a localized 403', async () => {
+      const tokens: Record<Role, string> = { official: T.off1!, leader: token(a, 'lead-a', ['leader'], { unit: 'p-a' }), hr: T.hrOnly!, admin: T.admin! };
+      const paths: Record<string, string> = { document: '/panels/document/VB-XSS', task: '/panels/task/NV-01', me: '/panels/me', unit: '/panels/unit/p-a', ranking: '/panels/ranking', reports: '/panels/reports', admin: '/panels/admin' };
+      expect(Object.keys(paths).sort()).to.deep.equal(manifest.panels.map((p) => p.id).sort());
+      for (const panel of manifest.panels) {
+        for (const role of ROLES) {
+          const p = await get(paths[panel.id]!, { token: tokens[role] });
+          if (panel.roles.includes(role)) {
+            expectPage(p, 200);
+            expect(decode(p.html), `${panel.id} as ${role}`).to.contain(`<h1>${panel.title.vi}</h1>`);
+          } else {
+            expectPage(p, 403);
+            expect(decode(p.html), `${panel.id} as ${role}`).to.contain('Tài khoản của bạn không có quyền xem trang này.');
+          }
+        }
+      }
+      const en = await get('/panels/admin', { token: token(a, 'off-1', ['official'], { locale: 'en' }) });
+      expectPage(en, 403);
+      expect(decode(en.html)).to.contain('Your account may not open this page.');
+    });
+
+    it('when a leader opens the board of another unit, then 403; HR opens any unit', async () => {
+      expectPage(await get('/panels/unit/p-a', { token: T.leadB }), 403);
+      expectPage(await get('/panels/unit/p-b', { token: T.leadA }), 403);
+      expectPage(await get('/panels/unit/p-b', { token: T.hr }), 200);
+    });
+  });
+
+  // ---------------------------------------------------------------- headers
+
+  describe('headers', () => {
+    it('when the agency registered a host origin, then frame-ancestors lists exactly it', async () => {
+      const p = await get('/panels/me', { token: T.off1 });
+      expectPage(p, 200);
+      const csp = cspDirectives(p.headers);
+      expect(csp.get('frame-ancestors')).to.deep.equal([HOST]);
+      expect(csp.get('form-action')).to.deep.equal(["'self'"]);
+      expect(p.headers.get('x-frame-options')).to.equal(null);
+    });
+
+    it('when the agency registered none, then frame-ancestors is none', async () => {
+      const p = await get('/panels/me', { token: T.otherOff });
+      expectPage(p, 200);
+      expect(cspDirectives(p.headers).get('frame-ancestors')).to.deep.equal(["'none'"]);
+      expect(p.headers.get('x-frame-options')).to.equal('DENY');
+    });
+
+    it('when the admin registers a second origin, then both are listed and nothing else', async () => {
+      const second = 'https://vpdt.hacthanh.gov.vn';
+      const put = await h.api('PUT', '/api/v1/settings', T.admin!, { hostOrigins: [HOST, second] });
+      expect(put.status, JSON.stringify(put.body)).to.equal(200);
+      try {
+        const p = await get('/panels/ranking', { token: T.admin });
+        expect(cspDirectives(p.headers).get('frame-ancestors')).to.deep.equal([HOST, second]);
+      } finally {
+        await h.api('PUT', '/api/v1/settings', T.admin!, { hostOrigins: [HOST] });
+      }
+    });
+
+    it('when every style nonce is read, then it differs per response', async () => {
+      const x = await get('/panels/me', { token: T.off1 });
+      const y = await get('/panels/me', { token: T.off1 });
+      expect(cspDirectives(x.headers).get('style-src')).to.not.deep.equal(cspDirectives(y.headers).get('style-src'));
+    });
+  });
+
+  // ---------------------------------------------------------------- document and task tabs
+
+  describe('document and task panels', () => {
+    it('when an official opens a document, then only their own entry shows, with the title escaped and the name and date in Vietnamese', async () => {
+      const p = await get('/panels/document/VB-XSS', { token: T.off1 });
+      expectPage(p, 200);
+      expect(p.html).to.contain('&lt;script&gt;alert(1)&lt;/script&gt;');
+      expect(p.html).to.not.contain(XSS);
+      expect(p.html).to.contain('Nguyễn Thị Ánh');
+      expect(p.html).to.contain('12/03/2026');
+      expect(p.html).to.contain('CV-01');
+      expect(p.html).to.not.contain('Trần Văn Bình');
+      expect(p.html).to.not.contain('Phạm Thu Hằng');
+      expect(decode(p.html)).to.contain('1 cán bộ, tổng 30 phút chuẩn');
+    });
+
+    it('when the leader of the unit opens it, then the unit members\' entries show but not another unit\'s', async () => {
+      const p = await get('/panels/document/VB-XSS', { token: T.leadA });
+      expectPage(p, 200);
+      expect(p.html).to.contain('Nguyễn Thị Ánh');
+      expect(p.html).to.contain('Trần Văn Bình');
+      expect(p.html).to.contain('CV-02');
+      expect(p.html).to.not.contain('Phạm Thu Hằng');
+    });
+
+    it('when HR opens it, then every entry shows', async () => {
+      const p = await get('/panels/document/VB-XSS', { token: T.hr });
+      for (const name of ['Nguyễn Thị Ánh', 'Trần Văn Bình', 'Phạm Thu Hằng']) expect(p.html).to.contain(name);
+      expect(decode(p.html)).to.contain('3 cán bộ, tổng 75 phút chuẩn');
+    });
+
+    it('when someone of another agency opens the same document id, then nothing of this agency shows', async () => {
+      const p = await get('/panels/document/VB-XSS', { token: T.otherOff });
+      expectPage(p, 200);
+      expect(p.html).to.not.contain('alert(1)');
+      expect(p.html).to.not.contain('Nguyễn Thị Ánh');
+      expect(decode(p.html)).to.contain('chưa tạo mục nhật ký nào mà bạn được xem');
+    });
+
+    it('when the task panel is opened, then the completion entry shows for its official and not for another unit\'s leader', async () => {
+      const mine = await get('/panels/task/NV-01', { token: T.off1 });
+      expectPage(mine, 200);
+      expect(mine.html).to.contain('CV-16');
+      expect(mine.html).to.contain('Tổng hợp báo cáo tuần');
+      expect(mine.html).to.contain('17/03/2026');
+      const other = await get('/panels/task/NV-01', { token: T.leadB });
+      expectPage(other, 200);
+      expect(other.html).to.not.contain('CV-16');
+      expect(other.html).to.not.contain('Tổng hợp báo cáo tuần');
+    });
+  });
+
+  // ---------------------------------------------------------------- context token
+
+  describe('the context token', () => {
+    it('when a panel renders, then its links carry a context token of 15 minutes for the same person, never the host token', async () => {
+      const host = T.off1!;
+      const p = await get('/panels/me', { token: host });
+      const links = linksOf(p.html).filter((l) => l.startsWith('/kpi/panels/'));
+      expect(links.length).to.be.greaterThan(0);
+      for (const l of links) {
+        expect(l).to.not.contain(host);
+        expect(new URL(l, 'http://x').searchParams.get('jwt')).to.equal(null);
+      }
+      const claims = jwt.decode(ctxOf(links[0]!), { json: true })!;
+      expect(claims).to.include({ sub: 'off-1', agency: a.code, aud: CONTEXT_AUDIENCE, unit: 'p-a', locale: 'vi', name: 'Nguyễn Thị Ánh' });
+      expect(claims.roles).to.deep.equal(['official']);
+      expect(claims.exp! - claims.iat!).to.equal(15 * 60);
+      expect(claims.lim).to.equal(jwt.decode(host, { json: true })!.exp);
+      expect(jwt.decode(ctxOf(links[0]!), { complete: true })!.header.alg).to.equal('HS256');
+    });
+
+    it('when a follow-up link is opened without the host token, then it works, and its own links carry a fresh context', async () => {
+      const p = await get('/panels/me', { token: T.off1 });
+      const prev = linksOf(p.html).find((l) => l.includes('month=2026-02'))!;
+      expect(prev).to.be.a('string');
+      const next = await follow(prev);
+      expectPage(next, 200);
+      expect(decode(next.html)).to.contain('Nhật ký công việc — Tháng 02/2026');
+      const again = linksOf(next.html).find((l) => l.includes('month=2026-03'))!;
+      expect(ctxOf(again)).to.not.equal(ctxOf(prev));
+      expectPage(await follow(again), 200);
+    });
+
+    it('when the context token is older than 15 minutes, then the link is a 401', async () => {
+      const p = await get('/panels/me', { token: T.off1 });
+      const link = linksOf(p.html).find((l) => l.includes('month='))!;
+      now = new Date(NOW.getTime() + 14 * 60 * 1000);
+      expectPage(await follow(link), 200);
+      now = new Date(NOW.getTime() + 16 * 60 * 1000);
+      expectPage(await follow(link), 401);
+    });
+
+    it('when the host token ends in 5 minutes, then no renewed context outlives it', async () => {
+      const host = token(a, 'off-1', ['official'], { unit: 'p-a', lifetime: 300 });
+      const p = await get('/panels/me', { token: host });
+      const link = linksOf(p.html).find((l) => l.includes('month='))!;
+      expect(jwt.decode(ctxOf(link), { json: true })!.exp).to.equal(jwt.decode(host, { json: true })!.exp);
+      now = new Date(NOW.getTime() + 4 * 60 * 1000);
+      const renewed = await follow(link);
+      expectPage(renewed, 200);
+      const link2 = linksOf(renewed.html).find((l) => l.includes('month='))!;
+      expect(jwt.decode(ctxOf(link2), { json: true })!.exp).to.equal(jwt.decode(host, { json: true })!.exp);
+      now = new Date(NOW.getTime() + 6 * 60 * 1000);
+      expectPage(await follow(link2), 401);
+    });
+
+    it('when a context token is forged, tampered with, unsigned, or a host token is passed as one (and the other way round), then 401', async () => {
+      const p = await get('/panels/me', { token: T.off1 });
+      const ctx = ctxOf(linksOf(p.html).find((l) => l.includes('month='))!);
+      const claims = jwt.decode(ctx, { json: true })!;
+      const [head, , sig] = ctx.split('.');
+      const b64 = (o: object): string => Buffer.from(JSON.stringify(o)).toString('base64url');
+      const forged = [
+        jwt.sign({ ...claims, roles: ['admin'] }, a.secret, { algorithm: 'HS256' }), // the agency secret itself, not the derived key
+        jwt.sign({ ...claims, roles: ['admin'] }, deriveKeys(b.secret).sign, { algorithm: 'HS256' }), // another agency's key
+        `${head}.${b64({ ...claims, sub: 'off-2' })}.${sig}`, // payload swapped under the old signature
+        `${b64({ alg: 'none', typ: 'JWT' })}.${b64(claims)}.`,
+        jwt.sign({ ...claims, aud: AUDIENCE }, deriveKeys(a.secret).sign, { algorithm: 'HS256' }), // right key, wrong audience
+        T.off1!,
+      ];
+      for (const f of forged) expectPage(await get(`/panels/admin?ctx=${encodeURIComponent(f)}`), 401);
+      expectPage(await get('/panels/me', { token: ctx }), 401);
+      const genuine = jwt.sign({ ...claims }, deriveKeys(a.secret).sign, { algorithm: 'HS256' });
+      expectPage(await get(`/panels/me?ctx=${encodeURIComponent(genuine)}`), 200);
+    });
+
+    it('when the agency secret rotates, then a context issued before still works during the overlap', async () => {
+      const p = await get('/panels/me', { token: T.off1 });
+      const link = linksOf(p.html).find((l) => l.includes('month='))!;
+      const rotated = await h.plugin.services.agencies.rotateSecret(a.code, 3600);
+      try {
+        const after = await follow(link);
+        expectPage(after, 200);
+        const renewed = ctxOf(linksOf(after.html).find((l) => l.includes('month='))!);
+        expect(() => jwt.verify(renewed, deriveKeys(rotated.secret).sign, { algorithms: ['HS256'], audience: CONTEXT_AUDIENCE, clockTimestamp: Math.floor(now.getTime() / 1000) })).to.not.throw();
+      } finally {
+        // Keep the tokens of this suite valid: go on signing with the secret the tests hold.
+        await h.knex('kpi_agency_secrets').where({ agency_code: a.code, secret: rotated.secret }).delete();
+        await h.knex('kpi_agency_secrets').where({ agency_code: a.code }).update({ expires_at: null });
+        h.plugin.services.agencies.invalidate(a.code);
+      }
+    });
+  });
+
+  // ---------------------------------------------------------------- My KPI
+
+  describe('My KPI', () => {
+    it('when an official opens it, then today, the month and the quarter show with a gauge, the three percentages and the formula lines of the score', async () => {
+      const p = await get('/panels/me', { token: T.off1 });
+      expectPage(p, 200);
+      const text = decode(p.html);
+      expect(p.html).to.contain('<html lang="vi">');
+      expect(text).to.contain('Người xem: Nguyễn Thị Ánh');
+      expect(text).to.contain('Hôm nay · 20/03/2026');
+      expect(text).to.contain('Điểm tháng · Tháng 03/2026');
+      expect(text).to.contain('Điểm quý · Quý I/2026');
+      expect(p.html.match(/<svg class="gauge/g)).to.have.length(2);
+      const api = await h.api('GET', '/api/v1/scores?period=2026-03&user=off-1', T.off1!);
+      expect(api.status).to.equal(200);
+      const score = api.body.scores[0];
+      for (const line of score.explanation.lines as string[]) expect(text, line).to.contain(line.trim().replace(/^•\s*/, ''));
+      expect(text).to.contain('Khối lượng được giao A = 15 × 480 × 1 = 7 200 phút');
+      for (const pct of [score.quantityPct, score.qualityPct, score.progressPct]) expect(text).to.contain(`${formatVi(pct)}%`);
+      expect(text).to.contain(`Điểm KPI: ${formatVi(score.total)}/100`);
+      expect(text).to.contain('12/03/2026');
+      expect(p.html).to.contain('&lt;script&gt;alert(1)&lt;/script&gt;');
+      const add = formTo(p.html, '/panels/me/entries');
+      expect(add.fields.ctx).to.be.a('string');
+      expect(add.fields._csrf).to.be.a('string').with.length.greaterThan(20);
+      expect(p.html).to.contain('<option value="CV-04">CV-04 — Soạn thảo công văn (60 phút/văn bản)</option>');
+    });
+
+    it('when working days passed with nothing logged, then they are listed as reminders', async () => {
+      const p = await get('/panels/me', { token: T.off1 });
+      const text = decode(p.html);
+      expect(text).to.contain('ngày làm việc chưa kê khai công việc nào');
+      expect(text).to.contain('02/03/2026');
+      expect(text).to.not.match(/<li class="tag pending">12\/03\/2026<\/li>/);
+    });
+
+    it('when the add-entry form is posted with its tokens, then the entry is saved (303 back to the panel) and a day over 480 minutes is warned about', async () => {
+      const p = await get('/panels/me', { token: T.off1 });
+      const form = formTo(p.html, '/panels/me/entries');
+      const r = await submit(form, { date: '2026-03-19', workItemCode: 'CV-06', quantity: '3', note: 'Báo cáo sơ kết quý I <b>khẩn</b>'.normalize('NFD') });
+      expect(r.status, r.html.slice(0, 500)).to.equal(303);
+      expect(r.location).to.match(/^\/kpi\/panels\/me\?ctx=[^&]+&month=2026-03&notice=saved$/);
+      const row = await h.knex('kpi_journal_entries').where({ agency_code: a.code, user_id: 'off-1', source: 'manual', work_item_code: 'CV-06' }).first('quantity', 'note', 'status', 'day');
+      expect(row).to.include({ status: 'pending', day: '2026-03-19', note: 'Báo cáo sơ kết quý I <b>khẩn</b>'.normalize('NFC') });
+      expect(Number(row.quantity)).to.equal(3);
+      const back = await follow(r.location!);
+      expectPage(back, 200);
+      const text = decode(back.html);
+      expect(text).to.contain('Đã lưu mục nhật ký.');
+      expect(back.html).to.contain('Báo cáo sơ kết quý I &lt;b&gt;khẩn&lt;/b&gt;');
+      expect(text).to.contain('Ngày 19/03/2026: đã kê khai 720 phút, vượt trần 480 phút/ngày');
+      expect(text).to.contain('Chờ duyệt');
+    });
+
+    it('when a quantity is typed with a decimal comma, then it is taken as a number', async () => {
+      const p = await get('/panels/me', { token: T.off1 });
+      const r = await submit(formTo(p.html, '/panels/me/entries'), { date: '2026-03-18', workItemCode: 'CV-03', quantity: '1,5', note: '' });
+      expect(r.status, r.html.slice(0, 500)).to.equal(303);
+      const row = await h.knex('kpi_journal_entries').where({ agency_code: a.code, user_id: 'off-1', work_item_code: 'CV-03' }).first('quantity', 'minutes', 'note');
+      expect(Number(row.quantity)).to.equal(1.5);
+      expect(Number(row.minutes)).to.equal(7.5);
+      expect(row.note).to.equal(null);
+    });
+
+    it('when the service refuses the entry, then the panel shows why in Vietnamese (400) and keeps what was typed', async () => {
+      const p = await get('/panels/me', { token: T.off1 });
+      const before = await h.knex('kpi_journal_entries').where({ agency_code: a.code, user_id: 'off-1' }).count({ n: '*' }).first();
+      const r = await submit(formTo(p.html, '/panels/me/entries'), { date: '2026-03-19', workItemCode: 'CV-04', quantity: '0', note: 'Ghi chú của tôi' });
+      expectPage(r, 400);
+      expect(decode(r.html)).to.contain('Số lượng phải là số lớn hơn 0, tối đa 2 chữ số thập phân.');
+      expect(r.html).to.contain('value="Ghi chú của tôi"');
+      expect(r.html).to.contain('<option value="CV-04" selected>');
+      const future = await submit(formTo(p.html, '/panels/me/entries'), { date: '2026-03-21', workItemCode: 'CV-04', quantity: '1' });
+      expectPage(future, 400);
+      expect(decode(future.html)).to.contain('Ngày kê khai không được sau hôm nay.');
+      const after = await h.knex('kpi_journal_entries').where({ agency_code: a.code, user_id: 'off-1' }).count({ n: '*' }).first();
+      expect(Number(after!.n)).to.equal(Number(before!.n));
+    });
+
+    it('when a POST comes without its form token, with a wrong one, with one of another form or context, or without a context token, then 403 and nothing is saved', async () => {
+      const p = await get('/panels/me', { token: T.off1 });
+      const form = formTo(p.html, '/panels/me/entries');
+      const other = await get('/panels/me', { token: T.off1 });
+      const otherForm = formTo(other.html, '/panels/me/entries');
+      const withdraw = formsOf(p.html).find((f) => f.action.includes('/withdraw'))!;
+      expect(withdraw, 'a withdraw form for a pending manual entry').to.not.equal(undefined);
+      const count = async (): Promise<number> => Number((await h.knex('kpi_journal_entries').where({ agency_code: a.code, user_id: 'off-1' }).count({ n: '*' }).first())!.n);
+      const before = await count();
+      const body = { date: '2026-03-19', workItemCode: 'CV-04', quantity: '1' };
+      const attempts: Array<[string, Promise<Page>]> = [
+        ['no form token', submit(form, { ...body, _csrf: undefined })],
+        ['an empty form token', submit(form, { ...body, _csrf: '' })],
+        ['a made-up form token', submit(form, { ...body, _csrf: crypto.randomBytes(32).toString('base64url') })],
+        ['the token of the withdraw form', submit(form, { ...body, _csrf: withdraw.fields._csrf })],
+        ['the form token of another page (another context)', submit(form, { ...body, _csrf: otherForm.fields._csrf })],
+        ['no context token, the host token as Bearer', submit(form, { ...body, ctx: undefined }, { authorization: `Bearer ${T.off1}` })],
+      ];
+      for (const [what, pending] of attempts) {
+        const r = await pending;
+        expectPage(r, 403);
+        expect(decode(r.html), what).to.contain('Biểu mẫu không hợp lệ hoặc đã hết hạn');
+      }
+      expectPage(await submit(form, { ...body, ctx: undefined }), 401);
+      expectPage(await submit(form, { ...body, ctx: 'x.y.z' }), 401);
+      expect(await count()).to.equal(before);
+    });
+
+    it('when the official withdraws a pending manual entry with its form, then it is gone', async () => {
+      const p = await get('/panels/me', { token: T.off1 });
+      const { id } = await h.knex('kpi_journal_entries').where({ agency_code: a.code, user_id: 'off-1', work_item_code: 'CV-03' }).first('id');
+      const withdraw = formTo(p.html, `/me/entries/${id}/withdraw`);
+      const r = await submit(withdraw);
+      expect(r.status).to.equal(303);
+      expect(r.location).to.contain('notice=withdrawn');
+      expect(await h.knex('kpi_journal_entries').where({ id }).first()).to.equal(undefined);
+    });
+
+    it('when the official has no entry today, then today shows 0 minutes; after logging, it shows them', async () => {
+      let p = await get('/panels/me', { token: T.off1 });
+      expect(decode(p.html)).to.contain('0/480 phút');
+      const r = await submit(formTo(p.html, '/panels/me/entries'), { date: '2026-03-20', workItemCode: 'CH-01', quantity: '1' });
+      expect(r.status).to.equal(303);
+      p = await follow(r.location!);
+      expect(decode(p.html)).to.contain('120/480 phút');
+    });
+  });
+
+  // ---------------------------------------------------------------- unit board
+
+  describe('the unit board', () => {
+    it('when the leader opens it, then members\' scores are coloured and ordered highest first, or lowest first on request', async () => {
+      const p = await get('/panels/unit/p-a', { token: T.leadA });
+      expectPage(p, 200);
+      const text = decode(p.html);
+      for (const name of ['Nguyễn Thị Ánh', 'Trần Văn Bình', 'Lê Hoàng Phúc']) expect(text).to.contain(name);
+      expect(p.html).to.not.contain('Phạm Thu Hằng');
+      expect(p.html.match(/<td class="score sc-(\d+|none)">/g)).to.have.length(3);
+      const high = order(p.html, 'data-user');
+      expect(high[0]).to.equal('off-2');
+      const api = await h.api('GET', '/api/v1/scores?unit=p-a', T.leadA!);
+      const totals = new Map<string, number>((api.body.scores as Array<{ userId: string; total: number }>).map((s) => [s.userId, s.total]));
+      const byTotal = (xs: string[]) => xs.map((x) => totals.get(x)!);
+      expect(byTotal(high)).to.deep.equal([...byTotal(high)].sort((x, y) => y - x));
+      const low = await follow(linksOf(p.html).find((l) => l.includes('order=lowest'))!);
+      expectPage(low, 200);
+      expect(order(low.html, 'data-user')).to.deep.equal([...high].reverse());
+      const off2 = totals.get('off-2')!;
+      expect(p.html).to.match(new RegExp(`<tr data-user="off-2">[\\s\\S]*?<td class="score sc-\\d+">${formatVi(off2)}</td>`));
+    });
+
+    it('when the board shows the excellence quota, then it states the ratio, those eligible and the limit', async () => {
+      const p = await get('/panels/unit/p-a', { token: T.leadA });
+      expect(decode(p.html)).to.match(/Tối đa 20% số người đạt từ HTTNV trở lên được xếp HTXSNV\. Hiện có \d+ người đạt từ HTTNV trở lên, nên chỉ tiêu HTXSNV là \d+/);
+    });
+
+    it('when the leader approves a pending entry from the queue, then it is approved and leaves the queue', async () => {
+      const p = await get('/panels/unit/p-a', { token: T.leadA });
+      const entry = await h.knex('kpi_journal_entries').where({ agency_code: a.code, user_id: 'off-1', work_item_code: 'CV-06' }).first('id');
+      expect(order(p.html, 'data-entry')).to.include(String(entry.id));
+      const approve = formTo(p.html, `/entries/${entry.id}/approve`);
+      const r = await submit(approve);
+      expect(r.status, r.html.slice(0, 400)).to.equal(303);
+      expect(r.location).to.contain('notice=approved');
+      const row = await h.knex('kpi_journal_entries').where({ id: entry.id }).first('status', 'reviewed_by');
+      expect(row).to.include({ status: 'approved', reviewed_by: 'lead-a' });
+      const back = await follow(r.location!);
+      expect(decode(back.html)).to.contain('Đã duyệt.');
+      expect(order(back.html, 'data-entry')).to.not.include(String(entry.id));
+    });
+
+    it('when the leader returns an entry with a reason, then it is rejected with that reason; without a reason the board says one is needed', async () => {
+      const created = await h.api('POST', '/api/v1/journal', T.off2!, { date: '2026-03-18', workItemCode: 'CH-04', quantity: 2 });
+      expect(created.status).to.equal(201);
+      const p = await get('/panels/unit/p-a', { token: T.leadA });
+      const form = formTo(p.html, `/entries/${created.body.id}/return`);
+      const empty = await submit(form, { reason: '  ' });
+      expectPage(empty, 400);
+      expect(decode(empty.html)).to.contain('Cần nêu lý do trả lại.');
+      const r = await submit(form, { reason: 'Trùng với mục đã kê khai' });
+      expect(r.status).to.equal(303);
+      const row = await h.knex('kpi_journal_entries').where({ id: created.body.id }).first('status', 'review_reason');
+      expect(row).to.include({ status: 'rejected', review_reason: 'Trùng với mục đã kê khai' });
+    });
+
+    it('when HR opens the board, then there are no review buttons but the general-criteria form is there', async () => {
+      await h.api('POST', '/api/v1/journal', T.off2!, { date: '2026-03-17', workItemCode: 'CH-04', quantity: 1 });
+      const p = await get('/panels/unit/p-a', { token: T.hr });
+      expectPage(p, 200);
+      expect(order(p.html, 'data-entry').length).to.be.greaterThan(0);
+      expect(formsOf(p.html).filter((f) => /\/(approve|return|rate)$/.test(f.action))).to.have.length(0);
+      expect(formsOf(p.html).filter((f) => f.action.endsWith('/unit/p-a/assessments')).length).to.be.greaterThan(0);
+    });
+
+    it('when the leader records the general criteria of a member, then the score counts it and My KPI shows the total and the next-class hint', async () => {
+      const p = await get('/panels/unit/p-a', { token: T.leadA });
+      const form = formsOf(p.html).find((f) => f.action.endsWith('/unit/p-a/assessments') && f.fields.userId === 'off-1')!;
+      expect(form.fields.period).to.equal('2026-03');
+      const bad = await submit(form, { general: '31' });
+      expectPage(bad, 400);
+      expect(decode(bad.html)).to.contain('Điểm tiêu chí chung phải từ 0 đến mức tối đa');
+      const r = await submit(form, { general: '27' });
+      expect(r.status, r.html.slice(0, 400)).to.equal(303);
+      expect(r.location).to.contain('notice=assessed');
+      const row = await h.knex('kpi_assessments').where({ agency_code: a.code, user_id: 'off-1', period: '2026-03' }).first('general', 'assessed_by');
+      expect(Number(row.general)).to.equal(27);
+      expect(row.assessed_by).to.equal('lead-a');
+      // The form of one member cannot be replayed for another.
+      expectPage(await submit(form, { userId: 'off-2', general: '29' }), 403);
+
+      const me = await get('/panels/me', { token: T.off1 });
+      const text = decode(me.html);
+      const api = await h.api('GET', '/api/v1/scores?period=2026-03&user=off-1', T.off1!);
+      const s = api.body.scores[0];
+      expect(s.generalScore).to.equal(27);
+      expect(text).to.contain(`Tổng điểm S = R + G = ${formatVi(s.taskScore)} + 27 = ${formatVi(s.total)}`);
+      expect(s.explanation.nextClass, 'a reachable next class').to.not.equal(null);
+      const nc = s.explanation.nextClass;
+      expect(text).to.contain(`Để đạt mức Hoàn thành nhiệm vụ (HTNV), cần S ≥ 50: thêm ${formatVi(nc.minutes)} phút chuẩn công việc được duyệt, đúng hạn, không lỗi (tổng điểm khi đó ${formatVi(nc.totalAfter)}).`);
+      expect(nc.target).to.equal('HTNV');
+    });
+  });
+
+  // ---------------------------------------------------------------- ranking
+
+  describe('the ranking', () => {
+    it('when a leader opens it, then units are ranked by mean score as the API ranks them, coloured, and their own unit links to its board', async () => {
+      const p = await get('/panels/ranking', { token: T.leadA });
+      expectPage(p, 200);
+      const text = decode(p.html);
+      expect(text).to.contain('Phòng Tổng hợp');
+      expect(text).to.contain('Phòng Kế hoạch – Tài chính');
+      const api = await h.api('GET', '/api/v1/ranking?period=2026-03', T.leadA!);
+      expect(order(p.html, 'data-unit')).to.deep.equal(api.body.units.map((u: { unitId: string }) => u.unitId));
+      expect(order(p.html, 'data-unit')[0]).to.equal('p-a');
+      expect(p.html.match(/<td class="score sc-(\d+|none)">/g)!.length).to.equal(api.body.units.length);
+      const own = linksOf(p.html).find((l) => l.startsWith('/kpi/panels/unit/p-a?'))!;
+      expect(own).to.be.a('string');
+      expect(linksOf(p.html).some((l) => l.startsWith('/kpi/panels/unit/p-b?'))).to.equal(false);
+      const board = await follow(own);
+      expectPage(board, 200);
+      expect(decode(board.html)).to.contain('Phòng Tổng hợp');
+    });
+
+    it('when lowest first is asked for a quarter, then the order is the API\'s lowest-first order', async () => {
+      const p = await get('/panels/ranking?period=2026-Q1&order=lowest', { token: T.hr });
+      expectPage(p, 200);
+      expect(decode(p.html)).to.contain('Quý I/2026');
+      const api = await h.api('GET', '/api/v1/ranking?period=2026-Q1&order=lowest', T.hr!);
+      expect(order(p.html, 'data-unit')).to.deep.equal(api.body.units.map((u: { unitId: string }) => u.unitId));
+      expect(order(p.html, 'data-unit')[0]).to.not.equal('p-a');
+    });
+
+    it('when the year is asked, then it renders; a period that is not one is a 400 page', async () => {
+      const y = await get('/panels/ranking?period=2026', { token: T.admin });
+      expectPage(y, 200);
+      expect(decode(y.html)).to.contain('Năm 2026');
+      const bad = await get('/panels/ranking?period=2026-13', { token: T.admin });
+      expectPage(bad, 400);
+      expect(decode(bad.html)).to.contain('Dữ liệu không hợp lệ: period.');
+    });
+  });
+
+  // ---------------------------------------------------------------- reports
+
+  describe('the reports page', () => {
+    it('when HR opens it, then the form lists the units, and choosing a period and units gives one workbook link per unit', async () => {
+      const p = await get('/panels/reports', { token: T.hr });
+      expectPage(p, 200);
+      expect(p.html).to.contain('name="unit" value="p-a"');
+      expect(p.html).to.contain('name="unit" value="p-tc"');
+      const chosen = await get('/panels/reports?period=2026-Q1&unit=p-a&unit=p-b', { token: T.hr });
+      expectPage(chosen, 200);
+      const links = linksOf(chosen.html).filter((l) => l.includes('/reports/'));
+      expect(links.map((l) => l.replace(/&ctx=[^&]+$/, ''))).to.deep.equal(['/kpi/reports/2026-Q1.xlsx?unit=p-a', '/kpi/reports/2026-Q1.xlsx?unit=p-b']);
+      for (const l of links) expect(jwt.decode(ctxOf(l), { json: true })!.aud).to.equal(CONTEXT_AUDIENCE);
+      const whole = await get('/panels/reports?period=2026', { token: T.admin });
+      expect(linksOf(whole.html).filter((l) => l.includes('/reports/')).map((l) => l.replace(/\?ctx=[^&]+$/, ''))).to.deep.equal(['/kpi/reports/2026.xlsx']);
+    });
+
+    it('when a unit that does not exist is asked, then 400', async () => {
+      expectPage(await get('/panels/reports?period=2026-Q1&unit=p-nowhere', { token: T.hr }), 400);
+    });
+  });
+
+  // ---------------------------------------------------------------- admin
+
+  describe('the admin page', () => {
+    it('when the admin opens it, then the catalogue, the mapping rules, the settings and the failed events show', async () => {
+      const p = await get('/panels/admin', { token: T.admin });
+      expectPage(p, 200);
+      const text = decode(p.html);
+      expect(text).to.contain('Soạn thảo công văn');
+      expect(text).to.contain('doc-processed-main');
+      expect(p.html).to.match(/<tr><th>capMinutes<\/th><td>480<\/td><\/tr>/);
+      expect(p.html).to.match(new RegExp(`<tr><th>hostOrigins</th><td>${HOST.replace(/[./]/g, '\\$&')}</td></tr>`));
+      expect(order(p.html, 'data-event')).to.deep.equal(['evt-broken-1']);
+      expect(text).to.contain('XX-99');
+      formTo(p.html, '/admin/events/evt-broken-1/replay');
+    });
+
+    it('when the admin replays a failed event that still fails, then it stays failed; once the catalogue has the item, the replay processes it', async () => {
+      let p = await get('/panels/admin', { token: T.admin });
+      expectPage(await submit(formTo(p.html, '/admin/events/evt-broken-1/replay'), { _csrf: undefined }), 403);
+      let r = await submit(formTo(p.html, '/admin/events/evt-broken-1/replay'));
+      expect(r.status).to.equal(303);
+      expect(r.location).to.contain('notice=replay-failed');
+      let row = await h.knex('kpi_events').where({ agency_code: a.code, event_id: 'evt-broken-1' }).first('status', 'attempts');
+      expect(row.status).to.equal('failed');
+      expect(Number(row.attempts)).to.equal(2);
+
+      const item = (await h.plugin.services.agencies.catalogue(a.code)).find((i) => i.code === 'CV-16')!;
+      await h.plugin.services.agencies.saveCatalogue(a.code, [{ ...item, code: 'XX-99', name: 'Việc thử nghiệm' }], 'admin-1');
+      p = await follow(r.location!);
+      r = await submit(formTo(p.html, '/admin/events/evt-broken-1/replay'));
+      expect(r.location).to.contain('notice=replayed');
+      row = await h.knex('kpi_events').where({ agency_code: a.code, event_id: 'evt-broken-1' }).first('status');
+      expect(row.status).to.equal('processed');
+      const audit = await h.knex('kpi_audit_log').where({ agency_code: a.code, action: 'events.replay', target: 'evt-broken-1' }).select('actor');
+      expect(audit.map((x: { actor: string }) => x.actor)).to.deep.equal(['admin-1', 'admin-1']);
+      const after = await follow(r.location!);
+      expect(decode(after.html)).to.contain('Đã xử lý lại sự kiện.');
+      expect(order(after.html, 'data-event')).to.deep.equal([]);
+    });
+  });
+
+  // ---------------------------------------------------------------- English
+
+  describe('English', () => {
+    it('when the token says en, then My KPI is in English with English dates, numbers and formula', async () => {
+      const p = await get('/panels/me', { token: T.off1En });
+      expectPage(p, 200);
+      const text = decode(p.html);
+      expect(p.html).to.contain('<html lang="en">');
+      expect(text).to.contain('<h1>My KPI</h1>');
+      expect(text).to.contain('Today · 20 Mar 2026');
+      expect(text).to.contain('Month score · March 2026');
+      expect(text).to.contain('Quarter score · Q1 2026');
+      expect(text).to.contain('Assigned work A = 15 × 480 × 1 = 7,200 min');
+      expect(text).to.contain('12 Mar 2026');
+      expect(text).to.contain('Add an entry');
+      for (const vi of ['Kê khai thêm công việc', 'Hôm nay', 'Điểm tháng', 'Nhật ký công việc', 'Chờ duyệt']) expect(text, vi).to.not.contain(vi);
+      expect(p.html).to.contain('&lt;script&gt;alert(1)&lt;/script&gt;');
+      expect(text).to.contain('Nguyễn Thị Ánh');
+    });
+
+    it('when a leader reads the unit board in English, then its headings and classes are English', async () => {
+      const p = await get('/panels/unit/p-a', { token: token(a, 'lead-a', ['official', 'leader'], { unit: 'p-a', locale: 'en' }) });
+      expectPage(p, 200);
+      const text = decode(p.html);
+      expect(text).to.contain("Members' scores");
+      expect(text).to.contain('Entries awaiting review');
+      expect(text).to.contain('Excellence quota');
+      expect(text).to.not.contain('Điểm của cán bộ');
+    });
+  });
+});
