@@ -125,6 +125,7 @@ function makeFolder(dir: string): void {
     if (up === d) break;
     d = up;
   }
+  if (!fs.statSync(d).isDirectory()) throw new ConfigError('KPI_DB', `không tạo được thư mục cơ sở dữ liệu (cannot create the database folder) ${dir}: ${d} không phải thư mục (ENOTDIR)`);
   for (const m of missing) {
     try {
       fs.mkdirSync(m);
