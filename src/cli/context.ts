@@ -1,7 +1,6 @@
 import type { Knex } from 'knex';
 import { loadConfig, type Config } from '../config';
 import { openDb } from '../db/connection';
-import { ConfigError } from '../domain/errors';
 import { createKpiPlugin, type KpiPlugin } from '../index';
 import { createLogger, type Logger } from '../log';
 
@@ -66,16 +65,8 @@ export class CliContext {
         log.debug({ source: 'knex' }, text);
       };
       const quiet = (message: unknown) => log.debug({ source: 'knex' }, typeof message === 'string' ? message : String(message));
-      try {
-        this.knexInstance = openDb({ ...target, config: { ...target.config, log: { warn: forward('warn'), error: forward('error'), deprecate: quiet, debug: quiet } } });
-      } catch (e) {
-        // openDb creates the SQLite file's folder; a path through a file or a read-only place fails here.
-        const code = String((e as { code?: unknown }).code ?? '');
-        if (['EEXIST', 'ENOTDIR', 'EACCES', 'EPERM', 'EROFS'].includes(code)) {
-          throw new ConfigError('KPI_DB', `không tạo được thư mục cho tệp SQLite (cannot create the SQLite folder): ${(e as Error).message}`);
-        }
-        throw e;
-      }
+      // openDb names KPI_DB itself when the SQLite file's folder cannot be made (a path through a file, a read-only place).
+      this.knexInstance = openDb({ ...target, config: { ...target.config, log: { warn: forward('warn'), error: forward('error'), deprecate: quiet, debug: quiet } } });
     }
     return this.knexInstance;
   }

@@ -125,12 +125,12 @@ function makeFolder(dir: string): void {
     if (up === d) break;
     d = up;
   }
-  if (!fs.statSync(d).isDirectory()) throw new ConfigError('KPI_DB', `không tạo được thư mục cơ sở dữ liệu (cannot create the database folder) ${dir}: ${d} không phải thư mục (ENOTDIR)`);
+  if (!fs.statSync(d).isDirectory()) throw new ConfigError('KPI_DB', `không tạo được thư mục cho tệp SQLite (cannot create the SQLite folder) ${dir}: ${d} không phải thư mục (ENOTDIR)`);
   for (const m of missing) {
     try {
       fs.mkdirSync(m);
     } catch (e) {
-      throw new ConfigError('KPI_DB', `không tạo được thư mục cơ sở dữ liệu (cannot create the database folder) ${m}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`);
+      throw new ConfigError('KPI_DB', `không tạo được thư mục cho tệp SQLite (cannot create the SQLite folder) ${m}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`);
     }
   }
 }
