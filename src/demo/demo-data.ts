@@ -295,8 +295,8 @@ const AD_HOC_MEETINGS = [
 // ---------------------------------------------------------------------------
 // Seeded randomness
 
-/** mulberry32: a small, fast 32-bit PRNG; good enough for demo data and fully reproducible. */
-function mulberry32(seed: number): () => number {
+/** mulberry32: a small, fast 32-bit PRNG; good enough for demo data and fully reproducible. Tests and benchmarks seed it too. */
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

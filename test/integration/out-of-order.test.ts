@@ -1,19 +1,9 @@
 import { expect } from 'chai';
 import type { Knex } from 'knex';
-import { generateDemo } from '../../src/demo/demo-data';
+import { generateDemo, mulberry32 as rng } from '../../src/demo/demo-data';
 import { createKpiPlugin, type KpiPlugin } from '../../src/index';
 import { freshDb, silentLogger } from '../helpers/harness';
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function shuffle<T>(list: T[], r: () => number): T[] {
   const out = [...list];

@@ -11,18 +11,8 @@ import { ScoringService } from '../../src/services/scoring-service';
 import { applyQuota, dayTotalsFromEntries, scoreUnitDetailed, type EntryInput, type OfficialInput, type Score } from '../../src/scoring/engine';
 import { getProfile } from '../../src/scoring/profiles';
 import { freshDb } from '../helpers/harness';
+import { mulberry32 as rng } from '../../src/demo/demo-data';
 
-/** mulberry32: a seeded PRNG so that a failure can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Official { id: string; unitId: string; isLeader: boolean; activeFrom: string | null; activeTo: string | null }
 interface Row { userId: string; day: string; minutes: number; fails: number; delays: number; status: 'approved' | 'pending' | 'rejected' }

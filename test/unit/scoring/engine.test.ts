@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { workingDays } from '../../../src/domain/calendar';
 import { ValidationError } from '../../../src/domain/errors';
 import { daysOf, parsePeriod } from '../../../src/domain/period';
+import { mulberry32 } from '../../../src/demo/demo-data';
 import {
   BUILTIN_PROFILES,
   KH1636,
@@ -78,16 +79,6 @@ function only(scores: Score[], userId: string): Score {
   return s;
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function allNumbersFinite(x: unknown): void {
   const bad: string[] = [];

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { workingDays } from '../../../src/domain/calendar';
 import { daysOf, parsePeriod } from '../../../src/domain/period';
+import { mulberry32 } from '../../../src/demo/demo-data';
 import {
   KH1636,
   ND335,
@@ -76,16 +77,6 @@ function workedExample(): Official {
   return buildOfficial({ general: 27, entries });
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** S recomputed from the explanation's own numbers only. */
 function recomputeS(e: PeriodExplanation): number {

@@ -1,16 +1,7 @@
 import { expect } from 'chai';
 import { round2, roundHalfAway } from '../../../src/scoring/rounding';
+import { mulberry32 } from '../../../src/demo/demo-data';
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Half-away-from-zero at 2 decimals of a decimal STRING, by digit arithmetic only (the oracle). */
 function oracle(sign: 1 | -1, intDigits: string, fracDigits: string): number {
