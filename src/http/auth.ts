@@ -67,21 +67,29 @@ function verifyWithAny(token: string, algorithm: 'HS256' | 'RS256', keys: Array<
 }
 
 /**
+ * The steps both kinds of token share: the unverified `agency` claim picks the agency, whose
+ * keys verify the token with the pinned algorithm and `aud`; the verified claims must then
+ * name that same agency.
+ */
+async function verifyAgencyToken(deps: AuthDeps, token: string | null, options: (agency: AgencyRow) => jwt.VerifyOptions): Promise<{ agency: AgencyRow; claims: jwt.JwtPayload; now: Date }> {
+  if (!token) throw new AuthError();
+  const agency = await deps.getAgency(claimedAgency(token));
+  if (!agency) throw new AuthError();
+  const now = deps.clock ? deps.clock() : new Date();
+  const { algorithm, keys } = await keysFor(deps, agency);
+  const claims = verifyWithAny(token, algorithm, keys, options(agency), now);
+  if (claims.agency !== agency.code) throw new AuthError();
+  return { agency, claims, now };
+}
+
+/**
  * Verifies a webhook call (CONTRACT §2): the agency's key with the pinned algorithm,
  * `aud`, `iss` = the agency's registered host, `exp` at most 300 s after `iat`, a `jti`
  * never seen within its lifetime, and `body_sha256` equal to the SHA-256 of the raw body.
  * Returns the agency the token speaks for. Every failure is the same 401.
  */
 export async function verifyWebhook(deps: AuthDeps, authorization: string | undefined, rawBody: Buffer): Promise<string> {
-  const token = bearer(authorization);
-  if (!token) throw new AuthError();
-  const code = claimedAgency(token);
-  const agency = await deps.getAgency(code);
-  if (!agency) throw new AuthError();
-  const now = deps.clock ? deps.clock() : new Date();
-  const { algorithm, keys } = await keysFor(deps, agency);
-  const claims = verifyWithAny(token, algorithm, keys, { issuer: agency.issuer }, now);
-  if (claims.agency !== agency.code) throw new AuthError();
+  const { agency, claims, now } = await verifyAgencyToken(deps, bearer(authorization), (a) => ({ issuer: a.issuer }));
   if (typeof claims.iat !== 'number' || typeof claims.exp !== 'number') throw new AuthError();
   if (claims.exp <= claims.iat || claims.exp - claims.iat > MAX_WEBHOOK_TOKEN_LIFETIME_S) throw new AuthError();
   if (claims.iat > now.getTime() / 1000 + CLOCK_TOLERANCE_S) throw new AuthError();
@@ -100,14 +108,8 @@ export async function verifyWebhook(deps: AuthDeps, authorization: string | unde
  * every request comes from here and nowhere else.
  */
 export async function verifyUser(deps: AuthDeps, token: string | null): Promise<Principal> {
-  if (!token) throw new AuthError();
-  const code = claimedAgency(token);
-  const agency = await deps.getAgency(code);
-  if (!agency) throw new AuthError();
-  const now = deps.clock ? deps.clock() : new Date();
-  const { algorithm, keys } = await keysFor(deps, agency);
-  const claims = verifyWithAny(token, algorithm, keys, {}, now);
-  if (claims.agency !== agency.code || typeof claims.exp !== 'number') throw new AuthError();
+  const { agency, claims } = await verifyAgencyToken(deps, token, () => ({}));
+  if (typeof claims.exp !== 'number') throw new AuthError();
   if (typeof claims.sub !== 'string' || claims.sub.length === 0 || claims.sub.length > 200) throw new AuthError();
   const roles = Array.isArray(claims.roles) ? claims.roles.filter((r): r is Role => (ROLES as readonly string[]).includes(r)) : [];
   if (roles.length === 0) throw new AuthError();

@@ -47,26 +47,11 @@ export const ENTRY_EVENT_TYPES = [
 ] as const;
 export type EntryEventType = (typeof ENTRY_EVENT_TYPES)[number];
 
-/** Every event type of CONTRACT §1 that the planner understands. */
-export const KNOWN_EVENT_TYPES = [
-  ...ENTRY_EVENT_TYPES,
-  'document.assigned',
-  'document.returned',
-  'task.assigned',
-  'task.extended',
-  'task.rejected',
-  'task.cancelled',
-  'user.upserted',
-  'unit.upserted',
-] as const;
-export type KnownEventType = (typeof KNOWN_EVENT_TYPES)[number];
+/** The event types of CONTRACT §1 live in the contract; the rules re-export them for their callers. */
+export { KNOWN_EVENT_TYPES, isKnownEventType, type KnownEventType } from '../contract/events';
 
 export function isEntryEventType(type: string): type is EntryEventType {
   return (ENTRY_EVENT_TYPES as readonly string[]).includes(type);
-}
-
-export function isKnownEventType(type: string): type is KnownEventType {
-  return (KNOWN_EVENT_TYPES as readonly string[]).includes(type);
 }
 
 /** Độ khẩn (urgency) of a document: thường, khẩn, thượng khẩn, hỏa tốc. */
