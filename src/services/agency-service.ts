@@ -6,6 +6,8 @@ import { ConflictError, NotFoundError, ValidationError } from '../domain/errors'
 import { isValidTimeZone } from '../domain/time';
 import { cloneCatalogue, type WorkItem } from '../rules/catalogue';
 import { cloneRules, validateRules, type MappingRule } from '../rules/mapping';
+import { getProfile, validateProfile, type ScoringProfile } from '../scoring/profiles';
+import { parseJson } from '../db/rows';
 import type { AgencyRow, KnexAgencyStore, StoredWorkItem } from '../db/knex-agency-store';
 
 export const AGENCY_CODE_RE = /^[a-z0-9][a-z0-9-]{1,62}$/;
@@ -153,6 +155,17 @@ export class AgencyService {
     });
     this.invalidate(code);
     return next;
+  }
+
+  /**
+   * The agency's scoring profile: a custom one stored in kpi_profiles (newest version) when
+   * the settings name one, else the built-in of that id.
+   */
+  async profile(code: string): Promise<ScoringProfile> {
+    const settings = await this.getSettings(code);
+    const row = await this.knex('kpi_profiles').where({ agency_code: code, id: settings.profile }).orderBy('version', 'desc').first('params');
+    const custom = row ? [validateProfile(parseJson<unknown>(row.params, null))] : [];
+    return getProfile(settings.profile, custom);
   }
 
   catalogue(code: string): Promise<StoredWorkItem[]> {

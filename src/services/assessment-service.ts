@@ -3,9 +3,9 @@ import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '.
 import { parsePeriod, periodOfDay, type Period } from '../domain/period';
 import { today } from '../domain/time';
 import type { Principal } from '../http/auth';
-import { getProfile, validateProfile, type ScoringProfile } from '../scoring/profiles';
+import type { ScoringProfile } from '../scoring/profiles';
 import { isUniqueViolation } from '../db/knex-agency-store';
-import { parseJson, toBool, toIso, toNum } from '../db/rows';
+import { toBool, toIso, toNum } from '../db/rows';
 import type { AgencyService } from './agency-service';
 import type { JournalService } from './journal-service';
 import { PeriodService } from './period-service';
@@ -103,12 +103,9 @@ export class AssessmentService {
     this.clock = deps.clock ?? (() => new Date());
   }
 
-  /** The agency's scoring profile: a custom one stored in kpi_profiles (newest version) or a built-in. */
-  async profile(agency: string): Promise<ScoringProfile> {
-    const settings = await this.agencies.getSettings(agency);
-    const row = await this.knex('kpi_profiles').where({ agency_code: agency, id: settings.profile }).orderBy('version', 'desc').first('params');
-    const custom = row ? [validateProfile(parseJson<unknown>(row.params, null))] : [];
-    return getProfile(settings.profile, custom);
+  /** The agency's scoring profile (custom or built-in). */
+  profile(agency: string): Promise<ScoringProfile> {
+    return this.agencies.profile(agency);
   }
 
   /** Records (upserts) G and/or the disqualified mark of one official for one period. Keys left out keep their stored value. */

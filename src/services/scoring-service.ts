@@ -7,7 +7,7 @@ import { today } from '../domain/time';
 import type { Principal } from '../http/auth';
 import type { DirectoryUser, KnexScoreStore } from '../db/knex-score-store';
 import { applyQuota, scoreUnitDetailed, scoreYear, rankUnits, type OfficialInput, type Score, type ScoringParams, type UnitRank } from '../scoring/engine';
-import { getProfile } from '../scoring/profiles';
+import type { ScoringProfile } from '../scoring/profiles';
 import type { AgencyService } from './agency-service';
 import type { JournalService } from './journal-service';
 
@@ -49,8 +49,8 @@ export class ScoringService {
     this.clock = deps.clock ?? (() => new Date());
   }
 
-  params(settings: AgencySettings): ScoringParams {
-    return { profile: getProfile(settings.profile), dailyMinutes: settings.dailyMinutes, capMinutes: settings.capMinutes, capPolicy: settings.capPolicy };
+  params(settings: AgencySettings, profile: ScoringProfile): ScoringParams {
+    return { profile, dailyMinutes: settings.dailyMinutes, capMinutes: settings.capMinutes, capPolicy: settings.capPolicy };
   }
 
   async periodStatus(agency: string, period: string): Promise<{ status: 'open' | 'closed'; applyQuota: boolean }> {
@@ -76,8 +76,8 @@ export class ScoringService {
    * of the unit's non-leaders, and the quota is per unit); the filter is applied after.
    */
   async compute(agency: string, period: Period, opts: { provisional: boolean; filter?: ScopeFilter; applyQuota?: boolean; withEntries?: boolean }): Promise<Score[]> {
-    const settings = await this.agencies.getSettings(agency);
-    const params = this.params(settings);
+    const [settings, profile] = await Promise.all([this.agencies.getSettings(agency), this.agencies.profile(agency)]);
+    const params = this.params(settings, profile);
     const t = today(settings.timeZone, this.clock());
     if (period.from > t) return [];
     const filter = opts.filter ?? {};
@@ -134,8 +134,7 @@ export class ScoringService {
   private async yearScores(agency: string, year: Period, filter: ScopeFilter): Promise<Score[]> {
     const quarters: Score[] = [];
     for (const q of quartersOfYear(year.year)) quarters.push(...(await this.scores(agency, q.key, filter)));
-    const settings = await this.agencies.getSettings(agency);
-    const years = scoreYear(quarters, { profile: getProfile(settings.profile) });
+    const years = scoreYear(quarters, { profile: await this.agencies.profile(agency) });
     return years.filter((s) => (filter.unitId === undefined || s.unitId === filter.unitId) && (filter.userId === undefined || s.userId === filter.userId));
   }
 
