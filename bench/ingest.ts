@@ -1,0 +1,252 @@
+/**
+ * Ingest throughput: the plugin's pipeline in process (plugin.ingest, arrays of 500)
+ * and through the webhook (signed POST /events of 500-event batches to a server on
+ * 127.0.0.1), against the raw driver inserting the very rows the pipeline stored
+ * (kpi_events + kpi_journal_entries, read back from the in-process run) into a fresh
+ * schema, in the same process and run. Prints one JSON line.
+ *
+ *   node dist/bench/run.js ingest-sqlite [--events=20000] [--batch=500]
+ *   node dist/bench/ingest.js --dialect=pg
+ */
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import type { Knex } from 'knex';
+import { signWebhookToken } from '../src/http/auth';
+import { migrateLatest } from '../src/db/migrate';
+import { openDb, parseDbUrl } from '../src/db/connection';
+import { batches, buildDirectory, directoryEvents, workEvents, type BenchDirectory, type BenchEvent } from './lib/agency-events';
+import { freshSchema, openPlugin, parseDialect, pgDatabase, removeSqlite, sqliteFile, SQLITE_PRAGMAS, type BenchDialect } from './lib/databases';
+import { BenchClient, startServer } from './lib/http-client';
+import { BenchOptions } from './lib/options';
+import { emit, MemoryWatch, now, progress, round } from './lib/report';
+
+const NAME = 'ingest';
+const AGENCY = 'ubnd-huyen-bench';
+const WARM_AGENCY = 'ubnd-huyen-warm';
+/** The share of raw throughput the issue asks for. */
+const GOAL: Record<BenchDialect, number> = { sqlite: 0.5, postgres: 0.6 };
+
+type Row = Record<string, unknown>;
+interface StoredRows { events: Row[]; entries: Row[]; marks: number }
+
+async function main(): Promise<void> {
+  const o = new BenchOptions();
+  const dialect = parseDialect(o.str('dialect', 'sqlite'));
+  const sizes = { events: o.int('events', 20_000), batch: o.int('batch', 500), warmupEvents: o.int('warmup', 2_000), units: o.int('units', 12), perUnit: o.int('per-unit', 25), rawChunk: o.int('raw-chunk', 500) };
+  const log = (m: string) => progress(`${NAME}-${dialect}`, m);
+
+  let pgUrl: string | null = null;
+  if (dialect === 'postgres') {
+    const db = await pgDatabase('ingest');
+    if ('skipped' in db) return emit({ name: NAME, dialect, skipped: db.skipped, pass: null });
+    pgUrl = db.url;
+  }
+  const files: string[] = [];
+  /** An empty database for one phase: a new SQLite file, or PostgreSQL with the schema dropped and created again. */
+  const fresh = async (phase: string): Promise<string> => {
+    if (pgUrl) {
+      await freshSchema(pgUrl);
+      return pgUrl;
+    }
+    const f = sqliteFile(`${NAME}-${phase}`);
+    removeSqlite(f);
+    files.push(f);
+    return `sqlite:${f}`;
+  };
+
+  const dir = buildDirectory(sizes.units, sizes.perUnit);
+  const measured = workEvents(AGENCY, dir, sizes.events, { seed: 11, idPrefix: 'evt' });
+  const warm = workEvents(WARM_AGENCY, dir, sizes.warmupEvents, { seed: 23, idPrefix: 'warm' });
+  log(`${measured.length} events (${countTypes(measured)}), ${dir.users.length} officials in ${dir.units.length} units; warm-up ${warm.length}`);
+
+  try {
+    // 1. In process.
+    const url1 = await fresh('inprocess');
+    const p1 = await openPlugin(url1);
+    await setUpAgencies(p1.plugin, dir);
+    for (const b of batches(warm, sizes.batch)) await p1.plugin.ingest(b);
+    const mem = new MemoryWatch().start();
+    const t1 = now();
+    for (const b of batches(measured, sizes.batch)) {
+      const r = await p1.plugin.ingest(b);
+      if (r.accepted !== b.length) throw new Error(`in process: ${r.accepted}/${b.length} accepted, ${JSON.stringify(r.rejected.slice(0, 3))}`);
+    }
+    const inprocessMs = now() - t1;
+    const memory = mem.stop();
+    const stored = await readBack(p1.knex);
+    await p1.knex.destroy();
+    const rows = stored.get(AGENCY)!;
+    const rowCount = rows.events.length + rows.entries.length;
+    log(`in process: ${round(inprocessMs)} ms for ${rows.events.length} events + ${rows.entries.length} entries`);
+
+    // 2. Webhook: the server in a child process, the batches signed and POSTed one after another.
+    const url2 = await fresh('webhook');
+    const p2 = await openPlugin(url2);
+    const secrets = await setUpAgencies(p2.plugin, dir);
+    await p2.knex.destroy();
+    const server = await startServer(url2, 'plugin');
+    const client = new BenchClient(server.port, 1);
+    const post = async (agency: { code: string; secret: string; issuer: string }, events: BenchEvent[], raw: string) => {
+      const token = signWebhookToken(agency.secret, agency.code, agency.issuer, raw);
+      const r = await client.post('/kpi/events', raw, { authorization: `Bearer ${token}` });
+      const body = JSON.parse(r.body) as { accepted?: number };
+      if (r.status !== 202 || body.accepted !== events.length) throw new Error(`webhook: HTTP ${r.status} ${r.body.slice(0, 300)}`);
+    };
+    for (const b of batches(warm, sizes.batch)) await post(secrets.warm, b, JSON.stringify({ events: b }));
+    const bodies = batches(measured, sizes.batch).map((b) => ({ b, raw: JSON.stringify({ events: b }) }));
+    const t2 = now();
+    for (const { b, raw } of bodies) await post(secrets.main, b, raw);
+    const webhookMs = now() - t2;
+    client.close();
+    await server.stop();
+    const webhookCheck = await countRows(url2);
+    log(`webhook: ${round(webhookMs)} ms`);
+
+    // 3. Raw driver, same rows, fresh schema.
+    const url3 = await fresh('raw');
+    const mk = openDb(parseDbUrl(url3));
+    await migrateLatest(mk);
+    await mk.destroy();
+    const warmRows = stored.get(WARM_AGENCY) ?? { events: [], entries: [], marks: 0 };
+    const raw = dialect === 'sqlite' ? rawSqlite(url3.slice('sqlite:'.length), warmRows, rows) : await rawPg(url3, warmRows, rows, sizes.rawChunk);
+    const rawCheck = await countRows(url3);
+    log(`raw: ${round(raw.ms)} ms`);
+
+    const rate = (ms: number) => Math.round(rowCount / (ms / 1000));
+    const ratio = { inprocess: round(rate(inprocessMs) / rate(raw.ms), 3), webhook: round(rate(webhookMs) / rate(raw.ms), 3) };
+    const expected = { events: rows.events.length, entries: rows.entries.length };
+    const same = (c: { events: number; entries: number }) => c.events === expected.events && c.entries === expected.entries;
+    const passInprocess = ratio.inprocess >= GOAL[dialect];
+    const passWebhook = ratio.webhook >= GOAL[dialect];
+    emit({
+      name: NAME,
+      dialect,
+      sizes: { events: sizes.events, batch: sizes.batch, officials: dir.users.length, units: dir.units.length, warmupEvents: sizes.warmupEvents, rawChunk: dialect === 'postgres' ? sizes.rawChunk : undefined },
+      rows: { events: expected.events, entries: expected.entries, total: rowCount, marksAlsoWrittenNotCounted: rows.marks },
+      ours: {
+        inprocess: { ms: round(inprocessMs), rowsPerSec: rate(inprocessMs) },
+        webhook: { ms: round(webhookMs), rowsPerSec: rate(webhookMs), requests: bodies.length },
+      },
+      raw: { ms: round(raw.ms), rowsPerSec: rate(raw.ms), how: raw.how },
+      ratio,
+      goal: { minRatioOfRaw: GOAL[dialect] },
+      pass: passInprocess && passWebhook,
+      passInprocess,
+      passWebhook,
+      memoryInprocess: { peakRssMb: memory.peakRssMb, deltaRssMb: memory.deltaRssMb, peakHeapMb: memory.peakHeapMb },
+      check: same(webhookCheck) && same(rawCheck) ? 'same rows in all three' : { expected, webhook: webhookCheck, raw: rawCheck },
+    });
+  } finally {
+    for (const f of files) removeSqlite(f);
+  }
+}
+
+/** Both agencies with their directory (users and units as the host sends them), untimed. */
+async function setUpAgencies(plugin: Awaited<ReturnType<typeof openPlugin>>['plugin'], directory: BenchDirectory): Promise<{ main: { code: string; secret: string; issuer: string }; warm: { code: string; secret: string; issuer: string } }> {
+  const out: Record<string, { code: string; secret: string; issuer: string }> = {};
+  for (const code of [AGENCY, WARM_AGENCY]) {
+    const r = await plugin.services.agencies.addAgency({ code, name: code === AGENCY ? 'UBND huyện Hạc Thành (benchmark)' : 'UBND huyện khởi động (warm-up)' });
+    out[code] = { code: r.agency, secret: r.secret, issuer: r.issuer };
+    const dir = directoryEvents(code, directory);
+    const res = await plugin.ingest(dir);
+    if (res.accepted !== dir.length) throw new Error(`directory: ${JSON.stringify(res.rejected.slice(0, 3))}`);
+  }
+  return { main: out[AGENCY]!, warm: out[WARM_AGENCY]! };
+}
+
+/** The rows the pipeline stored, by agency, without their identity column (the database assigns it). */
+async function readBack(knex: Knex): Promise<Map<string, StoredRows>> {
+  const out = new Map<string, StoredRows>();
+  const get = (a: string) => {
+    let s = out.get(a);
+    if (!s) out.set(a, (s = { events: [], entries: [], marks: 0 }));
+    return s;
+  };
+  for (const r of await knex('kpi_events').whereIn('type', WORK_TYPES).orderBy('seq')) {
+    const { seq: _seq, ...rest } = r as Row;
+    get(String(rest.agency_code)).events.push(rest);
+  }
+  for (const r of await knex('kpi_journal_entries').orderBy('id')) {
+    const { id: _id, ...rest } = r as Row;
+    get(String(rest.agency_code)).entries.push(rest);
+  }
+  const marks = (await knex('kpi_marks').select('agency_code').count({ n: '*' }).groupBy('agency_code')) as Array<{ agency_code: string; n: number | string }>;
+  for (const r of marks) get(String(r.agency_code)).marks = Number(r.n);
+  return out;
+}
+
+const WORK_TYPES = ['document.processed', 'document.received', 'document.drafted', 'task.completed'];
+
+async function countRows(url: string): Promise<{ events: number; entries: number }> {
+  const knex = openDb(parseDbUrl(url));
+  try {
+    const e = await knex('kpi_events').where({ agency_code: AGENCY }).whereIn('type', WORK_TYPES).count({ n: '*' }).first();
+    const j = await knex('kpi_journal_entries').where({ agency_code: AGENCY }).count({ n: '*' }).first();
+    return { events: Number(e?.n ?? 0), entries: Number(j?.n ?? 0) };
+  } finally {
+    await knex.destroy();
+  }
+}
+
+/** better-sqlite3: one prepared INSERT per table, every row in one transaction. */
+function rawSqlite(file: string, warm: StoredRows, rows: StoredRows): { ms: number; how: string } {
+  const db = new Database(file);
+  for (const p of SQLITE_PRAGMAS) db.pragma(p);
+  const insertAll = (set: StoredRows) => {
+    const stmts = (['kpi_events', 'kpi_journal_entries'] as const).map((table) => {
+      const list = table === 'kpi_events' ? set.events : set.entries;
+      if (list.length === 0) return null;
+      const cols = Object.keys(list[0]!);
+      return { stmt: db.prepare(`insert into ${table} (${cols.join(', ')}) values (${cols.map(() => '?').join(', ')})`), values: list.map((r) => cols.map((c) => r[c])) };
+    });
+    return db.transaction(() => {
+      for (const s of stmts) if (s) for (const v of s.values) s.stmt.run(v);
+    });
+  };
+  insertAll(warm)();
+  const tx = insertAll(rows);
+  const t0 = now();
+  tx();
+  const ms = now() - t0;
+  db.close();
+  return { ms, how: 'better-sqlite3 prepared INSERT per table, all rows in one transaction (WAL, synchronous=NORMAL)' };
+}
+
+/** pg: multi-row INSERT … VALUES in chunks, all in one transaction. */
+async function rawPg(url: string, warm: StoredRows, rows: StoredRows, chunk: number): Promise<{ ms: number; how: string }> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const insertAll = async (set: StoredRows) => {
+    await client.query('begin');
+    for (const [table, list] of [['kpi_events', set.events], ['kpi_journal_entries', set.entries]] as const) {
+      if (list.length === 0) continue;
+      const cols = Object.keys(list[0]!);
+      for (let i = 0; i < list.length; i += chunk) {
+        const part = list.slice(i, i + chunk);
+        const params: unknown[] = [];
+        const tuples = part.map((r) => `(${cols.map((c) => `$${params.push(r[c])}`).join(', ')})`);
+        await client.query(`insert into ${table} (${cols.join(', ')}) values ${tuples.join(', ')}`, params);
+      }
+    }
+    await client.query('commit');
+  };
+  try {
+    await insertAll(warm);
+    const t0 = now();
+    await insertAll(rows);
+    return { ms: now() - t0, how: `pg multi-row INSERT … VALUES, ${chunk} rows a statement, all rows in one transaction` };
+  } finally {
+    await client.end();
+  }
+}
+
+function countTypes(events: BenchEvent[]): string {
+  const n = new Map<string, number>();
+  for (const e of events) n.set(e.type, (n.get(e.type) ?? 0) + 1);
+  return [...n].map(([t, c]) => `${t} ${c}`).join(', ');
+}
+
+main().then(() => process.exit(0), (e: Error) => {
+  process.stderr.write(`${e.stack ?? e.message}\n`);
+  process.exit(1);
+});

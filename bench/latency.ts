@@ -1,0 +1,139 @@
+/**
+ * Single-event webhook latency: `--concurrency` senders (default 50), each POSTing one
+ * signed event at a time to the plugin served on 127.0.0.1 (in its own process), until
+ * `--requests` (default 5,000) were answered; client-side latency p50/p95/p99 from the
+ * request's first byte to the response's last. Goal (issue): p99 under 25 ms.
+ *
+ * For scale, the same load is then sent to a floor server in the same run: node:http
+ * that parses the event and inserts its two rows (event + entry) with the raw driver
+ * in one transaction; `ratioP99` is ours over that floor.
+ *
+ *   node dist/bench/run.js latency-sqlite [--requests=5000] [--concurrency=50]
+ */
+import { signWebhookToken } from '../src/http/auth';
+import { buildDirectory, directoryEvents, workEvents, type BenchEvent } from './lib/agency-events';
+import { freshSchema, openPlugin, parseDialect, pgDatabase, removeSqlite, sqliteFile } from './lib/databases';
+import { BenchClient, startServer } from './lib/http-client';
+import { BenchOptions } from './lib/options';
+import { emit, now, percentile, progress, round } from './lib/report';
+
+const NAME = 'latency';
+const AGENCY = 'ubnd-huyen-bench';
+const GOAL_P99_MS = 25;
+
+interface Load { p50: number; p95: number; p99: number; max: number; mean: number; requestsPerSec: number; errors: number; firstError?: string }
+
+async function main(): Promise<void> {
+  const o = new BenchOptions();
+  const dialect = parseDialect(o.str('dialect', 'sqlite'));
+  const sizes = { requests: o.int('requests', 5_000), concurrency: o.int('concurrency', 50), warmup: o.int('warmup', 500), units: o.int('units', 12), perUnit: o.int('per-unit', 25) };
+  const withFloor = !o.flag('no-floor');
+  const log = (m: string) => progress(`${NAME}-${dialect}`, m);
+
+  let pgUrl: string | null = null;
+  if (dialect === 'postgres') {
+    const db = await pgDatabase('latency');
+    if ('skipped' in db) return emit({ name: NAME, dialect, skipped: db.skipped, pass: null });
+    pgUrl = db.url;
+  }
+  const files: string[] = [];
+  const fresh = async (phase: string): Promise<string> => {
+    if (pgUrl) {
+      await freshSchema(pgUrl);
+      return pgUrl;
+    }
+    const f = sqliteFile(`${NAME}-${phase}`);
+    removeSqlite(f);
+    files.push(f);
+    return `sqlite:${f}`;
+  };
+
+  const dir = buildDirectory(sizes.units, sizes.perUnit);
+  const events = workEvents(AGENCY, dir, sizes.warmup + sizes.requests, { seed: 31, idPrefix: 'one' });
+  try {
+    // Ours: the plugin behind express, in its own process.
+    const url = await fresh('plugin');
+    const { knex, plugin } = await openPlugin(url);
+    const agency = await plugin.services.agencies.addAgency({ code: AGENCY, name: 'UBND huyện Hạc Thành (benchmark)' });
+    const dirRes = await plugin.ingest(directoryEvents(AGENCY, dir));
+    if (dirRes.rejected.length > 0) throw new Error(`directory: ${JSON.stringify(dirRes.rejected.slice(0, 3))}`);
+    await knex.destroy();
+    const ours = await load(url, 'plugin', events, sizes, (raw) => ({ authorization: `Bearer ${signWebhookToken(agency.secret, AGENCY, agency.issuer, raw)}` }));
+    log(`ours: p50 ${ours.p50} p95 ${ours.p95} p99 ${ours.p99} ms, ${ours.requestsPerSec} req/s, ${ours.errors} errors`);
+
+    // The floor: raw driver behind bare node:http, same events, same load.
+    let floor: Load | null = null;
+    if (withFloor) {
+      const floorUrl = await fresh('raw');
+      const k = (await openPlugin(floorUrl)).knex; // creates the schema
+      await k.destroy();
+      floor = await load(floorUrl, 'raw', events, sizes, () => ({}));
+      log(`floor: p50 ${floor.p50} p95 ${floor.p95} p99 ${floor.p99} ms, ${floor.requestsPerSec} req/s`);
+    }
+
+    emit({
+      name: NAME,
+      dialect,
+      sizes: { requests: sizes.requests, concurrency: sizes.concurrency, warmup: sizes.warmup, officials: dir.users.length },
+      ours,
+      raw: floor ? { ...floor, how: 'node:http + raw driver: parse, insert the event row and one entry row in one transaction (no auth, no rules)' } : null,
+      ratioP99: floor ? round(ours.p99 / floor.p99, 2) : null,
+      goal: { p99Ms: GOAL_P99_MS },
+      pass: ours.errors === 0 && ours.p99 < GOAL_P99_MS,
+    });
+  } finally {
+    for (const f of files) removeSqlite(f);
+  }
+}
+
+/** Starts a server, warms it up, then runs the measured requests at the given concurrency. */
+async function load(url: string, mode: 'plugin' | 'raw', events: BenchEvent[], sizes: { requests: number; concurrency: number; warmup: number }, headers: (raw: string) => Record<string, string>): Promise<Load> {
+  const server = await startServer(url, mode);
+  const client = new BenchClient(server.port, sizes.concurrency);
+  try {
+    const run = async (list: BenchEvent[]) => {
+      const latencies: number[] = [];
+      let errors = 0;
+      let firstError: string | undefined;
+      let next = 0;
+      const sender = async () => {
+        for (;;) {
+          const i = next++;
+          if (i >= list.length) return;
+          const raw = JSON.stringify(list[i]);
+          const h = headers(raw); // signing is the host's work: outside the measured span
+          const t0 = now();
+          try {
+            const r = await client.post('/kpi/events', raw, h);
+            latencies.push(now() - t0);
+            if (r.status !== 202) {
+              errors++;
+              firstError ??= `HTTP ${r.status} ${r.body.slice(0, 200)}`;
+            }
+          } catch (e) {
+            errors++;
+            firstError ??= (e as Error).message;
+          }
+        }
+      };
+      const t0 = now();
+      await Promise.all(Array.from({ length: sizes.concurrency }, sender));
+      return { latencies, errors, firstError, ms: now() - t0 };
+    };
+    await run(events.slice(0, sizes.warmup));
+    const r = await run(events.slice(sizes.warmup));
+    const mean = r.latencies.reduce((s, x) => s + x, 0) / Math.max(1, r.latencies.length);
+    return {
+      p50: round(percentile(r.latencies, 50)), p95: round(percentile(r.latencies, 95)), p99: round(percentile(r.latencies, 99)), max: round(Math.max(...r.latencies)),
+      mean: round(mean), requestsPerSec: Math.round(r.latencies.length / (r.ms / 1000)), errors: r.errors, ...(r.firstError ? { firstError: r.firstError } : {}),
+    };
+  } finally {
+    client.close();
+    await server.stop();
+  }
+}
+
+main().then(() => process.exit(0), (e: Error) => {
+  process.stderr.write(`${e.stack ?? e.message}\n`);
+  process.exit(1);
+});

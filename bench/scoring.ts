@@ -1,0 +1,163 @@
+/**
+ * Scoring a quarter: 10,000 officials in 200 units and 2,000,000 journal entries of
+ * 2026-Q1. Time to score everyone with ScoringService.compute (provisional: approved +
+ * pending; closed: approved only, as `close` computes it), through createKpiPlugin's
+ * services with a clock fixed after the quarter, against the single raw GROUP BY over
+ * the same rows through the raw driver, in the same run:
+ *
+ *   SELECT user_id, SUM(minutes), COUNT(*) FROM kpi_journal_entries
+ *   WHERE agency_code = ? AND day BETWEEN ? AND ? GROUP BY user_id
+ *
+ * Peak memory of our scoring is taken in a fresh child process (the first, cold
+ * computations; baseline just before), both sampled every 10 ms and as the kernel's
+ * high-water mark (a synchronous SQLite query blocks the sampler). Then one
+ * official's My-KPI (services.scoring.scoresFor, their own scores) on the same data.
+ * Goals (issue): within 2× of the raw query, peak RSS under 300 MB, My-KPI under 50 ms.
+ *
+ *   node dist/bench/run.js scoring-sqlite [--users=10000] [--entries=2000000] [--reps=2]
+ */
+import { spawn } from 'node:child_process';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { parsePeriod } from '../src/domain/period';
+import type { Principal } from '../src/http/auth';
+import { openPlugin, parseDialect, pgDatabase, type BenchDialect } from './lib/databases';
+import { BenchOptions } from './lib/options';
+import { emit, median, MemoryWatch, now, percentile, progress, round } from './lib/report';
+import { directory, ensurePgDataset, ensureSqliteDataset, Q1_FROM, Q1_TO, SCORING_AGENCY, type DatasetSpec } from './lib/scoring-data';
+
+const NAME = 'scoring';
+const GOALS = { maxRatio: 2, peakRssMb: 300, myKpiMs: 50 };
+/** After the quarter: compute counts every working day of it. */
+const CLOCK = new Date('2026-04-15T02:00:00Z');
+const RAW_SQL = {
+  sqlite: 'SELECT user_id, SUM(minutes) AS m, COUNT(*) AS n FROM kpi_journal_entries WHERE agency_code = ? AND day BETWEEN ? AND ? GROUP BY user_id',
+  postgres: 'SELECT user_id, SUM(minutes) AS m, COUNT(*) AS n FROM kpi_journal_entries WHERE agency_code = $1 AND day BETWEEN $2 AND $3 GROUP BY user_id',
+};
+
+interface RawQuery { run(): Promise<number>; close(): Promise<void> }
+
+async function rawQuery(dialect: BenchDialect, url: string): Promise<RawQuery> {
+  if (dialect === 'sqlite') {
+    const db = new Database(url.slice('sqlite:'.length), { readonly: true });
+    const stmt = db.prepare(RAW_SQL.sqlite);
+    return { run: async () => stmt.all(SCORING_AGENCY, Q1_FROM, Q1_TO).length, close: async () => { db.close(); } };
+  }
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  return { run: async () => (await c.query(RAW_SQL.postgres, [SCORING_AGENCY, Q1_FROM, Q1_TO])).rowCount ?? 0, close: () => c.end() };
+}
+
+async function main(): Promise<void> {
+  const o = new BenchOptions();
+  const dialect = parseDialect(o.str('dialect', 'sqlite'));
+  const spec: DatasetSpec = { users: o.int('users', 10_000), entries: o.int('entries', 2_000_000), units: o.int('units', 200) };
+  const log = (m: string) => progress(`${NAME}-${dialect}`, m);
+  if (o.str('phase', 'prepare') === 'measure') return measure(dialect, o.str('url', ''), spec, o, log);
+
+  let url: string;
+  if (dialect === 'sqlite') {
+    url = `sqlite:${await ensureSqliteDataset(spec, log)}`;
+  } else {
+    const db = await pgDatabase('scoring');
+    if ('skipped' in db) return emit({ name: NAME, dialect, skipped: db.skipped, pass: null });
+    url = db.url;
+    await ensurePgDataset(url, spec, log);
+  }
+  // Warm the OS and database caches with the raw query, so that neither side pays the first read.
+  const raw = await rawQuery(dialect, url);
+  await raw.run();
+  await raw.close();
+  // Measure in a fresh process: its memory is the scoring's, not the generator's.
+  const child = spawn(process.execPath, [__filename, ...process.argv.slice(2).filter((a) => !a.startsWith('--phase') && !a.startsWith('--url')), `--phase=measure`, `--url=${url}`, `--dialect=${dialect}`], { stdio: ['ignore', 'inherit', 'inherit'] });
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  if (code !== 0) throw new Error(`scoring measurement exited with ${code}`);
+}
+
+async function measure(dialect: BenchDialect, url: string, spec: DatasetSpec, o: BenchOptions, log: (m: string) => void): Promise<void> {
+  const reps = Math.max(1, o.int('reps', 2));
+  const myKpiRuns = Math.max(1, o.int('mykpi', 20));
+  const { knex, plugin } = await openPlugin(url, { clock: () => CLOCK });
+  const scoring = plugin.services.scoring;
+  const period = parsePeriod('2026-Q1');
+  const provisional = () => scoring.compute(SCORING_AGENCY, period, { provisional: true });
+  const closed = () => scoring.compute(SCORING_AGENCY, period, { provisional: false });
+  try {
+    // 1. Memory: the first (cold) computations of this process.
+    const watch = new MemoryWatch().start(10);
+    let t = now();
+    const scored = await provisional();
+    const coldProvisionalMs = now() - t;
+    t = now();
+    const scoredClosed = await closed();
+    const coldClosedMs = now() - t;
+    const memory = watch.stop();
+    log(`cold: provisional ${round(coldProvisionalMs)} ms (${scored.length} scores), closed ${round(coldClosedMs)} ms; peak RSS ${memory.peakRssMb} MB (+${memory.deltaRssMb})`);
+
+    // 2. Time, interleaved so that noise from the machine falls on both sides alike.
+    const raw = await rawQuery(dialect, url);
+    let rawGroups = await raw.run();
+    const times = { raw: [] as number[], provisional: [] as number[], closed: [] as number[] };
+    for (let i = 0; i < reps; i++) {
+      t = now();
+      rawGroups = await raw.run();
+      times.raw.push(now() - t);
+      t = now();
+      await provisional();
+      times.provisional.push(now() - t);
+      t = now();
+      await closed();
+      times.closed.push(now() - t);
+      log(`rep ${i + 1}/${reps}: raw ${round(times.raw[i]!)} ms, provisional ${round(times.provisional[i]!)} ms, closed ${round(times.closed[i]!)} ms`);
+    }
+    await raw.close();
+
+    // 3. My-KPI: one official (not a leader) asks for their own quarter.
+    const { users } = directory(spec);
+    const me = users.find((u) => !u.isLeader && u.activeFrom === null && u.activeTo === null && u.unitId === users[Math.floor(users.length / 2)]!.unitId)!;
+    const principal: Principal = { userId: me.id, agency: SCORING_AGENCY, name: me.name, unit: me.unitId, roles: ['official'], locale: 'vi' };
+    const ask = () => scoring.scoresFor(principal, { period: '2026-Q1' });
+    for (let i = 0; i < 3; i++) await ask();
+    const mine: number[] = [];
+    let myScores = 0;
+    for (let i = 0; i < myKpiRuns; i++) {
+      t = now();
+      myScores = (await ask()).scores.length;
+      mine.push(now() - t);
+    }
+
+    const rawMs = median(times.raw);
+    const provisionalMs = median(times.provisional);
+    const closedMs = median(times.closed);
+    const ratio = { provisional: round(provisionalMs / rawMs, 2), closed: round(closedMs / rawMs, 2) };
+    const myKpi = { medianMs: round(median(mine)), p95Ms: round(percentile(mine, 95)), runs: myKpiRuns, scores: myScores, user: me.id };
+    const passes = {
+      time: ratio.provisional <= GOALS.maxRatio && ratio.closed <= GOALS.maxRatio,
+      memory: memory.peakRssMb < GOALS.peakRssMb,
+      myKpi: myKpi.medianMs < GOALS.myKpiMs,
+    };
+    emit({
+      name: NAME,
+      dialect,
+      sizes: { officials: spec.users, units: spec.units, entries: spec.entries, period: '2026-Q1', reps },
+      ours: {
+        provisional: { medianMs: round(provisionalMs), runsMs: times.provisional.map((x) => round(x)), coldMs: round(coldProvisionalMs), scores: scored.length },
+        closed: { medianMs: round(closedMs), runsMs: times.closed.map((x) => round(x)), coldMs: round(coldClosedMs), scores: scoredClosed.length },
+      },
+      raw: { medianMs: round(rawMs), runsMs: times.raw.map((x) => round(x)), groups: rawGroups, sql: RAW_SQL[dialect] },
+      ratio,
+      memory,
+      myKpi,
+      goal: GOALS,
+      pass: passes.time && passes.memory && passes.myKpi,
+      passes,
+    });
+  } finally {
+    await knex.destroy();
+  }
+}
+
+main().then(() => process.exit(0), (e: Error) => {
+  process.stderr.write(`${e.stack ?? e.message}\n`);
+  process.exit(1);
+});
