@@ -17,6 +17,8 @@ export interface DialectQuirks {
   insertNewEvents(trx: Knex.Transaction, rows: Record<string, unknown>[]): Promise<Set<string>>;
   /** Inserts many rows of one shape (same keys in the same order) into a table, in the caller's transaction. */
   insertMany(trx: Knex.Transaction, table: string, rows: Record<string, unknown>[]): Promise<void>;
+  /** Runs a large aggregate query (a period's scores) with whatever the dialect needs for it. */
+  aggregate<T>(knex: Knex, work: (db: Knex) => Promise<T>): Promise<T>;
   /** Whether an error is a passing conflict (deadlock, busy, serialization) worth retrying the transaction for. */
   isRetryable(e: unknown): boolean;
 }
@@ -46,6 +48,18 @@ class OnConflictQuirks implements DialectQuirks {
 
   insertMany(trx: Knex.Transaction, table: string, rows: Record<string, unknown>[]): Promise<void> {
     return insertChunked(trx, table, rows, this.maxParams);
+  }
+
+  /**
+   * PostgreSQL's default work_mem (4 MB) makes a quarter's (official, day) grouping spill to
+   * disk at province scale; give that one query, in its own transaction, room to sort in memory.
+   */
+  aggregate<T>(knex: Knex, work: (db: Knex) => Promise<T>): Promise<T> {
+    if (this.name !== 'postgres') return work(knex);
+    return knex.transaction(async (trx) => {
+      await trx.raw("set local work_mem = '64MB'");
+      return work(trx);
+    });
   }
 
   async insertNewEvents(trx: Knex.Transaction, rows: Record<string, unknown>[]): Promise<Set<string>> {
@@ -159,6 +173,10 @@ class MssqlQuirks implements DialectQuirks {
 
   insertMany(trx: Knex.Transaction, table: string, rows: Record<string, unknown>[]): Promise<void> {
     return insertChunked(trx, table, rows, this.maxParams);
+  }
+
+  aggregate<T>(knex: Knex, work: (db: Knex) => Promise<T>): Promise<T> {
+    return work(knex);
   }
 
   isRetryable(e: unknown): boolean {

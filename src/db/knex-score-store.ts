@@ -46,10 +46,15 @@ export interface AggregateParams {
 export class KnexScoreStore {
   constructor(private readonly knex: Knex, private readonly quirks: DialectQuirks) {}
 
-  async totals(p: AggregateParams): Promise<Map<string, UserTotals>> {
-    const k = this.knex;
-    const out = new Map<string, UserTotals>();
-    const run = async (userIds?: string[]) => {
+  /**
+   * C, CL, CT per official after the daily cap, and the days over the cap with their T(d),
+   * in ONE statement: the (official, day) sums are computed once (materialized where the
+   * dialect allows), then summed per official and, in the same result, the days over the cap.
+   */
+  async totals(p: AggregateParams): Promise<{ totals: Map<string, UserTotals>; overDays: Map<string, Array<{ day: string; minutes: number }>> }> {
+    const totals = new Map<string, UserTotals>();
+    const overDays = new Map<string, Array<{ day: string; minutes: number }>>();
+    const run = (userIds?: string[]) => this.quirks.aggregate(this.knex, async (k) => {
       // max(0, 1 − penalty × n) written as CASE so every dialect computes it the same way.
       const factor = (col: string, penalty: number) => k.raw(`case when 1 - cast(? as float) * ${col} < 0 then 0 else 1 - cast(? as float) * ${col} end`, [penalty, penalty]);
       let inner = k('kpi_journal_entries')
@@ -66,44 +71,39 @@ export class KnexScoreStore {
       if (userIds) inner = inner.whereIn('user_id', userIds);
       const cap = p.capMinutes;
       const clipped = (col: string) => (p.clip ? k.raw(`sum(case when t > cast(? as float) then ${col} * cast(? as float) / t else ${col} end)`, [cap, cap]) : k.raw(`sum(${col})`));
-      const rows = await k
-        .select('d.user_id')
+      // The per-official branch is a subquery of its own: knex would put its GROUP BY after the UNION.
+      const perOfficial = k.select('user_id', k.raw('null as day'))
         .select(k.raw('? as c', [p.clip ? k.raw('sum(case when t > cast(? as float) then cast(? as float) else t end)', [cap, cap]) : k.raw('sum(t)')]))
         .select(k.raw('? as cl', [clipped('ml')]))
         .select(k.raw('? as ct', [clipped('mt')]))
         .select(k.raw('sum(case when t > cast(? as float) then 1 else 0 end) as over_days', [cap]))
         .select(k.raw('count(*) as days_logged'))
         .select(k.raw('sum(n) as entries'))
-        .from(inner.as('d'))
-        .groupBy('d.user_id');
-      for (const r of rows) {
-        out.set(String(r.user_id), {
-          userId: String(r.user_id), C: toNum(r.c), CL: toNum(r.cl), CT: toNum(r.ct), overDays: toNum(r.over_days), daysLogged: toNum(r.days_logged), entries: toNum(r.entries),
+        .from('d')
+        .groupBy('user_id');
+      const q = this.quirks.name === 'mssql' ? k.queryBuilder().with('d', inner) : k.queryBuilder().withMaterialized('d', inner);
+      const rows = await q
+        .select('*')
+        .from(perOfficial.as('per_official'))
+        .unionAll((u) => {
+          u.select('user_id', 'day', k.raw('t as c'), k.raw('0 as cl'), k.raw('0 as ct'), k.raw('0 as over_days'), k.raw('0 as days_logged'), k.raw('0 as entries'))
+            .from('d').whereRaw('t > cast(? as float)', [cap]);
         });
+      for (const r of rows) {
+        const userId = String(r.user_id);
+        if (r.day === null || r.day === undefined) {
+          totals.set(userId, { userId, C: toNum(r.c), CL: toNum(r.cl), CT: toNum(r.ct), overDays: toNum(r.over_days), daysLogged: toNum(r.days_logged), entries: toNum(r.entries) });
+        } else {
+          const list = overDays.get(userId) ?? [];
+          list.push({ day: String(r.day), minutes: toNum(r.c) });
+          overDays.set(userId, list);
+        }
       }
-    };
+    });
     if (p.userIds === undefined) await run();
     else for (const part of chunkForParams(p.userIds, 1, this.quirks.maxParams - 20)) await run(part);
-    return out;
-  }
-
-  /** The days over the cap with their T(d), for the officials that have some. */
-  async overCapDays(p: AggregateParams, userIds: string[]): Promise<Map<string, Array<{ day: string; minutes: number }>>> {
-    const out = new Map<string, Array<{ day: string; minutes: number }>>();
-    for (const part of chunkForParams(userIds, 1, this.quirks.maxParams - 20)) {
-      const rows = await this.knex('kpi_journal_entries')
-        .select('user_id', 'day').select(this.knex.raw('sum(minutes) as t'))
-        .where('agency_code', p.agency).andWhere('day', '>=', p.from).andWhere('day', '<=', p.to)
-        .whereIn('status', p.statuses).whereIn('user_id', part)
-        .groupBy('user_id', 'day').havingRaw('sum(minutes) > cast(? as float)', [p.capMinutes])
-        .orderBy([{ column: 'user_id' }, { column: 'day' }]);
-      for (const r of rows) {
-        const list = out.get(String(r.user_id)) ?? [];
-        list.push({ day: String(r.day), minutes: toNum(r.t) });
-        out.set(String(r.user_id), list);
-      }
-    }
-    return out;
+    for (const list of overDays.values()) list.sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : 0));
+    return { totals, overDays };
   }
 
   /** Σ m of the assignments due in the period that were not cancelled (assignedBasis assignments|max). */

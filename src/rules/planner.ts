@@ -111,12 +111,27 @@ function ruleApplies(event: PlannerEvent, rule: MappingRule): boolean {
   return Object.entries(rule.when).every(([path, expected]) => conditionHolds(getPath(event, path), expected));
 }
 
+/** Sorted rule lists and catalogue maps, per input array: a chunk of events plans against the same arrays. */
+const sortedRules = new WeakMap<readonly MappingRule[], MappingRule[]>();
+const catalogueMaps = new WeakMap<readonly WorkItem[], Map<string, WorkItem>>();
+
 /** Rules sorted by priority (lower first), ties by their position in the list. */
 function byPriority(rules: readonly MappingRule[]): MappingRule[] {
-  return rules
-    .map((rule, index) => ({ rule, index }))
-    .sort((a, b) => a.rule.priority - b.rule.priority || a.index - b.index)
-    .map((x) => x.rule);
+  let sorted = sortedRules.get(rules);
+  if (!sorted) {
+    sorted = rules
+      .map((rule, index) => ({ rule, index }))
+      .sort((a, b) => a.rule.priority - b.rule.priority || a.index - b.index)
+      .map((x) => x.rule);
+    sortedRules.set(rules, sorted);
+  }
+  return sorted;
+}
+
+function catalogueMap(catalogue: readonly WorkItem[]): Map<string, WorkItem> {
+  let map = catalogueMaps.get(catalogue);
+  if (!map) catalogueMaps.set(catalogue, (map = new Map(catalogue.map((i) => [i.code, i]))));
+  return map;
 }
 
 /**
@@ -132,7 +147,7 @@ export function matchRule(
   options: MatchOptions = {},
 ): RuleMatch {
   if (!isEntryEventType(event.type)) return { matched: false, reason: isKnownEventType(event.type) ? 'no_matching_rule' : 'unknown_type' };
-  const items = new Map(catalogue.map((i) => [i.code, i]));
+  const items = catalogueMap(catalogue);
   let skipped: RuleMatch | null = null;
   for (const rule of byPriority(rules)) {
     if (!ruleApplies(event, rule)) continue;

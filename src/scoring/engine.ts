@@ -9,7 +9,7 @@
 import { ValidationError } from '../domain/errors';
 import { type Period, containsDay, parsePeriod } from '../domain/period';
 import { isValidDay } from '../domain/time';
-import { explain, renderLines, type Explanation, type PeriodExplanation, type YearExplanation, type YearQuarterLine } from './explain';
+import { explain, withLazyLines, type Explanation, type PeriodExplanation, type YearExplanation, type YearQuarterLine } from './explain';
 import { type AssignedBasis, type ScoringProfile, getProfile, normRatioFor, validateProfile } from './profiles';
 import { round2 } from './rounding';
 
@@ -280,6 +280,9 @@ export function checkParams(params: ScoringParams): ScoringParams {
   return { profile, dailyMinutes: params.dailyMinutes, capMinutes: params.capMinutes, capPolicy: params.capPolicy };
 }
 
+/** Working-day lists already checked as days, with the periods they were found inside. Lists are never mutated here. */
+const checkedDayLists = new WeakMap<readonly string[], Set<string>>();
+
 function checkOfficial(o: OfficialInput, f: string): void {
   if (typeof o !== 'object' || o === null) fail(f || 'official', 'phải là một đối tượng', 'must be an object');
   const p = f ? `${f}.` : '';
@@ -310,9 +313,13 @@ function checkOfficial(o: OfficialInput, f: string): void {
   }
   if (o.workingDayList !== undefined) {
     if (!Array.isArray(o.workingDayList)) fail(`${p}workingDayList`, 'phải là một mảng ngày', 'must be an array of days');
-    o.workingDayList.forEach((d, j) => {
-      if (typeof d !== 'string' || !isValidDay(d)) fail(`${p}workingDayList[${j}]`, 'phải là ngày YYYY-MM-DD', 'must be a YYYY-MM-DD day');
-    });
+    // Officials usually share one list (the agency's working days): each list is checked once.
+    if (!checkedDayLists.has(o.workingDayList)) {
+      o.workingDayList.forEach((d, j) => {
+        if (typeof d !== 'string' || !isValidDay(d)) fail(`${p}workingDayList[${j}]`, 'phải là ngày YYYY-MM-DD', 'must be a YYYY-MM-DD day');
+      });
+      checkedDayLists.set(o.workingDayList, new Set());
+    }
   }
 }
 
@@ -544,9 +551,13 @@ export function scoreUnitDetailed(officials: readonly OfficialInput[], params: S
     o.days.forEach((d, j) => {
       if (!containsDay(p, d.day)) fail(`${f}.days[${j}].day`, `ngày ${d.day} không thuộc kỳ ${p.key}`, `day is outside period ${p.key}`);
     });
-    o.workingDayList?.forEach((d, j) => {
-      if (!containsDay(p, d)) fail(`${f}.workingDayList[${j}]`, `ngày ${d} không thuộc kỳ ${p.key}`, `day is outside period ${p.key}`);
-    });
+    const inside = o.workingDayList ? checkedDayLists.get(o.workingDayList) : undefined;
+    if (o.workingDayList && !inside?.has(p.key)) {
+      o.workingDayList.forEach((d, j) => {
+        if (!containsDay(p, d)) fail(`${f}.workingDayList[${j}]`, `ngày ${d} không thuộc kỳ ${p.key}`, `day is outside period ${p.key}`);
+      });
+      inside?.add(p.key);
+    }
     o.entries?.forEach((e, j) => checkEntry(e, `${f}.entries[${j}]`));
   });
 
@@ -688,7 +699,6 @@ export function applyQuota(unitScores: readonly Score[], params: Pick<ScoringPar
     if (g) g.push(i);
     else groups.set(k, [i]);
   });
-  const out: Score[] = unitScores.map((s) => ({ ...s }));
   const quotaOf = new Map<number, { info: QuotaInfo | null; cls: Classification | null; over: boolean }>();
   for (const idx of groups.values()) {
     const base = idx.map((i) => preQuotaClass(unitScores[i] as Score, th));
@@ -705,10 +715,12 @@ export function applyQuota(unitScores: readonly Score[], params: Pick<ScoringPar
       });
     });
   }
-  return out.map((s, i) => {
+  return unitScores.map((s, i) => {
     const q = quotaOf.get(i) as { info: QuotaInfo | null; cls: Classification | null; over: boolean };
+    // Most officials are no quota candidate and stay as they were: keep them (no copy, no second rendering).
+    if (q.info === null && (s.explanation as { quota?: QuotaInfo | null }).quota == null && q.cls === s.classification && q.over === s.overQuota) return s;
     const explanation = { ...s.explanation, classification: q.cls, overQuota: q.over, quota: q.info } as Explanation;
-    explanation.lines = renderLines(explanation);
+    withLazyLines(explanation);
     return { ...s, classification: q.cls, overQuota: q.over, explanation };
   });
 }
@@ -829,7 +841,7 @@ export function scoreYear(
       nextClass: null,
       lines: [],
     };
-    explanation.lines = renderLines(explanation);
+    withLazyLines(explanation);
     out.push({ ...core, explanation });
   }
   return out;

@@ -274,7 +274,21 @@ export function explain(score: ScoreCore, internals: ScoreInternals, entries?: r
     nextClass: internals.nextClass ? { ...internals.nextClass } : null,
     lines: [],
   };
-  e.lines = renderLines(e);
+  return withLazyLines(e);
+}
+
+/**
+ * Makes `lines` render from the explanation's own numbers when read (or serialised), instead
+ * of keeping the text of every official in memory while a whole agency is scored. Assigning
+ * `lines` replaces the accessor with plain data.
+ */
+export function withLazyLines<T extends Explanation>(e: T): T {
+  Object.defineProperty(e, 'lines', {
+    enumerable: true,
+    configurable: true,
+    get: () => renderLines(e),
+    set: (v: string[]) => Object.defineProperty(e, 'lines', { value: v, writable: true, enumerable: true, configurable: true }),
+  });
   return e;
 }
 

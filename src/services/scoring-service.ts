@@ -97,13 +97,11 @@ export class ScoringService {
     const ids = filter.userId === undefined && filter.unitId === undefined ? undefined : users.map((u) => u.id);
     const statuses: Array<'approved' | 'pending'> = opts.provisional ? ['approved', 'pending'] : ['approved'];
     const agg = { agency, from: period.from, to: period.to, statuses, capMinutes: params.capMinutes, clip: params.capPolicy === 'clip', failPenalty: params.profile.failPenalty, delayPenalty: params.profile.delayPenalty, ...(ids ? { userIds: ids } : {}) };
-    const [totals, assessments, assignments] = await Promise.all([
+    const [{ totals, overDays }, assessments, assignments] = await Promise.all([
       this.store.totals(agg),
       this.store.assessments(agency, period.key),
       params.profile.assignedBasis === 'norm' ? Promise.resolve(new Map<string, number>()) : this.store.assignmentMinutes(agency, period.from, period.to, ids),
     ]);
-    const overUsers = [...totals.values()].filter((x) => x.overDays > 0).map((x) => x.userId);
-    const overDays = overUsers.length > 0 ? await this.store.overCapDays(agg, overUsers) : new Map<string, Array<{ day: string; minutes: number }>>();
     const cal = { holidays: settings.holidays, makeUpDays: settings.makeUpDays };
     const baseDays = workingDays(period.from, to, cal);
     const inputs: OfficialInput[] = users.map((u) => {
