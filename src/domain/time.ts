@@ -25,10 +25,16 @@ export function isValidTimeZone(tz: string): boolean {
   return ok;
 }
 
+const validDays = new Set<string>();
+
+/** A real calendar day (no 30 February). Days seen valid are remembered: intake checks the same few days again and again. */
 export function isValidDay(day: string): boolean {
+  if (validDays.has(day)) return true;
   if (!DAY_RE.test(day)) return false;
   const d = new Date(`${day}T00:00:00Z`);
-  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === day;
+  const ok = !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === day;
+  if (ok && validDays.size < 100000) validDays.add(day);
+  return ok;
 }
 
 /** The local calendar day (`YYYY-MM-DD`) of an instant in a time zone: 2026-03-12T23:30:00Z is 2026-03-13 in Asia/Ho_Chi_Minh. */
