@@ -20,6 +20,8 @@ export interface StoredWorkItem extends WorkItem { version: number }
 
 /** Agencies, their secrets and settings, their catalogue (versioned) and mapping rules, and the audit log. */
 export class KnexAgencyStore {
+  private lastSweep = 0;
+
   constructor(private readonly knex: Knex) {}
 
   async getAgency(code: string): Promise<AgencyRow | null> {
@@ -159,7 +161,11 @@ export class KnexAgencyStore {
       }
       throw e;
     }
-    if (Math.random() < 0.01) await this.knex('kpi_token_uses').where('expires_at', '<', now).delete();
+    // Sweep expired ids at most once an hour (of the caller's clock), not on every call.
+    if (now.getTime() - this.lastSweep >= 3600_000) {
+      this.lastSweep = now.getTime();
+      await this.knex('kpi_token_uses').where('expires_at', '<', now).delete();
+    }
     return true;
   }
 }

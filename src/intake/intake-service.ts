@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { KpiEvent } from '../contract/events';
 import { validateEvent } from '../contract/validate';
-import { isKpiError, UnavailableError, ValidationError } from '../domain/errors';
+import { isKpiError, NotFoundError, UnavailableError, ValidationError } from '../domain/errors';
 import { toNfc } from '../domain/text';
 import { localDay } from '../domain/time';
 import { matchRule, planEvent, ruleCoefficient, type EventEffects, type PlannerEvent } from '../rules/planner';
@@ -47,12 +47,39 @@ const MAX_RETRIES = 6;
 interface Item { index: number; event: KpiEvent; known: boolean; payload: string }
 interface Planned { item: Item; effects: EventEffects | null; status: 'processed' | 'ignored' | 'failed'; error: string | null }
 
+/** One call's events for one agency, waiting for its answer. */
+interface Ticket {
+  /** Slices not yet committed. */
+  pending: number;
+  accepted: number;
+  duplicates: number;
+  /** Answered (all committed, or failed): nothing more of it is stored or counted. */
+  settled: boolean;
+  resolve(r: { accepted: number; duplicates: number }): void;
+  reject(e: unknown): void;
+  onCommitted(n: number): void;
+}
+/** At most chunkSize events of one call: always stored whole, in one transaction. */
+interface Slice { ticket: Ticket; source: IntakeSource; items: Item[] }
+/** An agency's queue and whether a transaction of it is running. */
+interface Lane { running: boolean; queue: Slice[] }
+
+function settle(t: Ticket, error: unknown): void {
+  if (t.settled) return;
+  t.settled = true;
+  if (error === null) t.resolve({ accepted: t.accepted, duplicates: t.duplicates });
+  else t.reject(error);
+}
+
 /**
  * One pipeline for the three doors (in process, webhook, file/pull): validate each
  * event, then per chunk and in ONE transaction store the events that are new and
  * everything they cause — entries, assignments, marks, directory. The caller is told
  * "accepted" only after that transaction commits; a duplicate `(agency, id)` changes
  * nothing; a database failure is a 503 (UnavailableError) so the host retries.
+ * Concurrent callers of one agency share transactions (group commit, see `store`):
+ * each still hears only its own counts, and only after the transaction holding its
+ * events committed.
  */
 export class IntakeService {
   private readonly knex: Knex;
@@ -61,6 +88,8 @@ export class IntakeService {
   private readonly clock: () => Date;
   private readonly chunkSize: number;
   private readonly log?: IntakeServiceDeps['log'];
+  /** Per agency: the callers waiting for the next group transaction (see `store`). */
+  private readonly lanes = new Map<string, Lane>();
 
   constructor(deps: IntakeServiceDeps) {
     this.knex = deps.knex;
@@ -99,7 +128,7 @@ export class IntakeService {
         result.rejected.push({ index, id: event.id, error: messages.agencyMismatch(event.agency), field: 'agency', code: 'agency_mismatch' });
         continue;
       }
-      if (!known.has(event.agency)) known.set(event.agency, (await this.agencies.getAgency(event.agency)) !== null);
+      if (!known.has(event.agency)) known.set(event.agency, await this.isKnownAgency(event.agency));
       if (!known.get(event.agency)) {
         result.rejected.push({ index, id: event.id, error: messages.unknownAgency(event.agency), field: 'agency', code: 'unknown_agency' });
         continue;
@@ -110,16 +139,108 @@ export class IntakeService {
     const total = [...byAgency.values()].reduce((n, l) => n + l.length, 0);
     let done = 0;
     for (const [agency, items] of byAgency) {
-      for (let i = 0; i < items.length; i += this.chunkSize) {
-        const chunk = items.slice(i, i + this.chunkSize);
-        const { inserted, duplicates } = await this.withRetry(agency, (ctx) => this.storeChunk(ctx, chunk, opts.source));
-        result.accepted += inserted;
-        result.duplicates += duplicates;
-        done += chunk.length;
+      const { accepted, duplicates } = await this.store(agency, items, opts.source, (n) => {
+        done += n;
         opts.onProgress?.(done, total);
-      }
+      });
+      result.accepted += accepted;
+      result.duplicates += duplicates;
     }
     return result;
+  }
+
+  /**
+   * Group commit: the events of one call for one agency join that agency's queue, cut in
+   * slices of at most chunkSize (each slice is stored whole, in one transaction). When no
+   * transaction of the agency is running or queued, the drain starts on the next turn of
+   * the event loop (no timer: a caller alone waits for nothing). Callers that arrive while
+   * one runs are stored together by the next transaction (as many slices as fit in
+   * chunkSize, then the next transaction back to back). Resolves with this caller's own
+   * counts once every slice of it has committed; rejects (503) as soon as a transaction
+   * holding one of its slices fails, and the rest of its slices are then not stored.
+   */
+  private store(agency: string, items: Item[], source: IntakeSource, onCommitted: (n: number) => void): Promise<{ accepted: number; duplicates: number }> {
+    if (items.length === 0) return Promise.resolve({ accepted: 0, duplicates: 0 });
+    return new Promise((resolve, reject) => {
+      const ticket: Ticket = { pending: 0, accepted: 0, duplicates: 0, settled: false, resolve, reject, onCommitted };
+      let lane = this.lanes.get(agency);
+      if (!lane) this.lanes.set(agency, (lane = { running: false, queue: [] }));
+      for (let i = 0; i < items.length; i += this.chunkSize) {
+        lane.queue.push({ ticket, source, items: items.slice(i, i + this.chunkSize) });
+        ticket.pending++;
+      }
+      if (!lane.running) {
+        lane.running = true;
+        // One turn of the event loop, not a timer: with nothing else pending the drain runs
+        // at once. Requests whose bytes have already arrived are validated meanwhile and join
+        // this transaction — on SQLite a request runs from parse to commit without ever
+        // yielding (the driver is synchronous), so without this turn no two ever meet.
+        setImmediate(() => void this.drain(agency, lane!));
+      }
+    });
+  }
+
+  /** Stores the agency's queue, one group transaction after another, until it is empty. */
+  private async drain(agency: string, lane: Lane): Promise<void> {
+    lane.running = true;
+    let group: Slice[] = [];
+    try {
+      while (lane.queue.length > 0) {
+        group = [];
+        let size = 0;
+        while (lane.queue.length > 0) {
+          const next = lane.queue[0]!;
+          // The rest of a caller already answered 503 is not stored: the host sends it again.
+          if (next.ticket.settled) {
+            lane.queue.shift();
+            continue;
+          }
+          if (group.length > 0 && size + next.items.length > this.chunkSize) break;
+          group.push(lane.queue.shift()!);
+          size += next.items.length;
+        }
+        if (group.length === 0) continue;
+        let counts: Array<{ accepted: number; duplicates: number }>;
+        try {
+          counts = await this.withRetry(agency, (ctx) => this.storeGroup(ctx, group));
+        } catch (e) {
+          // Nothing of this transaction was committed: every caller in it hears the same error.
+          for (const s of group) settle(s.ticket, e);
+          continue;
+        }
+        group.forEach((s, i) => {
+          const t = s.ticket;
+          if (t.settled) return;
+          t.accepted += counts[i]!.accepted;
+          t.duplicates += counts[i]!.duplicates;
+          t.pending--;
+          try {
+            t.onCommitted(s.items.length);
+          } catch (e) {
+            settle(t, e);
+            return;
+          }
+          if (t.pending === 0) settle(t, null);
+        });
+      }
+    } catch (e) {
+      // Not reached by database failures (answered above); a bug must not leave a caller hanging.
+      for (const s of [...group, ...lane.queue.splice(0)]) settle(s.ticket, e);
+    } finally {
+      lane.running = false;
+      if (this.lanes.get(agency) === lane) this.lanes.delete(agency);
+    }
+  }
+
+  /** Whether the agency is registered, from the context the transaction needs anyway (cached briefly): no query per call. */
+  private async isKnownAgency(code: string): Promise<boolean> {
+    try {
+      await this.agencies.context(code);
+      return true;
+    } catch (e) {
+      if (e instanceof NotFoundError) return false;
+      throw e;
+    }
   }
 
   /** Replays failed events of an agency (all, or the ids given) once each; returns how each ended. */
@@ -174,16 +295,25 @@ export class IntakeService {
     }
   }
 
-  private async storeChunk(ctx: AgencyContext, chunk: Item[], source: IntakeSource): Promise<{ inserted: number; duplicates: number }> {
-    // The same id twice in one batch: the second is a duplicate.
-    const seen = new Set<string>();
+  /**
+   * One transaction for the slices of a group: the new events and everything they cause.
+   * Returns each slice's own counts, in the group's order. The same id twice in one call:
+   * the second is a duplicate; the same id from two callers of the group: the first to
+   * arrive has it, the other hears duplicate — as if they had been sent one after another.
+   */
+  private async storeGroup(ctx: AgencyContext, group: Slice[]): Promise<Array<{ accepted: number; duplicates: number }>> {
+    const owner = new Map<string, Item>();
+    const sourceOf = new Map<Item, IntakeSource>();
     const unique: Item[] = [];
-    for (const it of chunk) {
-      if (seen.has(it.event.id)) continue;
-      seen.add(it.event.id);
-      unique.push(it);
+    for (const s of group) {
+      for (const it of s.items) {
+        if (owner.has(it.event.id)) continue;
+        owner.set(it.event.id, it);
+        sourceOf.set(it, s.source);
+        unique.push(it);
+      }
     }
-    return this.knex.transaction(async (trx) => {
+    const inserted = await this.knex.transaction(async (trx) => {
       const planned = await this.plan(trx, ctx, unique);
       const now = this.clock();
       const rows = planned.map((p) => ({
@@ -196,11 +326,15 @@ export class IntakeService {
         status: p.status,
         error: p.error,
         attempts: 1,
-        source,
+        source: sourceOf.get(p.item)!,
       }));
-      const inserted = await this.quirks.insertNewEvents(trx, rows);
-      await this.apply(trx, ctx, planned.filter((p) => inserted.has(p.item.event.id)));
-      return { inserted: inserted.size, duplicates: chunk.length - inserted.size };
+      const ids = await this.quirks.insertNewEvents(trx, rows);
+      await this.apply(trx, ctx, planned.filter((p) => ids.has(p.item.event.id)));
+      return ids;
+    });
+    return group.map((s) => {
+      const accepted = s.items.filter((it) => owner.get(it.event.id) === it && inserted.has(it.event.id)).length;
+      return { accepted, duplicates: s.items.length - accepted };
     });
   }
 
