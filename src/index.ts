@@ -55,8 +55,9 @@ export async function createKpiPlugin(opts: KpiPluginOptions): Promise<KpiPlugin
   const intake = new IntakeService({ knex, quirks: quirksFor(knex), agencies, clock, log, ...(opts.chunkSize ? { chunkSize: opts.chunkSize } : {}) });
   const journal = new JournalService({ knex, agencies, clock });
   const auth: AuthDeps = {
-    getAgency: (code) => store.getAgency(code),
-    validSecrets: (code) => agencies.validSecrets(code),
+    // Read on every webhook call and panel load: served from the briefly cached agency context.
+    getAgency: (code) => agencies.cachedAgency(code),
+    validSecrets: (code) => agencies.cachedSecrets(code),
     useTokenId: (agency, jti, expiresAt) => store.useTokenId(agency, jti, expiresAt, clock()),
     clock,
   };

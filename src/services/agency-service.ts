@@ -8,7 +8,7 @@ import { cloneCatalogue, type WorkItem } from '../rules/catalogue';
 import { cloneRules, validateRules, type MappingRule } from '../rules/mapping';
 import { getProfile, validateProfile, type ScoringProfile } from '../scoring/profiles';
 import { parseJson } from '../db/rows';
-import type { AgencyRow, KnexAgencyStore, StoredWorkItem } from '../db/knex-agency-store';
+import type { AgencyRow, KnexAgencyStore, SecretRow, StoredWorkItem } from '../db/knex-agency-store';
 
 export const AGENCY_CODE_RE = /^[a-z0-9][a-z0-9-]{1,62}$/;
 /** How long the previous secret stays valid after a rotation, unless the integrator says otherwise. */
@@ -30,6 +30,8 @@ export interface AgencyContext {
   settings: AgencySettings;
   rules: MappingRule[];
   catalogue: Map<string, StoredWorkItem>;
+  /** Secrets not yet expired when loaded; filter by the clock at use (see cachedSecrets). */
+  secrets: SecretRow[];
 }
 
 export interface AgencyServiceDeps {
@@ -107,6 +109,28 @@ export class AgencyService {
     });
     this.invalidate(code);
     return { agency: code, secret, previousValidUntil: until.toISOString() };
+  }
+
+  /**
+   * Registers the host's RS256 public key (PEM): from then on the agency's tokens are verified
+   * with RS256 and that key only. Null removes it (back to HS256 with the agency's secret).
+   */
+  async setHostKey(code: string, publicKeyPem: string | null, actor = 'system'): Promise<void> {
+    await this.requireAgency(code);
+    if (publicKeyPem !== null) {
+      try {
+        const key = crypto.createPublicKey(publicKeyPem);
+        if (key.asymmetricKeyType !== 'rsa') throw new Error('not rsa');
+      } catch {
+        throw new ValidationError('rs256PublicKey: không phải khóa công khai RSA dạng PEM (not an RSA public key in PEM)', 'rs256PublicKey');
+      }
+    }
+    const now = this.clock();
+    await this.knex.transaction(async (trx) => {
+      await this.store.updateAgency(code, { rs256PublicKey: publicKeyPem }, now, trx);
+      await this.store.audit(trx, code, actor, 'agency.host-key', code, { registered: publicKeyPem !== null }, now);
+    });
+    this.invalidate(code);
   }
 
   async requireAgency(code: string): Promise<AgencyRow> {
@@ -207,12 +231,28 @@ export class AgencyService {
     if (hit && nowMs - hit.at < this.ttl) return hit.ctx;
     const ctx = (async () => {
       const agency = await this.requireAgency(code);
-      const [settings, rules, items] = await Promise.all([this.getSettings(code), this.store.rules(code), this.store.currentCatalogue(code)]);
-      return { agency, settings, rules, catalogue: new Map(items.map((i) => [i.code, i])) };
+      const [settings, rules, items, secrets] = await Promise.all([this.getSettings(code), this.store.rules(code), this.store.currentCatalogue(code), this.store.validSecrets(code, this.clock())]);
+      return { agency, settings, rules, catalogue: new Map(items.map((i) => [i.code, i])), secrets };
     })();
     this.contexts.set(code, { at: nowMs, ctx });
     ctx.catch(() => this.contexts.delete(code));
     return ctx;
+  }
+
+  /** The agency from the cached context (null when there is none): token checks read it on every call. */
+  async cachedAgency(code: string): Promise<AgencyRow | null> {
+    try {
+      return (await this.context(code)).agency;
+    } catch (e) {
+      if (e instanceof NotFoundError) return null;
+      throw e;
+    }
+  }
+
+  /** The secrets valid now, from the cached context: an expiry is honoured to the second, a rotation here at once. */
+  async cachedSecrets(code: string): Promise<string[]> {
+    const now = this.clock().getTime();
+    return (await this.context(code)).secrets.filter((s) => s.expiresAt === null || s.expiresAt.getTime() > now).map((s) => s.secret);
   }
 
   invalidate(code: string): void {

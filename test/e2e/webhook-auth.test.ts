@@ -1,7 +1,6 @@
 import crypto from 'node:crypto';
 import { expect } from 'chai';
 import jwt from 'jsonwebtoken';
-import { KnexAgencyStore } from '../../src/db/knex-agency-store';
 import { buildEvent, startHarness, type Harness, type TestAgency } from '../helpers/harness';
 
 /**
@@ -267,7 +266,7 @@ describe('e2e: webhook authentication (CONTRACT §2)', function () {
     it('before the key is registered, HS256 with the agency secret is accepted; after, the pinned RS256 path is used', async () => {
       const before = freshEvent(r);
       await expectAccepted(before.id, before.raw, `Bearer ${hs256(claimsFor(r, before.raw), r.secret)}`, r.code);
-      await new KnexAgencyStore(h.knex).updateAgency(r.code, { rs256PublicKey: keyPem }, new Date());
+      await h.plugin.services.agencies.setHostKey(r.code, keyPem);
       expect((await h.plugin.services.agencies.getAgency(r.code))?.rs256PublicKey).to.equal(keyPem);
       // The agency's own secret no longer opens the door: the algorithm is the plugin's choice.
       const after = freshEvent(r);
