@@ -15,7 +15,7 @@ import { signWebhookToken } from '../src/http/auth';
 import { migrateLatest } from '../src/db/migrate';
 import { openDb, parseDbUrl } from '../src/db/connection';
 import { batches, buildDirectory, directoryEvents, workEvents, type BenchDirectory, type BenchEvent } from './lib/agency-events';
-import { freshSchema, openPlugin, parseDialect, pgDatabase, removeSqlite, sqliteFile, SQLITE_PRAGMAS, type BenchDialect } from './lib/databases';
+import { openPlugin, parseDialect, phaseDatabases, SQLITE_PRAGMAS, type BenchDialect } from './lib/databases';
 import { BenchClient, startServer } from './lib/http-client';
 import { BenchOptions } from './lib/options';
 import { emit, MemoryWatch, now, progress, round } from './lib/report';
@@ -35,24 +35,9 @@ async function main(): Promise<void> {
   const sizes = { events: o.int('events', 20_000), batch: o.int('batch', 500), warmupEvents: o.int('warmup', 2_000), units: o.int('units', 12), perUnit: o.int('per-unit', 25), rawChunk: o.int('raw-chunk', 500) };
   const log = (m: string) => progress(`${NAME}-${dialect}`, m);
 
-  let pgUrl: string | null = null;
-  if (dialect === 'postgres') {
-    const db = await pgDatabase('ingest');
-    if ('skipped' in db) return emit({ name: NAME, dialect, skipped: db.skipped, pass: null });
-    pgUrl = db.url;
-  }
-  const files: string[] = [];
-  /** An empty database for one phase: a new SQLite file, or PostgreSQL with the schema dropped and created again. */
-  const fresh = async (phase: string): Promise<string> => {
-    if (pgUrl) {
-      await freshSchema(pgUrl);
-      return pgUrl;
-    }
-    const f = sqliteFile(`${NAME}-${phase}`);
-    removeSqlite(f);
-    files.push(f);
-    return `sqlite:${f}`;
-  };
+  const dbs = await phaseDatabases(NAME, dialect, 'ingest');
+  if ('skipped' in dbs) return emit({ name: NAME, dialect, skipped: dbs.skipped, pass: null });
+  const fresh = dbs.fresh;
 
   const dir = buildDirectory(sizes.units, sizes.perUnit);
   const measured = workEvents(AGENCY, dir, sizes.events, { seed: 11, idPrefix: 'evt' });
@@ -137,7 +122,7 @@ async function main(): Promise<void> {
       check: same(webhookCheck) && same(rawCheck) ? 'same rows in all three' : { expected, webhook: webhookCheck, raw: rawCheck },
     });
   } finally {
-    for (const f of files) removeSqlite(f);
+    dbs.cleanup();
   }
 }
 

@@ -12,7 +12,7 @@
  */
 import { signWebhookToken } from '../src/http/auth';
 import { buildDirectory, directoryEvents, workEvents, type BenchEvent } from './lib/agency-events';
-import { freshSchema, openPlugin, parseDialect, pgDatabase, removeSqlite, sqliteFile } from './lib/databases';
+import { openPlugin, parseDialect, phaseDatabases } from './lib/databases';
 import { BenchClient, startServer } from './lib/http-client';
 import { BenchOptions } from './lib/options';
 import { emit, now, percentile, progress, round } from './lib/report';
@@ -30,23 +30,9 @@ async function main(): Promise<void> {
   const withFloor = !o.flag('no-floor');
   const log = (m: string) => progress(`${NAME}-${dialect}`, m);
 
-  let pgUrl: string | null = null;
-  if (dialect === 'postgres') {
-    const db = await pgDatabase('latency');
-    if ('skipped' in db) return emit({ name: NAME, dialect, skipped: db.skipped, pass: null });
-    pgUrl = db.url;
-  }
-  const files: string[] = [];
-  const fresh = async (phase: string): Promise<string> => {
-    if (pgUrl) {
-      await freshSchema(pgUrl);
-      return pgUrl;
-    }
-    const f = sqliteFile(`${NAME}-${phase}`);
-    removeSqlite(f);
-    files.push(f);
-    return `sqlite:${f}`;
-  };
+  const dbs = await phaseDatabases(NAME, dialect, 'latency');
+  if ('skipped' in dbs) return emit({ name: NAME, dialect, skipped: dbs.skipped, pass: null });
+  const fresh = dbs.fresh;
 
   const dir = buildDirectory(sizes.units, sizes.perUnit);
   const events = workEvents(AGENCY, dir, sizes.warmup + sizes.requests, { seed: 31, idPrefix: 'one' });
@@ -82,7 +68,7 @@ async function main(): Promise<void> {
       pass: ours.errors === 0 && ours.p99 < GOAL_P99_MS,
     });
   } finally {
-    for (const f of files) removeSqlite(f);
+    dbs.cleanup();
   }
 }
 

@@ -11,19 +11,13 @@ export interface BenchUnit { id: string; name: string }
 export interface BenchUser { id: string; name: string; unitId: string; position: string; isLeader: boolean; clerk: boolean }
 export interface BenchDirectory { units: BenchUnit[]; users: BenchUser[] }
 
-export interface BenchEvent {
-  id: string;
-  type: string;
-  occurredAt: string;
-  agency: string;
-  actor: { id: string };
-  subject: { kind: string; id: string; title?: string; docType?: string; urgency?: string; dueAt?: string };
-  data: Record<string, unknown>;
-}
+/** A benchmark event is an event of the contract (CONTRACT §1). */
+export type BenchEvent = KpiEvent;
 
 /** The demo's seeded PRNG (mulberry32): small, fast, reproducible. */
 export { mulberry32 as rng } from '../../src/demo/demo-data';
 import { mulberry32 as rng } from '../../src/demo/demo-data';
+import type { KpiEvent } from '../../src/contract/events';
 
 const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
 const int = (r: () => number, min: number, max: number): number => min + Math.floor(r() * (max - min + 1));

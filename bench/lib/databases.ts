@@ -92,3 +92,33 @@ export async function freshSchema(url: string): Promise<void> {
     await knex.destroy();
   }
 }
+
+/**
+ * Empty databases for the phases of one benchmark: a new SQLite file per phase, or the
+ * benchmark's PostgreSQL database with its schema dropped and created again. `cleanup`
+ * removes the SQLite files. `skipped` says why PostgreSQL could not be had.
+ */
+export async function phaseDatabases(name: string, dialect: BenchDialect, pgSuffix: string): Promise<{ skipped: string } | { fresh(phase: string): Promise<string>; cleanup(): void }> {
+  let pgUrl: string | null = null;
+  if (dialect === 'postgres') {
+    const db = await pgDatabase(pgSuffix);
+    if ('skipped' in db) return { skipped: db.skipped };
+    pgUrl = db.url;
+  }
+  const files: string[] = [];
+  return {
+    async fresh(phase: string): Promise<string> {
+      if (pgUrl) {
+        await freshSchema(pgUrl);
+        return pgUrl;
+      }
+      const f = sqliteFile(`${name}-${phase}`);
+      removeSqlite(f);
+      files.push(f);
+      return `sqlite:${f}`;
+    },
+    cleanup(): void {
+      for (const f of files) removeSqlite(f);
+    },
+  };
+}
