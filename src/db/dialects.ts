@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { dialectOf, type Dialect } from './connection';
+import { chunkForParams } from './rows';
 
 /**
  * What differs between the three databases, in one place. Each dialect answers the
@@ -25,12 +26,6 @@ export interface DialectQuirks {
 
 const EVENT_COLUMNS = 10;
 
-function chunks<T>(rows: T[], perRow: number, maxParams: number): T[][] {
-  const size = Math.max(1, Math.floor(maxParams / perRow));
-  const out: T[][] = [];
-  for (let i = 0; i < rows.length; i += size) out.push(rows.slice(i, i + size));
-  return out;
-}
 
 function byEventId(rows: Record<string, unknown>[]): Record<string, unknown>[] {
   return [...rows].sort((a, b) => (String(a.event_id) < String(b.event_id) ? -1 : String(a.event_id) > String(b.event_id) ? 1 : 0));
@@ -39,7 +34,7 @@ function byEventId(rows: Record<string, unknown>[]): Record<string, unknown>[] {
 /** Multi-row INSERTs, chunked under the dialect's parameter limit. */
 async function insertChunked(trx: Knex.Transaction, table: string, rows: Record<string, unknown>[], maxParams: number): Promise<void> {
   if (rows.length === 0) return;
-  for (const part of chunks(rows, Object.keys(rows[0]!).length, maxParams)) await trx(table).insert(part);
+  for (const part of chunkForParams(rows, Object.keys(rows[0]!).length, maxParams)) await trx(table).insert(part);
 }
 
 /** PostgreSQL: `INSERT … ON CONFLICT DO NOTHING RETURNING` tells exactly which rows went in. */
@@ -66,7 +61,7 @@ class OnConflictQuirks implements DialectQuirks {
     const inserted = new Set<string>();
     // Always the same order: two transactions taking overlapping batches then lock the unique
     // index entries in the same order, and wait for each other instead of deadlocking.
-    for (const part of chunks(byEventId(rows), EVENT_COLUMNS, this.maxParams)) {
+    for (const part of chunkForParams(byEventId(rows), EVENT_COLUMNS, this.maxParams)) {
       const got = (await trx('kpi_events').insert(part).onConflict(['agency_code', 'event_id']).ignore().returning(['event_id'])) as Array<{ event_id: string }>;
       for (const r of got) inserted.add(r.event_id);
     }
@@ -159,13 +154,13 @@ class MssqlQuirks implements DialectQuirks {
     for (const [agency, unsorted] of byAgency) {
       const list = byEventId(unsorted);
       const existing = new Set<string>();
-      for (const part of chunks(list.map((r) => String(r.event_id)), 1, this.maxParams - 1)) {
+      for (const part of chunkForParams(list.map((r) => String(r.event_id)), 1, this.maxParams - 1)) {
         const found = (await trx.select('event_id').from(trx.raw('?? with (updlock, holdlock)', ['kpi_events']))
           .where('agency_code', agency).whereIn('event_id', part)) as Array<{ event_id: string }>;
         for (const r of found) existing.add(r.event_id);
       }
       const fresh = list.filter((r) => !existing.has(String(r.event_id)));
-      for (const part of chunks(fresh, EVENT_COLUMNS, this.maxParams)) await trx('kpi_events').insert(part);
+      for (const part of chunkForParams(fresh, EVENT_COLUMNS, this.maxParams)) await trx('kpi_events').insert(part);
       for (const r of fresh) inserted.add(String(r.event_id));
     }
     return inserted;
