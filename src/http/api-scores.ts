@@ -20,7 +20,7 @@ export function registerScoresApi(api: Router, helpers: ApiHelpers, deps: { scor
 
   api.get('/ranking', requireRole('leader', 'hr', 'admin'), h(async (req, res) => {
     const p = principal(req);
-    const period = optString(req.query.period, 'period') ?? new Date().toISOString().slice(0, 7);
+    const period = optString(req.query.period, 'period') ?? (await deps.scoring.currentMonth(p.agency));
     const order = optString(req.query.order, 'order');
     if (order !== undefined && order !== 'lowest' && order !== 'highest') throw new ValidationError('order: lowest | highest', 'order');
     res.json({ period, units: await deps.scoring.ranking(p.agency, period, order === 'lowest') });

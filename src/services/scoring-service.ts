@@ -138,9 +138,7 @@ export class ScoringService {
 
   /** Scores visible to a principal: their own; a leader's unit; HR and admin the agency. */
   async scoresFor(p: Principal, q: { period?: string | undefined; unit?: string | undefined; user?: string | undefined }): Promise<{ period: string; status: 'open' | 'closed'; scores: Score[] }> {
-    const settings = await this.agencies.getSettings(p.agency);
-    const periodKey = q.period ?? today(settings.timeZone, this.clock()).slice(0, 7);
-    const period = parsePeriod(periodKey);
+    const period = parsePeriod(q.period ?? (await this.currentMonth(p.agency)));
     let filter: ScopeFilter;
     if (q.user !== undefined) {
       if (!(await this.journal.canSee(p, q.user))) throw new ForbiddenError();
@@ -160,6 +158,12 @@ export class ScoringService {
     const scores = await this.scores(p.agency, period.key, filter, { withEntries });
     const status = period.kind === 'year' ? 'open' : (await this.periodStatus(p.agency, period.key)).status;
     return { period: period.key, status, scores };
+  }
+
+  /** This month (`YYYY-MM`) in the agency's time zone: the period shown when none is asked for. */
+  async currentMonth(agency: string): Promise<string> {
+    const settings = await this.agencies.getSettings(agency);
+    return today(settings.timeZone, this.clock()).slice(0, 7);
   }
 
   async ranking(agency: string, periodKey: string, lowestFirst = false): Promise<UnitRank[]> {

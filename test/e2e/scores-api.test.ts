@@ -148,6 +148,8 @@ describe('e2e: scores, periods and their roles (CONTRACT §3)', function () {
     const means = r.body.units.filter((u: { mean: number | null }) => u.mean !== null).map((u: { mean: number }) => u.mean);
     expect(means).to.deep.equal([...means].sort((a: number, b: number) => a - b));
     expect((await h.api('GET', '/api/v1/ranking?period=2026-03', tok('u-1', ['official']))).status).to.equal(403);
+    // Without a period: this month in the agency's time zone, by the plugin's clock.
+    expect((await h.api('GET', '/api/v1/ranking', tok('u-hr', ['hr']))).body.period).to.equal('2026-04');
   });
 
   it('when a quarter and a year are asked for, then they come back as the mean of what was scored', async () => {
