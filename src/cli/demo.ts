@@ -37,15 +37,16 @@ export function demoLinks(base: string, agency: string, secret: string, data: De
     const roles = user.roles as Role[];
     const jwt = signUserToken(secret, { sub: user.id, agency, name: user.name, unit: user.unitId, roles, locale: 'vi' }, ttl);
     const q = (params: Record<string, string>) => new URLSearchParams({ ...params, jwt }).toString();
+    // First the panel a person of that role opens in the host, then the JSON behind it.
     const links: string[] = [];
     if (roles.includes('admin')) {
-      links.push(`${base}/api/v1/settings?${q({})}`, `${base}/api/v1/events?${q({ status: 'failed' })}`);
+      links.push(`${base}/panels/admin?${q({})}`, `${base}/api/v1/settings?${q({})}`, `${base}/api/v1/events?${q({ status: 'failed' })}`);
     } else if (roles.includes('hr')) {
-      links.push(`${base}/api/v1/catalogue?${q({})}`, `${base}/api/v1/journal?${q({ unit: data.units[0]?.id ?? user.unitId, from: range.from, to: range.to })}`);
+      links.push(`${base}/panels/ranking?${q({})}`, `${base}/api/v1/catalogue?${q({})}`, `${base}/api/v1/journal?${q({ unit: data.units[0]?.id ?? user.unitId, from: range.from, to: range.to })}`);
     } else if (roles.includes('leader')) {
-      links.push(`${base}/api/v1/journal?${q({ unit: user.unitId, from: range.from, to: range.to })}`);
+      links.push(`${base}/panels/unit/${encodeURIComponent(user.unitId)}?${q({})}`, `${base}/api/v1/journal?${q({ unit: user.unitId, from: range.from, to: range.to })}`);
     } else {
-      links.push(`${base}/api/v1/journal?${q({ from: range.from, to: range.to })}`, `${base}/api/v1/catalogue?${q({})}`);
+      links.push(`${base}/panels/me?${q({})}`, `${base}/api/v1/journal?${q({ from: range.from, to: range.to })}`, `${base}/api/v1/catalogue?${q({})}`);
     }
     return { who, user, roles, links };
   });

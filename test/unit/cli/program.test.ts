@@ -304,13 +304,15 @@ describe('cli/demo: links', () => {
       expect(l.links.length).to.be.greaterThan(0);
       for (const link of l.links) {
         const u = new URL(link);
-        expect(`${u.origin}${u.pathname}`).to.match(/^http:\/\/localhost:3000\/kpi\/api\/v1\/(journal|catalogue|settings|events)$/);
+        expect(`${u.origin}${u.pathname}`).to.match(/^http:\/\/localhost:3000\/kpi\/(api\/v1\/(journal|catalogue|settings|events)|panels\/(me|admin|ranking|unit\/[^/]+))$/);
         const claims = jwt.verify(u.searchParams.get('jwt')!, secret, { algorithms: ['HS256'], audience: 'eoffice-kpi' }) as jwt.JwtPayload;
         expect(claims).to.include({ sub: l.user.id, agency: 'ubnd-hac-thanh', name: l.user.name, unit: l.user.unitId });
         expect(claims.roles).to.deep.equal(l.user.roles);
       }
     }
-    const leader = new URL(links[1]!.links[0]!);
+    // Each person's first link is the panel they open in the host.
+    expect(links.map((l) => new URL(l.links[0]!).pathname.replace(/^\/kpi\/panels\//, ''))).to.deep.equal(['me', `unit/${links[1]!.user.unitId}`, 'ranking', 'admin']);
+    const leader = new URL(links[1]!.links[1]!);
     expect(leader.searchParams.get('unit')).to.equal(links[1]!.user.unitId);
     expect(leader.searchParams.get('from')).to.equal('2026-03-09');
   });
