@@ -347,7 +347,7 @@ export class IntakeService {
         .select('subject_id', 'user_id', 'work_item_code', 'quantity');
       for (const r of rows) assignments.set(`${r.subject_id}\u0000${r.user_id}`, { workItemCode: r.work_item_code ?? null, quantity: toNumOrNull(r.quantity) });
     }
-    const catalogue = [...ctx.catalogue.values()];
+    const catalogue = ctx.items;
     const out: Planned[] = [];
     for (const item of items) {
       const e = item.event;
@@ -461,7 +461,7 @@ export class IntakeService {
     const newTaskAssignees: Array<{ subjectId: string; userId: string }> = [];
     const agency = ctx.agency.code;
     const tz = ctx.settings.timeZone;
-    const catalogue = [...ctx.catalogue.values()];
+    const catalogue = ctx.items;
     const existing = new Map<string, { id: number; status: string }>();
     const key = (kind: string, id: string, user: string) => `${kind}\u0000${id}\u0000${user}`;
     // Cancellations and completions already stored (they may have arrived before the assignment).
@@ -531,7 +531,7 @@ export class IntakeService {
    */
   private async replanCompletions(trx: Knex.Transaction, ctx: AgencyContext, pairs: Array<{ subjectId: string; userId: string }>, now: Date): Promise<void> {
     const agency = ctx.agency.code;
-    const catalogue = [...ctx.catalogue.values()];
+    const catalogue = ctx.items;
     for (const { subjectId, userId } of pairs) {
       const entries = await trx('kpi_journal_entries').where({ agency_code: agency, subject_kind: 'task', subject_id: subjectId, user_id: userId, completes: true, source: 'event' }).select('id', 'event_id', 'status', 'rating');
       if (entries.length === 0) continue;

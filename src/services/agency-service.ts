@@ -30,6 +30,8 @@ export interface AgencyContext {
   settings: AgencySettings;
   rules: MappingRule[];
   catalogue: Map<string, StoredWorkItem>;
+  /** The same items as a list, built once per load (the planner caches its lookups per list). */
+  items: StoredWorkItem[];
   /** Secrets not yet expired when loaded; filter by the clock at use (see cachedSecrets). */
   secrets: SecretRow[];
 }
@@ -232,7 +234,7 @@ export class AgencyService {
     const ctx = (async () => {
       const agency = await this.requireAgency(code);
       const [settings, rules, items, secrets] = await Promise.all([this.getSettings(code), this.store.rules(code), this.store.currentCatalogue(code), this.store.validSecrets(code, this.clock())]);
-      return { agency, settings, rules, catalogue: new Map(items.map((i) => [i.code, i])), secrets };
+      return { agency, settings, rules, catalogue: new Map(items.map((i) => [i.code, i])), items, secrets };
     })();
     this.contexts.set(code, { at: nowMs, ctx });
     ctx.catch(() => this.contexts.delete(code));

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { AgencySettings } from '../contract/events';
 import { workingDays } from '../domain/calendar';
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../domain/errors';
+import { ConflictError, ForbiddenError, ValidationError } from '../domain/errors';
 import { parsePeriod, quartersOfYear, type Period } from '../domain/period';
 import { today } from '../domain/time';
 import type { Principal } from '../http/auth';
@@ -207,11 +207,5 @@ export class ScoringService {
       await trx('kpi_audit_log').insert({ agency_code: agency, actor: opts.actor, action: 'period.reopen', target: period.key, details: JSON.stringify({ reason }), at: now });
     });
     return { period: period.key, status: 'open' };
-  }
-
-  async requireUser(agency: string, userId: string): Promise<DirectoryUser> {
-    const [u] = await this.store.users(agency, { userIds: [userId] });
-    if (!u) throw new NotFoundError(`Không tìm thấy cán bộ "${userId}" (official not found)`, 'user_not_found');
-    return u;
   }
 }

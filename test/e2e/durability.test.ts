@@ -1,10 +1,9 @@
-import Database from 'better-sqlite3';
 import { expect } from 'chai';
 import pg from 'pg';
-import sinon from 'sinon';
 import { signWebhookToken } from '../../src/http/auth';
 import { startHarness, testDbUrl, testDialect, type Harness, type TestAgency } from '../helpers/harness';
 import { serverOf, startTcpProxy, viaProxy, type TcpProxy } from '../helpers/tcp-proxy';
+import { injectDriverFault } from '../helpers/driver-fault';
 
 /**
  * "Nothing lost" (PRODUCT.md) over real HTTP, on whatever database the suite runs on:
@@ -173,42 +172,6 @@ function expectUnavailable(r: CallResult): void {
 
 // ------------------------------------------------------------------ faults at the driver edge
 
-/**
- * Makes the database driver fail the statements `when` picks, as a lost connection would,
- * whatever path the plugin takes to the driver (knex or its own prepared statements):
- * - SQLite (better-sqlite3): the statement throws SQLITE_IOERR instead of running;
- * - PostgreSQL (pg): the statement is sent and the socket under it is destroyed, so the
- *   server rolls the transaction back and the client sees the connection drop.
- * Returns the restore function.
- */
-function injectDriverFault(when: (sql: string) => boolean): () => void {
-  if (testDialect() === 'sqlite') {
-    const probe = new Database(':memory:');
-    const proto = Object.getPrototypeOf(probe.prepare('select 1')) as Record<string, (...a: unknown[]) => unknown>;
-    probe.close();
-    const stubs = (['run', 'get', 'all', 'iterate'] as const).map((m) => {
-      const real = proto[m]!;
-      return sinon.stub(proto, m).callsFake(function (this: { source: string }, ...args: unknown[]) {
-        if (when(this.source)) throw new Database.SqliteError('disk I/O error', 'SQLITE_IOERR');
-        return real.apply(this, args);
-      });
-    });
-    return () => { for (const st of stubs) st.restore(); };
-  }
-  if (testDialect() === 'postgres') {
-    const proto = pg.Client.prototype as unknown as { query(...a: unknown[]): unknown };
-    const real = proto.query;
-    const stub = sinon.stub(proto, 'query').callsFake(function (this: { connection: { stream: { destroy(): void } } }, ...args: unknown[]) {
-      const cfg = args[0] as string | { text?: string } | undefined;
-      const text = typeof cfg === 'string' ? cfg : cfg?.text ?? '';
-      const out = real.apply(this, args);
-      if (when(text)) this.connection.stream.destroy();
-      return out;
-    });
-    return () => stub.restore();
-  }
-  throw new Error(`no driver fault for ${testDialect()}`);
-}
 
 const ENTRIES_INSERT = /^\s*insert\s+into\s+["`]?kpi_journal_entries["`]?/i;
 
@@ -402,7 +365,7 @@ describe(`e2e: durability on ${testDialect()} (nothing lost, nothing twice)`, fu
         const agency = await h.addAgency('ag-mid-tx');
         const stream = realisticStream(agency.code, 300, 'mt', SEED + 7);
         let reached = 0;
-        restoreFault = injectDriverFault((sql) => ENTRIES_INSERT.test(sql) && ++reached > 0);
+        restoreFault = injectDriverFault((sql) => ENTRIES_INSERT.test(sql) && ++reached > 0).restore;
         const r = await deliver(h, agency, stream.events, 30000);
         restoreFault();
         restoreFault = null;
@@ -470,7 +433,7 @@ describe(`e2e: durability on ${testDialect()} (nothing lost, nothing twice)`, fu
         let down = false;
         // Every statement fails while "down"; a rollback still reaches the file, as the
         // engine undoes an interrupted transaction itself when the database comes back.
-        restoreFault = injectDriverFault((sql) => down && !/^\s*rollback/i.test(sql));
+        restoreFault = injectDriverFault((sql) => down && !/^\s*rollback/i.test(sql)).restore;
         report = await streamThroughOutage(h, agency, batches, { cut: () => { down = true; }, restore: () => { down = false; }, isCut: () => down },
           { senders: 3, cutAfter: 6, callsWhileCut: CALLS_WHILE_CUT, timeoutMs: 20000 });
       });

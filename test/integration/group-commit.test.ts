@@ -1,10 +1,9 @@
-import Database from 'better-sqlite3';
 import { expect } from 'chai';
-import pg from 'pg';
 import sinon from 'sinon';
 import { UnavailableError } from '../../src/domain/errors';
 import type { IngestResult } from '../../src/intake/intake-service';
 import { buildEvent, startHarness, testDialect, type Harness } from '../helpers/harness';
+import { injectDriverFault } from '../helpers/driver-fault';
 
 /**
  * Group commit (IntakeService): concurrent intake calls of one agency share transactions,
@@ -31,44 +30,14 @@ async function count(h: Harness, table: string, where: Record<string, unknown>):
 
 const EVENTS_INSERT = /^\s*insert\s+into\s+["`]?kpi_events["`]?/i;
 
-/**
- * Makes the driver fail the first statement that inserts into kpi_events, once, as a lost
- * connection would: SQLite (better-sqlite3) throws SQLITE_IOERR instead of running it;
- * PostgreSQL (pg) sends it and then has its socket destroyed. Returns how many times it
- * fired and the restore function.
- */
+/** Fails the first statement that inserts into kpi_events, once, as a lost connection would. */
 function failEventsInsertOnce(): { fired(): number; restore(): void } {
-  let fired = 0;
-  if (testDialect() === 'sqlite') {
-    const probe = new Database(':memory:');
-    const proto = Object.getPrototypeOf(probe.prepare('select 1')) as Record<string, (...a: unknown[]) => unknown>;
-    probe.close();
-    const real = proto.run!;
-    const stub = sinon.stub(proto, 'run').callsFake(function (this: { source: string }, ...args: unknown[]) {
-      if (fired === 0 && EVENTS_INSERT.test(this.source)) {
-        fired++;
-        throw new Database.SqliteError('disk I/O error', 'SQLITE_IOERR');
-      }
-      return real.apply(this, args);
-    });
-    return { fired: () => fired, restore: () => stub.restore() };
-  }
-  if (testDialect() === 'postgres') {
-    const proto = pg.Client.prototype as unknown as { query(...a: unknown[]): unknown };
-    const real = proto.query;
-    const stub = sinon.stub(proto, 'query').callsFake(function (this: { connection: { stream: { destroy(): void } } }, ...args: unknown[]) {
-      const cfg = args[0] as string | { text?: string } | undefined;
-      const text = typeof cfg === 'string' ? cfg : cfg?.text ?? '';
-      const out = real.apply(this, args);
-      if (fired === 0 && EVENTS_INSERT.test(text)) {
-        fired++;
-        this.connection.stream.destroy();
-      }
-      return out;
-    });
-    return { fired: () => fired, restore: () => stub.restore() };
-  }
-  throw new Error(`no driver fault for ${testDialect()}`);
+  let armed = true;
+  return injectDriverFault((sql) => {
+    if (!armed || !EVENTS_INSERT.test(sql)) return false;
+    armed = false;
+    return true;
+  });
 }
 
 /** Everything an agency's events caused, without the agency code and surrogate ids (to compare two agencies). */

@@ -1,21 +1,12 @@
 import { expect } from 'chai';
+import { fails } from '../../helpers/expect-kpi-error';
 import { parsePeriod } from '../../../src/domain/period';
-import { KpiError } from '../../../src/domain/errors';
 import { DEFAULT_CATALOGUE } from '../../../src/rules/catalogue';
 import { matchRule, type PlannerEvent } from '../../../src/rules/planner';
 import type { MappingRule } from '../../../src/rules/mapping';
 import { checkGeneral, parseAssessmentInput } from '../../../src/services/assessment-service';
 import { emptyWorkingDays, likeLiteral, overCapDays, suggestedQuantity } from '../../../src/services/insights-service';
 
-function fails(fn: () => unknown): KpiError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).to.be.instanceOf(KpiError);
-    return e as KpiError;
-  }
-  expect.fail('expected a KpiError');
-}
 
 describe('services/insights-service: pure parts', () => {
   describe('overCapDays', () => {

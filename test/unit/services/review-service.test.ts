@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { KpiError } from '../../../src/domain/errors';
+import { fails } from '../../helpers/expect-kpi-error';
 import type { StoredWorkItem } from '../../../src/db/knex-agency-store';
 import {
   checkEntryDay, checkItem, hasAtMostDecimals, namesUser, parseExcused, parseManualInput, parseQuantity, parseRating, parseReason,
@@ -7,15 +7,6 @@ import {
 
 /** The pure checks behind POST/PATCH /journal and the review actions. */
 
-function fails(fn: () => unknown): KpiError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).to.be.instanceOf(KpiError);
-    return e as KpiError;
-  }
-  expect.fail('expected a KpiError');
-}
 
 const item = (o: Partial<StoredWorkItem> = {}): StoredWorkItem => ({
   code: 'CV-04', version: 1, name: 'Soạn thảo công văn', nameEn: 'Draft a letter', unit: 'văn bản', standardMinutes: 60, kind: 'count', group: 'chuyen-vien', active: true, maxQuantityPerEntry: 50, ...o,
