@@ -22,6 +22,8 @@ export interface DialectQuirks {
   aggregate<T>(knex: Knex, work: (db: Knex) => Promise<T>): Promise<T>;
   /** Whether an error is a passing conflict (deadlock, busy, serialization) worth retrying the transaction for. */
   isRetryable(e: unknown): boolean;
+  /** A transaction that will write: whatever the dialect needs so that two writers wait for each other instead of failing. */
+  writeTransaction<T>(knex: Knex, work: (trx: Knex.Transaction) => Promise<T>): Promise<T>;
 }
 
 const EVENT_COLUMNS = 10;
@@ -55,6 +57,10 @@ class OnConflictQuirks implements DialectQuirks {
       await trx.raw("set local work_mem = '64MB'");
       return work(trx);
     });
+  }
+
+  writeTransaction<T>(knex: Knex, work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
+    return knex.transaction(work);
   }
 
   async insertNewEvents(trx: Knex.Transaction, rows: Record<string, unknown>[]): Promise<Set<string>> {
@@ -93,6 +99,23 @@ class SqliteQuirks extends OnConflictQuirks {
 
   constructor() {
     super('sqlite', 30000);
+  }
+
+  /**
+   * knex opens every SQLite transaction with a deferred `BEGIN`: it reads first and asks for the
+   * write lock at its first write. When another process (a second `eoffice-kpi ingest`, the
+   * server beside a CLI run) committed in between, SQLite cannot upgrade the stale snapshot and
+   * answers SQLITE_BUSY at once, without waiting on busy_timeout; under steady contention every
+   * retry can lose the same way. A write as the first statement (one that matches no row) takes
+   * the write lock before anything is read, as `BEGIN IMMEDIATE` would: the second writer waits
+   * on busy_timeout and then reads what the first committed. This works on any knex instance,
+   * a host's own included, where a custom `BEGIN IMMEDIATE` client would not.
+   */
+  override writeTransaction<T>(knex: Knex, work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
+    return knex.transaction(async (trx) => {
+      await trx.raw('update kpi_agencies set code = code where 1 = 0');
+      return work(trx);
+    });
   }
 
   private async statement(trx: Knex.Transaction, sql: string): Promise<SqliteStatement> {
@@ -174,6 +197,10 @@ class MssqlQuirks implements DialectQuirks {
     return work(knex);
   }
 
+  writeTransaction<T>(knex: Knex, work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
+    return knex.transaction(work);
+  }
+
   isRetryable(e: unknown): boolean {
     const n = (e as { number?: unknown })?.number;
     return n === 1205 || n === 2627 || n === 2601; // deadlock victim; a concurrent insert of the same key
@@ -181,9 +208,19 @@ class MssqlQuirks implements DialectQuirks {
 }
 
 export function quirksFor(knex: Knex): DialectQuirks {
-  const d = dialectOf(knex);
-  if (d === 'mssql') return new MssqlQuirks();
-  return quirksForDialect(d);
+  return quirksForDialect(dialectOf(knex));
+}
+
+const quirksOfKnex = new WeakMap<Knex, DialectQuirks>();
+
+/**
+ * A transaction that writes, begun the way the database needs (see SqliteQuirks): the one
+ * way services open a transaction.
+ */
+export function writeTransaction<T>(knex: Knex, work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
+  let q = quirksOfKnex.get(knex);
+  if (!q) quirksOfKnex.set(knex, (q = quirksFor(knex)));
+  return q.writeTransaction(knex, work);
 }
 
 export function quirksForDialect(d: Dialect): DialectQuirks {

@@ -261,7 +261,7 @@ export class IntakeService {
         const v = validateEvent(event);
         return { index, event, known: v.ok ? v.known : false, payload: String(r.payload) };
       });
-      const planned = await this.withRetry(agency, async (ctx) => this.knex.transaction(async (trx) => {
+      const planned = await this.withRetry(agency, async (ctx) => this.quirks.writeTransaction(this.knex, async (trx) => {
         const p = await this.plan(trx, ctx, items);
         // Only events still failed are taken: a replay running twice does the work once.
         const taken = new Set<string>();
@@ -313,7 +313,7 @@ export class IntakeService {
         unique.push(it);
       }
     }
-    const inserted = await this.knex.transaction(async (trx) => {
+    const inserted = await this.quirks.writeTransaction(this.knex, async (trx) => {
       const planned = await this.plan(trx, ctx, unique);
       const now = this.clock();
       const rows = planned.map((p) => ({

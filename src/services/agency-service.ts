@@ -9,6 +9,7 @@ import { cloneRules, validateRules, type MappingRule } from '../rules/mapping';
 import { getProfile, validateProfile, type ScoringProfile } from '../scoring/profiles';
 import { parseJson } from '../db/rows';
 import type { AgencyRow, KnexAgencyStore, SecretRow, StoredWorkItem } from '../db/knex-agency-store';
+import { writeTransaction } from '../db/dialects';
 
 export const AGENCY_CODE_RE = /^[a-z0-9][a-z0-9-]{1,62}$/;
 /** How long the previous secret stays valid after a rotation, unless the integrator says otherwise. */
@@ -86,7 +87,7 @@ export class AgencyService {
     const secret = newSecret();
     const now = this.clock();
     const settings: AgencySettings = { ...DEFAULT_SETTINGS, timeZone, hostOrigins };
-    await this.knex.transaction(async (trx) => {
+    await writeTransaction(this.knex, async (trx) => {
       await this.store.insertAgency(trx, { code, name, timeZone, issuer, hostOrigins, rs256PublicKey: input.rs256PublicKey ?? null }, now);
       await this.store.insertSecret(trx, code, secret, now);
       await this.store.putSettingsJson(trx, code, settings, 'system', now);
@@ -104,7 +105,7 @@ export class AgencyService {
     const now = this.clock();
     const until = new Date(now.getTime() + overlapSeconds * 1000);
     const secret = newSecret();
-    await this.knex.transaction(async (trx) => {
+    await writeTransaction(this.knex, async (trx) => {
       await this.store.expireCurrentSecrets(trx, code, until);
       await this.store.insertSecret(trx, code, secret, now);
       await this.store.audit(trx, code, actor, 'agency.rotate-secret', code, { previousValidUntil: until.toISOString() }, now);
@@ -128,7 +129,7 @@ export class AgencyService {
       }
     }
     const now = this.clock();
-    await this.knex.transaction(async (trx) => {
+    await writeTransaction(this.knex, async (trx) => {
       await this.store.updateAgency(code, { rs256PublicKey: publicKeyPem }, now, trx);
       await this.store.audit(trx, code, actor, 'agency.host-key', code, { registered: publicKeyPem !== null }, now);
     });
@@ -173,7 +174,7 @@ export class AgencyService {
     const patch = validateSettings(raw, { partial: true });
     const next = validateSettings({ ...current, ...patch });
     const now = this.clock();
-    await this.knex.transaction(async (trx) => {
+    await writeTransaction(this.knex, async (trx) => {
       await this.store.putSettingsJson(trx, code, next, actor, now);
       // The host origins and time zone also live on the agency, for the webhook and the panels' frame-ancestors.
       await this.store.updateAgency(code, { hostOrigins: next.hostOrigins, timeZone: next.timeZone }, now, trx);
@@ -201,7 +202,7 @@ export class AgencyService {
   async saveCatalogue(code: string, items: WorkItem[], actor: string): Promise<string[]> {
     await this.requireAgency(code);
     const now = this.clock();
-    const changed = await this.knex.transaction(async (trx) => {
+    const changed = await writeTransaction(this.knex, async (trx) => {
       const c = await this.store.saveCatalogue(trx, code, items, now);
       await this.store.audit(trx, code, actor, 'catalogue.save', code, { changed: c }, now);
       return c;
@@ -219,7 +220,7 @@ export class AgencyService {
     const problems = validateRules(rules, catalogue);
     if (problems.length > 0) throw new ValidationError(messages.badRules(problems.map((p) => p.message).join('; ')), 'rules');
     const now = this.clock();
-    await this.knex.transaction(async (trx) => {
+    await writeTransaction(this.knex, async (trx) => {
       await this.store.replaceRules(trx, code, rules, now);
       await this.store.audit(trx, code, actor, 'rules.replace', code, { count: rules.length }, now);
     });

@@ -10,6 +10,7 @@ import type { AgencyService } from './agency-service';
 import type { JournalService } from './journal-service';
 import { PeriodService } from './period-service';
 import { audit, hasAtMostDecimals } from './review-service';
+import { writeTransaction } from '../db/dialects';
 
 /**
  * The general criteria (tiêu chí chung, SCORING.md `G`): 0..generalMax points per official
@@ -124,7 +125,7 @@ export class AssessmentService {
     if (input.general !== undefined) checkGeneral(input.general, max);
     const key = { agency_code: p.agency, user_id: target.id, period: input.period.key };
     const now = this.clock();
-    const created = await this.knex.transaction(async (trx) => {
+    const created = await writeTransaction(this.knex, async (trx) => {
       await new PeriodService({ knex: trx }).assertPeriodOpen(p.agency, input.period.key);
       const before = await trx('kpi_assessments').where(key).first('general', 'disqualified');
       const prev = { general: before?.general == null ? null : toNum(before.general), disqualified: before ? toBool(before.disqualified) : false };

@@ -9,6 +9,7 @@ import type { StoredWorkItem } from '../db/knex-agency-store';
 import type { AgencyService } from './agency-service';
 import { ENTRY_COLUMNS, entryJson, type JournalEntryJson, type JournalService } from './journal-service';
 import { PeriodService } from './period-service';
+import { writeTransaction } from '../db/dialects';
 
 /**
  * The life of a journal entry after the intake: an official adds what no event shows
@@ -213,7 +214,7 @@ export class ReviewService {
     // A qualitative item waits for the leader's rating whatever the setting: its minutes are not known before.
     const status = settings.manualEntriesNeedApproval || item.kind === 'rated' ? 'pending' : 'approved';
     const now = this.clock();
-    const id = await this.knex.transaction(async (trx) => {
+    const id = await writeTransaction(this.knex, async (trx) => {
       await new PeriodService({ knex: trx }).assertDayOpen(p.agency, input.date!);
       const row = {
         agency_code: p.agency, user_id: p.userId, unit_id: unitId, day: input.date!, work_item_code: item.code, item_version: item.version,
@@ -246,7 +247,7 @@ export class ReviewService {
       ? checkItem(await this.agencies.catalogue(p.agency), code, quantity)
       : { code, version: toNum(before.item_version), kind: before.item_kind as StoredWorkItem['kind'], standardMinutes: toNum(before.standard_minutes) };
     const now = this.clock();
-    await this.knex.transaction(async (trx) => {
+    await writeTransaction(this.knex, async (trx) => {
       const periods = new PeriodService({ knex: trx });
       await periods.assertDayOpen(p.agency, String(before.day));
       if (day !== before.day) await periods.assertDayOpen(p.agency, day);
@@ -265,7 +266,7 @@ export class ReviewService {
   async remove(p: Principal, id: string): Promise<void> {
     const before = await this.ownPending(p, id);
     const now = this.clock();
-    await this.knex.transaction(async (trx) => {
+    await writeTransaction(this.knex, async (trx) => {
       await new PeriodService({ knex: trx }).assertDayOpen(p.agency, String(before.day));
       const n = await trx('kpi_journal_entries').where({ agency_code: p.agency, id, status: 'pending', source: 'manual' }).delete();
       if (n === 0) throw new ConflictError(messages.changed, 'entry_changed');
@@ -315,7 +316,7 @@ export class ReviewService {
     const owner = String(before.user_id);
     const subjectKind = before.subject_kind == null ? 'entry' : String(before.subject_kind);
     const subjectId = before.subject_kind == null ? String(before.id) : String(before.subject_id);
-    await this.knex.transaction(async (trx) => {
+    await writeTransaction(this.knex, async (trx) => {
       await new PeriodService({ knex: trx }).assertDayOpen(p.agency, String(before.day));
       await trx('kpi_marks').insert({
         agency_code: p.agency, subject_kind: subjectKind, subject_id: subjectId, user_id: owner, kind: 'fail', excused, new_due_at: null, at: now, event_id: null,
@@ -361,7 +362,7 @@ export class ReviewService {
 
   private async review(p: Principal, id: string, before: Row, from: string[], action: string, patch: Row, details: Record<string, unknown>): Promise<JournalEntryJson> {
     const now = this.clock();
-    await this.knex.transaction(async (trx) => {
+    await writeTransaction(this.knex, async (trx) => {
       await new PeriodService({ knex: trx }).assertDayOpen(p.agency, String(before.day));
       await this.guardedUpdate(trx, p.agency, id, from, { ...patch, reviewed_by: p.userId, reviewed_at: now, updated_at: now });
       await audit(trx, p, action, `journal:${id}`, { userId: before.user_id, from: before.status, to: patch.status, ...details }, now);

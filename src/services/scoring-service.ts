@@ -10,6 +10,7 @@ import { applyQuota, scoreUnitDetailed, scoreYear, rankUnits, type OfficialInput
 import type { ScoringProfile } from '../scoring/profiles';
 import type { AgencyService } from './agency-service';
 import type { JournalService } from './journal-service';
+import { writeTransaction } from '../db/dialects';
 
 export interface ScoringServiceDeps {
   knex: Knex;
@@ -185,7 +186,7 @@ export class ScoringService {
     const pending = await this.store.countPending(agency, period.from, period.to);
     const scores = await this.compute(agency, period, { provisional: false, applyQuota: opts.applyQuota });
     const now = this.clock();
-    await this.knex.transaction(async (trx) => {
+    await writeTransaction(this.knex, async (trx) => {
       const updated = await trx('kpi_periods').where({ agency_code: agency, period: period.key }).update({ status: 'closed', apply_quota: opts.applyQuota, closed_by: opts.actor, closed_at: now, updated_at: now });
       if (updated === 0) await trx('kpi_periods').insert({ agency_code: agency, period: period.key, status: 'closed', apply_quota: opts.applyQuota, closed_by: opts.actor, closed_at: now, reopen_reason: null, updated_at: now });
       await this.store.writeSnapshots(trx, agency, period.key, scores, now);
@@ -202,7 +203,7 @@ export class ScoringService {
     if (!reason || reason.length > 1000) throw new ValidationError(messages.reason, 'reason');
     if ((await this.periodStatus(agency, period.key)).status !== 'closed') throw new ConflictError(messages.notClosed(period.key), 'period_not_closed');
     const now = this.clock();
-    await this.knex.transaction(async (trx) => {
+    await writeTransaction(this.knex, async (trx) => {
       await trx('kpi_periods').where({ agency_code: agency, period: period.key }).update({ status: 'open', reopen_reason: reason, updated_at: now });
       await trx('kpi_audit_log').insert({ agency_code: agency, actor: opts.actor, action: 'period.reopen', target: period.key, details: JSON.stringify({ reason }), at: now });
     });
