@@ -134,7 +134,10 @@ export function createRouter(deps: AppDeps): Router {
       if (typeof v !== 'string') throw new ValidationError(`${name}: phải là chuỗi (must be a string)`, name);
       return v;
     };
-    res.json(await deps.journal.list(p, { user: str(q.user, 'user'), from: str(q.from, 'from'), to: str(q.to, 'to'), unit: str(q.unit, 'unit') }));
+    res.json(await deps.journal.list(p, {
+      user: str(q.user, 'user'), from: str(q.from, 'from'), to: str(q.to, 'to'), unit: str(q.unit, 'unit'),
+      status: str(q.status, 'status'), limit: str(q.limit, 'limit'), after: str(q.after, 'after'),
+    }));
   }));
 
   api.get('/events', requireRole('admin'), h(async (req, res) => {

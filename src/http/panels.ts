@@ -39,7 +39,7 @@ import type { PeriodExplanation } from '../scoring/explain';
 import type { AgencyService } from '../services/agency-service';
 import type { AssessmentJson, AssessmentService } from '../services/assessment-service';
 import type { InsightsService } from '../services/insights-service';
-import { entryJson, ENTRY_COLUMNS, type JournalEntryJson, type JournalService } from '../services/journal-service';
+import { entryJson, ENTRY_COLUMNS, JOURNAL_PAGE, type JournalEntryJson, type JournalService } from '../services/journal-service';
 import type { ReviewService } from '../services/review-service';
 import type { ScoringService } from '../services/scoring-service';
 import { toBool } from '../db/rows';
@@ -513,8 +513,8 @@ export function createPanelsRouter(deps: PanelsDeps): Router {
     const [monthScores, quarterScores, journal, todays, items, catalogue, insights] = await Promise.all([
       deps.scoring.scoresFor(p, { period: month.key, user: p.userId }),
       deps.scoring.scoresFor(p, { period: quarter.key, user: p.userId }),
-      deps.journal.list(p, { from: month.from, to }),
-      deps.journal.list(p, { from: s.today, to: s.today }),
+      deps.journal.list(p, { from: month.from, to, limit: JOURNAL_PAGE.max }),
+      deps.journal.list(p, { from: s.today, to: s.today, limit: JOURNAL_PAGE.max }),
       itemNames(p.agency, l),
       deps.agencies.catalogue(p.agency),
       deps.insights ? deps.insights.forUser(p, { period: month.key }) : Promise.resolve(null),
@@ -710,8 +710,9 @@ export function createPanelsRouter(deps: PanelsDeps): Router {
       deps.assessments && period.kind !== 'year' ? deps.assessments.list(p, { period: period.key, unit: unitId }) : Promise.resolve(null),
       deps.assessments ? deps.assessments.profile(p.agency) : Promise.resolve(null),
     ]);
-    const journal = period.from <= to ? await deps.journal.list(p, { unit: unitId, from: period.from, to }) : { entries: [] as JournalEntryJson[] };
-    const pendingEntries = journal.entries.filter((e) => e.status === 'pending');
+    // The approval queue: only the pending entries, not the whole period's journal.
+    const pending = period.from <= to ? await deps.journal.list(p, { unit: unitId, from: period.from, to, status: 'pending', limit: JOURNAL_PAGE.max }) : { entries: [] as JournalEntryJson[], next: null };
+    const pendingEntries = pending.entries;
     const people = await userNames(p.agency, [...scored.scores.map((x) => x.userId), ...pendingEntries.map((e) => e.userId)]);
     const byUser = new Map<string, AssessmentJson>((assessments?.assessments ?? []).map((a) => [a.userId, a]));
 

@@ -34,6 +34,46 @@ export interface JournalEntryJson {
 }
 
 export const MAX_RANGE_DAYS = 366;
+/** Entries in one page of the journal list: `limit` defaults to the first, may go up to the second. */
+export const JOURNAL_PAGE = { default: 1000, max: 20000 } as const;
+const STATUSES = ['pending', 'approved', 'rejected'] as const;
+
+export interface JournalListQuery {
+  user?: string | undefined;
+  unit?: string | undefined;
+  from?: string | undefined;
+  to?: string | undefined;
+  /** Only entries of this status (the approval queue asks for `pending`). */
+  status?: string | undefined;
+  /** Entries per page, 1..JOURNAL_PAGE.max (a string as it comes from a query string, or a number). */
+  limit?: string | number | undefined;
+  /** The `next` of the previous page. */
+  after?: string | undefined;
+}
+
+export interface JournalPage {
+  entries: JournalEntryJson[];
+  from: string;
+  to: string;
+  /** Where the next page starts (pass it as `after`), or null when this page is the last. */
+  next: string | null;
+}
+
+/** A page's end as `YYYY-MM-DD.id`: the list is ordered by day, then id. */
+function parseCursor(after: string): { day: string; id: string } {
+  const m = /^(\d{4}-\d{2}-\d{2})\.(\d{1,18})$/.exec(after);
+  if (!m || !isValidDay(m[1]!)) throw new ValidationError('after: không phải vị trí trang hợp lệ, hãy dùng giá trị next của trang trước (not a valid page position: use the previous page\'s next)', 'after');
+  return { day: m[1]!, id: m[2]! };
+}
+
+function parseLimit(v: string | number | undefined): number {
+  if (v === undefined) return JOURNAL_PAGE.default;
+  const n = typeof v === 'number' ? v : /^\d{1,6}$/.test(v) ? Number(v) : NaN;
+  if (!Number.isInteger(n) || n < 1 || n > JOURNAL_PAGE.max) {
+    throw new ValidationError(`limit: phải là số nguyên từ 1 đến ${JOURNAL_PAGE.max} (must be an integer from 1 to ${JOURNAL_PAGE.max})`, 'limit');
+  }
+  return n;
+}
 
 export const ENTRY_COLUMNS = [
   'id', 'user_id', 'unit_id', 'day', 'work_item_code', 'item_version', 'item_kind', 'quantity', 'coefficient', 'rating', 'standard_minutes', 'minutes',
@@ -98,7 +138,11 @@ export class JournalService {
     return p.roles.includes('leader') && (await this.unitOf(p)) === unitId;
   }
 
-  async list(p: Principal, q: { user?: string | undefined; unit?: string | undefined; from?: string | undefined; to?: string | undefined }): Promise<{ entries: JournalEntryJson[]; from: string; to: string }> {
+  /**
+   * One page of entries, ordered by day then id; `next` says where the following page
+   * starts, so a long range is never cut short without saying so.
+   */
+  async list(p: Principal, q: JournalListQuery): Promise<JournalPage> {
     const settings = await this.agencies.getSettings(p.agency);
     const t = today(settings.timeZone, this.clock());
     const from = q.from ?? `${t.slice(0, 8)}01`;
@@ -109,6 +153,11 @@ export class JournalService {
     if (from > to) throw new ValidationError('from: phải trước hoặc bằng to (from must not be after to)', 'from');
     const span = (Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86400000;
     if (span >= MAX_RANGE_DAYS) throw new ValidationError(`to: khoảng thời gian tối đa ${MAX_RANGE_DAYS} ngày (range at most ${MAX_RANGE_DAYS} days)`, 'to');
+    if (q.status !== undefined && !(STATUSES as readonly string[]).includes(q.status)) {
+      throw new ValidationError(`status: phải là một trong ${STATUSES.join(', ')} (must be one of ${STATUSES.join(', ')})`, 'status');
+    }
+    const limit = parseLimit(q.limit);
+    const cursor = q.after === undefined ? null : parseCursor(q.after);
     let query = this.knex('kpi_journal_entries').where({ agency_code: p.agency }).andWhere('day', '>=', from).andWhere('day', '<=', to);
     if (q.unit !== undefined) {
       if (!(await this.canSeeUnit(p, q.unit))) throw new ForbiddenError();
@@ -119,8 +168,14 @@ export class JournalService {
       if (!(await this.canSee(p, user))) throw new ForbiddenError();
       query = query.andWhere('user_id', user);
     }
-    const rows = await query.select(...ENTRY_COLUMNS).orderBy([{ column: 'day' }, { column: 'id' }]).limit(20000);
-    return { entries: rows.map(entryJson), from, to };
+    if (q.status !== undefined) query = query.andWhere('status', q.status);
+    if (cursor) query = query.andWhere((w) => w.where('day', '>', cursor.day).orWhere((x) => x.where('day', cursor.day).andWhere('id', '>', cursor.id)));
+    // One more than the page tells whether another page follows.
+    const rows = await query.select(...ENTRY_COLUMNS).orderBy([{ column: 'day' }, { column: 'id' }]).limit(limit + 1);
+    const more = rows.length > limit;
+    const entries = (more ? rows.slice(0, limit) : rows).map(entryJson);
+    const last = entries[entries.length - 1];
+    return { entries, from, to, next: more && last ? `${last.date}.${last.id}` : null };
   }
 
   async get(p: Principal, id: string): Promise<JournalEntryJson> {
