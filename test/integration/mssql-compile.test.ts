@@ -12,9 +12,20 @@ import { IntakeService } from '../../src/intake/intake-service';
 import { cloneCatalogue } from '../../src/rules/catalogue';
 import { cloneRules } from '../../src/rules/mapping';
 import { AgencyService } from '../../src/services/agency-service';
+import { KnexScoreStore } from '../../src/db/knex-score-store';
+import { parsePeriod } from '../../src/domain/period';
+import { AssessmentService } from '../../src/services/assessment-service';
+import { InsightsService } from '../../src/services/insights-service';
 import { JournalService } from '../../src/services/journal-service';
 import { PeriodService } from '../../src/services/period-service';
-import { buildEvent } from '../helpers/harness';
+import { ReviewService } from '../../src/services/review-service';
+import { ScoringService } from '../../src/services/scoring-service';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { signUserToken } from '../../src/http/auth';
+import { createKpiPlugin } from '../../src/index';
+import { buildEvent, silentLogger } from '../helpers/harness';
 import { createMssqlRecorder, type MssqlRecorder, type RecordedStatement, type Row } from '../helpers/mssql-recorder';
 
 /*
@@ -86,6 +97,22 @@ const PARSER_GAPS: readonly ParserGap[] = [
     replacement: '$1 ',
     canary: 'insert into [t] ([a]) output inserted.[id] values (@p0)',
   },
+  {
+    id: 'bracketed-cte-name',
+    construct: 'a common table expression whose name is bracketed: `with [d] as (select …) select [a], [b] from [d]` (knex quotes every identifier)',
+    why: 'after a bracketed CTE name the grammar takes the outer select list for one column: it refuses `select *` and a second column',
+    pattern: new RegExp(`^with \\[(${ID})\\] as \\(`),
+    replacement: 'with $1 as (',
+    canary: 'with [d] as (select [a], [b] from [t]) select [a], [b] from [d]',
+  },
+  {
+    id: 'like-escape',
+    construct: "a LIKE with its escape character: `[c] like @p0 escape '!'` (a user's search text taken literally)",
+    why: 'the grammar has no ESCAPE clause after LIKE',
+    pattern: / like (@p\d+) escape '[^']'/gi,
+    replacement: ' like $1',
+    canary: "select [a] from [t] where [a] like @p0 escape '!'",
+  },
 ];
 
 /**
@@ -126,7 +153,7 @@ function checkTsql(s: { sql: string; bindings: readonly unknown[] }): Checked {
 }
 
 function expectedKinds(sql: string): string[] {
-  if (/^select /i.test(sql)) return ['select'];
+  if (/^(select|with) /i.test(sql)) return ['select'];
   if (/^insert into /i.test(sql)) return ['insert'];
   if (/^update .*;select @@rowcount$/is.test(sql)) return ['update', 'select'];
   if (/^delete from .*;select @@rowcount$/is.test(sql)) return ['delete', 'select'];
@@ -764,3 +791,221 @@ describe('mssql compile: the services, compiled for SQL Server', function () {
   });
 });
 
+
+// ---------------------------------------------------------------- (3) scoring, review and assessments, compiled for SQL Server
+
+describe('mssql compile: scoring, the review and the assessments, compiled for SQL Server', function () {
+  this.timeout(60000);
+  const CLOCK = () => new Date('2026-03-20T03:00:00Z');
+  const official = (userId: string): Principal => ({ userId, agency: AGENCY, name: 'Lê Thị Hồng Nhung', unit: 'p-1', roles: ['official'], locale: 'vi' });
+  const hr: Principal = { userId: 'u-hr', agency: AGENCY, name: 'Phạm Minh Tâm', unit: null, roles: ['hr'], locale: 'vi' };
+
+  /** The directory SQL Server would hold: a leader and two officials in p-1, one official in p-2. */
+  const USERS: Row[] = [
+    { id: 'u-1', name: 'Lê Thị Hồng Nhung', unit_id: 'p-1', position: 'Chuyên viên', is_leader: false, active_from: null, active_to: null },
+    { id: 'u-2', name: 'Đỗ Văn Khải', unit_id: 'p-1', position: 'Chuyên viên', is_leader: false, active_from: '2026-03-05', active_to: null },
+    { id: 'u-3', name: 'Vũ Thị Lan', unit_id: 'p-2', position: 'Văn thư', is_leader: false, active_from: null, active_to: null },
+    { id: 'u-lead', name: 'Trần Văn Đức', unit_id: 'p-1', position: 'Trưởng phòng', is_leader: true, active_from: null, active_to: null },
+  ];
+
+  const ENTRY = (over: Row = {}): Row => ({
+    id: 17, user_id: 'u-1', unit_id: 'p-1', day: '2026-03-12', work_item_code: 'CV-01', item_version: 1, item_kind: 'count', quantity: 2, coefficient: 1, rating: 1,
+    standard_minutes: 30, minutes: 60, status: 'pending', source: 'manual', event_id: null, subject_kind: null, subject_id: null, subject_title: null, fails: 0,
+    delays: 0, late: false, completes: false, note: 'Họp giao ban', review_reason: null, reviewed_by: null, occurred_at: new Date('2026-03-12T02:15:00Z'), ...over,
+  });
+
+  function wire(r: MssqlRecorder) {
+    answerAgencyContext(r);
+    const agencies = new AgencyService({ knex: r.knex, store: new KnexAgencyStore(r.knex), clock: CLOCK });
+    const journal = new JournalService({ knex: r.knex, agencies, clock: CLOCK });
+    const scoring = new ScoringService({ knex: r.knex, store: new KnexScoreStore(r.knex, quirksFor(r.knex)), agencies, journal, clock: CLOCK });
+    return { agencies, journal, scoring };
+  }
+
+  function answerDirectory(r: MssqlRecorder): void {
+    // Parameters are numbered from TOP on, so each condition's value is found by its own @pN.
+    const bound = (s: RecordedStatement, column: string): unknown => {
+      const m = new RegExp(`\\[${column}\\] = @p(\\d+)`).exec(s.sql);
+      return m ? s.bindings[Number(m[1])] : undefined;
+    };
+    r.when(/ from \[kpi_users\] where \[agency_code\] = @p\d+/, (s) => {
+      if (bound(s, 'unit_id') !== undefined) return USERS.filter((u) => u.unit_id === bound(s, 'unit_id'));
+      if (bound(s, 'id') !== undefined) return USERS.filter((u) => u.id === bound(s, 'id'));
+      if (/\[id\] in \(/.test(s.sql)) return USERS.filter((u) => s.bindings.includes(u.id));
+      return USERS;
+    });
+  }
+
+  it('when a quarter is scored for the agency, a unit and one official, then the aggregate and every read are T-SQL, and the totals come back per official', async () => {
+    const r = recorder();
+    const { scoring } = wire(r);
+    answerDirectory(r);
+    // The aggregate: one row per official (day null), then the days over the cap.
+    r.when(/^with \[d\] as \(/, [
+      { user_id: 'u-1', day: null, c: 2400, cl: 2350, ct: 2400, over_days: 1, days_logged: 5, entries: 12 },
+      { user_id: 'u-1', day: '2026-03-12', c: 540, cl: 0, ct: 0, over_days: 0, days_logged: 0, entries: 0 },
+      { user_id: 'u-3', day: null, c: 900, cl: 900, ct: 900, over_days: 0, days_logged: 3, entries: 4 },
+    ]);
+    const all = await scoring.compute(AGENCY, parsePeriod('2026-Q1'), { provisional: true });
+    expect(all.map((x) => x.userId).sort()).to.deep.equal(['u-1', 'u-2', 'u-3', 'u-lead']);
+    const u1 = all.find((x) => x.userId === 'u-1')!;
+    expect(u1.completedMinutes).to.equal(2400);
+    await scoring.scoresFor({ ...official('u-lead'), roles: ['leader'] }, { period: '2026-03', unit: 'p-1' });
+    await scoring.scoresFor(official('u-1'), { period: '2026-03' });
+    await scoring.ranking(AGENCY, '2026-03');
+    expectAllTsql(r.statements, 'scoring');
+    const agg = r.statements.filter((s) => s.sql.startsWith('with [d] as ('));
+    expect(agg.length).to.be.greaterThan(2);
+    expect(agg.some((s) => /\[user_id\] in \(/.test(s.sql)), 'the unit and the official are aggregated alone').to.equal(true);
+    await r.destroy();
+  });
+
+  it('when the aggregate names more officials than one statement may bind, then it is split under 2100 parameters', async () => {
+    const r = recorder();
+    const store = new KnexScoreStore(r.knex, quirksFor(r.knex));
+    const userIds = Array.from({ length: 5000 }, (_, i) => `u-${i}`);
+    await store.totals({ agency: AGENCY, from: '2026-01-01', to: '2026-03-31', statuses: ['approved'], capMinutes: 480, clip: false, failPenalty: 0.25, delayPenalty: 0.25, userIds });
+    await store.assignmentMinutes(AGENCY, '2026-01-01', '2026-03-31', userIds);
+    await store.entriesOf(AGENCY, 'u-1', '2026-01-01', '2026-03-31', ['approved', 'pending']);
+    await store.countPending(AGENCY, '2026-01-01', '2026-03-31');
+    expectAllTsql(r.statements, 'score store');
+    expect(r.statements.filter((s) => s.sql.startsWith('with [d] as (')).length).to.be.greaterThan(2);
+    await r.destroy();
+  });
+
+  it('when HR closes a month and an admin reopens it, then the snapshot, the period row and the audit are written in T-SQL, in one transaction each', async () => {
+    const r = recorder();
+    const { scoring } = wire(r);
+    answerDirectory(r);
+    r.queue([{ '': 0 }], /^update \[kpi_periods\] set /); // no period row yet: inserted
+    const closed = await scoring.close(AGENCY, '2026-02', { applyQuota: true, actor: 'u-hr' });
+    expect(closed.scored, 'u-2 joined in March').to.equal(3);
+    const snapshots = r.statements.filter((s) => s.sql.startsWith('insert into [kpi_score_snapshots] '));
+    expect(snapshots.flatMap(insertedRows).map((x) => x.user_id).sort()).to.deep.equal(['u-1', 'u-3', 'u-lead']);
+    expect(new Set(r.statements.filter((s) => /^(insert|update|delete) /.test(s.sql)).map((s) => s.txId)).size).to.equal(1);
+    r.when(/ from \[kpi_periods\] where /, [{ agency_code: AGENCY, period: '2026-02', status: 'closed', apply_quota: true, closed_by: 'u-hr', closed_at: T0, reopen_reason: null, updated_at: T0 }]);
+    r.queue([{ '': 1 }], /^update \[kpi_periods\] set /);
+    await scoring.reopen(AGENCY, '2026-02', { reason: 'Sai sót số liệu phòng Tổ chức', actor: 'u-admin' });
+    expectAllTsql(r.statements, 'close and reopen');
+    await r.destroy();
+  });
+
+  it('when an official adds, edits and withdraws a manual entry and a leader approves, returns, rates and fails entries, then every statement is T-SQL', async () => {
+    const r = recorder();
+    const { agencies, journal } = wire(r);
+    answerDirectory(r);
+    const review = new ReviewService({ knex: r.knex, agencies, journal, clock: CLOCK });
+    const ENTRY_READ = /^select top \(@p\d+\) \[id\], \[user_id\].* from \[kpi_journal_entries\] where \[agency_code\] = @p\d+ and \[id\] = @p\d+$/;
+    r.when(ENTRY_READ, [ENTRY()]);
+    r.when(/^update \[kpi_journal_entries\] set /, [{ '': 1 }]);
+    r.when(/^delete from \[kpi_journal_entries\] /, [{ '': 1 }]);
+    const made = await review.create(official('u-1'), { date: '2026-03-12', workItemCode: 'CV-01', quantity: 2, note: 'Họp giao ban' });
+    expect(made.id).to.equal('17');
+    await review.update(official('u-1'), '17', { quantity: 3, date: '2026-03-13', note: 'Họp giao ban tuần' });
+    await review.remove(official('u-1'), '17');
+    const lead: Principal = { ...official('u-lead'), roles: ['leader'] };
+    await review.approve(lead, '17');
+    await review.returnEntry(lead, '17', { reason: 'Chưa đủ hồ sơ kèm theo' });
+    r.queue([ENTRY({ item_kind: 'rated', work_item_code: 'CV-30' })], ENTRY_READ);
+    await review.rate(lead, '17', { rating: 0.8 });
+    r.queue([ENTRY({ status: 'approved', source: 'event', subject_kind: 'task', subject_id: 'NV-1' })], ENTRY_READ);
+    r.when(/^select \[id\], \[user_id\], \[completes\].* from \[kpi_journal_entries\] where /, [ENTRY({ status: 'approved', completes: true })]);
+    await review.fail(lead, '17', { excused: false });
+    expectAllTsql(r.statements, 'review');
+    const ops = ['insert into [kpi_journal_entries] ', 'delete from [kpi_journal_entries] ', 'update [kpi_journal_entries] set ', 'insert into [kpi_marks] ', 'insert into [kpi_audit_log] '];
+    for (const op of ops) expect(r.statements.some((s) => s.sql.startsWith(op)), op).to.equal(true);
+    await r.destroy();
+  });
+
+  it('when general criteria are recorded and listed, and an official reads insights, then every statement is T-SQL', async () => {
+    const r = recorder();
+    const { agencies, journal } = wire(r);
+    answerDirectory(r);
+    const assessments = new AssessmentService({ knex: r.knex, agencies, journal, clock: CLOCK });
+    const insights = new InsightsService({ knex: r.knex, agencies, journal, clock: CLOCK });
+    const lead: Principal = { ...official('u-lead'), roles: ['leader'] };
+    await assessments.put(lead, { userId: 'u-1', period: '2026-03', general: 27 });
+    await assessments.put(hr, { userId: 'u-lead', period: '2026-03', general: 28, disqualified: false });
+    await assessments.list(lead, { period: '2026-03', unit: 'p-1' });
+    await assessments.list(hr, { period: '2026-Q1' });
+    await insights.forUser(official('u-1'), { period: '2026-03' });
+    expectAllTsql(r.statements, 'assessments and insights');
+    expect(r.statements.some((s) => s.sql.startsWith('insert into [kpi_assessments] '))).to.equal(true);
+    await r.destroy();
+  });
+
+  it('when the journal is read in pages by status, then the page query is T-SQL with its cursor', async () => {
+    const r = recorder();
+    const { journal } = wire(r);
+    answerDirectory(r);
+    await journal.list(hr, { unit: 'p-1', from: '2026-03-01', to: '2026-03-31', status: 'pending', limit: 50, after: '2026-03-12.17' });
+    expectAllTsql(r.statements, 'journal pages');
+    const page = r.statements.find((s) => /^select top \(@p\d+\) \[id\], \[user_id\]/.test(s.sql));
+    expect(page?.sql).to.match(/and \[status\] = @p\d+ and \(\[day\] > @p\d+ or \(\[day\] = @p\d+ and \[id\] > @p\d+\)\) order by \[day\] asc, \[id\] asc$/);
+    expect(page?.bindings).to.include(51);
+    await r.destroy();
+  });
+});
+
+// ---------------------------------------------------------------- (4) every page and every read of the API, served over SQL Server
+
+describe('mssql compile: every panel and every GET of the API, served from SQL Server', function () {
+  this.timeout(60000);
+
+  it('when each panel and each GET route is opened with the role it needs, then every statement behind them is T-SQL and nothing answers 500', async () => {
+    const r = recorder();
+    answerAgencyContext(r);
+    const SECRET = 'k'.repeat(64);
+    r.when(/ from \[kpi_agency_secrets\] where /, [{ id: 1, agency_code: AGENCY, secret: SECRET, created_at: T0, expires_at: null }]);
+    const people: Row[] = [
+      { id: 'u-1', name: 'Lê Thị Hồng Nhung', unit_id: 'p-1', position: 'Chuyên viên', is_leader: false, active: true, active_from: null, active_to: null },
+      { id: 'u-lead', name: 'Trần Văn Đức', unit_id: 'p-1', position: 'Trưởng phòng', is_leader: true, active: true, active_from: null, active_to: null },
+    ];
+    r.when(/ from \[kpi_users\] where /, people);
+    r.when(/ from \[kpi_units\] where /, [{ id: 'p-1', name: 'Phòng Tổ chức cán bộ', parent_id: null }]);
+    const plugin = await createKpiPlugin({ knex: r.knex, migrate: false, logger: silentLogger, clock: () => new Date('2026-03-20T03:00:00Z') });
+    const app = express();
+    app.use('/kpi', plugin.router);
+    const server = http.createServer(app);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/kpi`;
+    const token = (sub: string, roles: Array<'official' | 'leader' | 'hr' | 'admin'>) => signUserToken(SECRET, { sub, agency: AGENCY, name: 'Cán bộ', unit: 'p-1', roles });
+    const calls: Array<[string, string]> = [
+      ['/panels/me', token('u-1', ['official'])],
+      ['/panels/me?month=2026-02', token('u-1', ['official'])],
+      ['/panels/document/VB-2026-000001', token('u-1', ['official'])],
+      ['/panels/task/NV-2026-000001', token('u-1', ['official'])],
+      ['/panels/unit/p-1', token('u-lead', ['leader'])],
+      ['/panels/unit/p-1?period=2026-Q1&order=lowest', token('u-lead', ['leader'])],
+      ['/panels/ranking', token('u-lead', ['leader'])],
+      ['/panels/ranking?period=2026', token('u-hr', ['hr'])],
+      ['/panels/reports', token('u-hr', ['hr'])],
+      ['/panels/admin', token('u-admin', ['admin'])],
+      ['/api/v1/catalogue', token('u-1', ['official'])],
+      ['/api/v1/journal?from=2026-03-01&to=2026-03-31&limit=10&after=2026-03-02.5', token('u-1', ['official'])],
+      ['/api/v1/journal?unit=p-1&status=pending', token('u-lead', ['leader'])],
+      ['/api/v1/journal/insights?period=2026-03', token('u-1', ['official'])],
+      ['/api/v1/scores?period=2026-Q1', token('u-hr', ['hr'])],
+      ['/api/v1/scores?period=2026-03&user=u-1', token('u-1', ['official'])],
+      ['/api/v1/ranking?period=2026-03', token('u-hr', ['hr'])],
+      ['/api/v1/assessments?period=2026-03&unit=p-1', token('u-lead', ['leader'])],
+      ['/api/v1/settings', token('u-admin', ['admin'])],
+      ['/api/v1/events?status=failed', token('u-admin', ['admin'])],
+    ];
+    try {
+      for (const [path, jwt] of calls) {
+        const res = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${jwt}` } });
+        const text = await res.text();
+        expect(res.status, `${path}: ${text.slice(0, 300)}`).to.be.below(500);
+        expect(res.status, `${path} is served`).to.equal(200);
+      }
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+    }
+    expectAllTsql(r.statements, 'panels and API reads');
+    const tables = new Set(r.statements.flatMap((x) => [...x.sql.matchAll(/from \[(kpi_[a-z_]+)\]/g)].map((m) => m[1])));
+    for (const t of ['kpi_journal_entries', 'kpi_users', 'kpi_units', 'kpi_events', 'kpi_assessments', 'kpi_periods', 'kpi_work_items']) expect(tables.has(t), `${t} is read`).to.equal(true);
+    await r.destroy();
+  });
+});
