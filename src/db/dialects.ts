@@ -24,6 +24,11 @@ export interface DialectQuirks {
   isRetryable(e: unknown): boolean;
   /** A transaction that will write: whatever the dialect needs so that two writers wait for each other instead of failing. */
   writeTransaction<T>(knex: Knex, work: (trx: Knex.Transaction) => Promise<T>): Promise<T>;
+  /**
+   * Reads one row and holds it locked until the transaction ends: a second transaction
+   * asking for the same row waits, then reads what the first committed.
+   */
+  lockedFirst(trx: Knex.Transaction, table: string, where: Record<string, unknown>, columns: string[]): Promise<Record<string, unknown> | undefined>;
 }
 
 const EVENT_COLUMNS = 10;
@@ -61,6 +66,12 @@ class OnConflictQuirks implements DialectQuirks {
 
   writeTransaction<T>(knex: Knex, work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
     return knex.transaction(work);
+  }
+
+  async lockedFirst(trx: Knex.Transaction, table: string, where: Record<string, unknown>, columns: string[]): Promise<Record<string, unknown> | undefined> {
+    // SQLite: the write transaction already holds the database's one write lock (see SqliteQuirks).
+    const q = trx(table).where(where).first(...columns);
+    return (this.name === 'postgres' ? q.forUpdate() : q) as Promise<Record<string, unknown> | undefined>;
   }
 
   async insertNewEvents(trx: Knex.Transaction, rows: Record<string, unknown>[]): Promise<Set<string>> {
@@ -199,6 +210,11 @@ class MssqlQuirks implements DialectQuirks {
 
   writeTransaction<T>(knex: Knex, work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
     return knex.transaction(work);
+  }
+
+  async lockedFirst(trx: Knex.Transaction, table: string, where: Record<string, unknown>, columns: string[]): Promise<Record<string, unknown> | undefined> {
+    const rows = (await trx.select(...columns).from(trx.raw('?? with (updlock, holdlock)', [table])).where(where)) as Array<Record<string, unknown>>;
+    return rows[0];
   }
 
   isRetryable(e: unknown): boolean {

@@ -38,6 +38,8 @@ export class KnexAgencyStore {
       code: a.code, name: a.name, time_zone: a.timeZone, issuer: a.issuer, host_origins: JSON.stringify(a.hostOrigins),
       rs256_public_key: a.rs256PublicKey, created_at: now, updated_at: now,
     });
+    // The lock row of its journal's daily roll-ups (journal-days.ts), not built until the first score.
+    await trx('kpi_journal_days_state').insert({ agency_code: a.code, fail_penalty: null, delay_penalty: null, built_at: null });
   }
 
   async updateAgency(code: string, patch: Partial<Pick<AgencyRow, 'name' | 'timeZone' | 'issuer' | 'hostOrigins' | 'rs256PublicKey'>>, now: Date, db: Knex = this.knex): Promise<void> {

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { DialectQuirks } from './dialects';
+import { JournalDays } from './journal-days';
 import { chunkForParams, parseJson, toBool, toNum, toNumOrNull } from './rows';
 
 export interface UserTotals {
@@ -39,12 +40,16 @@ export interface AggregateParams {
 }
 
 /**
- * The score's inputs, aggregated in the database: one pass over a period's entries,
- * grouped by (official, day) and then by official, with the daily cap applied per day
- * in SQL. Nothing is loaded per entry, so a province's quarter scores in one query.
+ * The score's inputs, aggregated in the database from the daily roll-ups (one row per
+ * official and day, see journal-days.ts): summed per official with the daily cap applied
+ * per day in SQL. Nothing is loaded per entry, so a province's quarter scores in one query.
  */
 export class KnexScoreStore {
-  constructor(private readonly knex: Knex, private readonly quirks: DialectQuirks) {}
+  private readonly days: JournalDays;
+
+  constructor(private readonly knex: Knex, private readonly quirks: DialectQuirks) {
+    this.days = new JournalDays(quirks);
+  }
 
   /**
    * C, CL, CT per official after the daily cap, and the days over the cap with their T(d),
@@ -54,20 +59,23 @@ export class KnexScoreStore {
   async totals(p: AggregateParams): Promise<{ totals: Map<string, UserTotals>; overDays: Map<string, Array<{ day: string; minutes: number }>> }> {
     const totals = new Map<string, UserTotals>();
     const overDays = new Map<string, Array<{ day: string; minutes: number }>>();
+    // The roll-up must hold this profile's penalties (built on first use, rebuilt when they change).
+    await this.days.ensure(this.knex, p.agency, { fail: p.failPenalty, delay: p.delayPenalty });
+    const pending = p.statuses.includes('pending');
+    const approved = p.statuses.includes('approved');
     const run = (userIds?: string[]) => this.quirks.aggregate(this.knex, async (k) => {
-      // max(0, 1 − penalty × n) written as CASE so every dialect computes it the same way.
-      const factor = (col: string, penalty: number) => k.raw(`case when 1 - cast(? as float) * ${col} < 0 then 0 else 1 - cast(? as float) * ${col} end`, [penalty, penalty]);
-      let inner = k('kpi_journal_entries')
+      // One row per (official, day) from the roll-up: the counted statuses' sums added up.
+      const pick = (col: string) => [approved ? `a_${col}` : null, pending ? `p_${col}` : null].filter((c): c is string => c !== null).join(' + ') || '0';
+      let inner = k('kpi_journal_days')
         .select('user_id', 'day')
-        .select(k.raw('sum(minutes) as t'))
-        .select(k.raw('sum(minutes * (?)) as ml', [factor('fails', p.failPenalty)]))
-        .select(k.raw('sum(minutes * (?)) as mt', [factor('delays', p.delayPenalty)]))
-        .select(k.raw('count(*) as n'))
+        .select(k.raw(`${pick('t')} as t`))
+        .select(k.raw(`${pick('l')} as ml`))
+        .select(k.raw(`${pick('p')} as mt`))
+        .select(k.raw(`${pick('n')} as n`))
         .where('agency_code', p.agency)
         .andWhere('day', '>=', p.from)
         .andWhere('day', '<=', p.to)
-        .whereIn('status', p.statuses)
-        .groupBy('user_id', 'day');
+        .andWhereRaw(`${pick('n')} > 0`);
       if (userIds) inner = inner.whereIn('user_id', userIds);
       const cap = p.capMinutes;
       const clipped = (col: string) => (p.clip ? k.raw(`sum(case when t > cast(? as float) then ${col} * cast(? as float) / t else ${col} end)`, [cap, cap]) : k.raw(`sum(${col})`));

@@ -1,11 +1,13 @@
 import type { Knex } from 'knex';
 import * as init from '../../migrations/20261123000001_init';
+import * as journalDays from '../../migrations/20261203000001_journal_days';
 
 interface Migration { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> }
 
 /** The migrations, in order. Listed here (not scanned from disk) so that they compile with the package and run the same from src, dist or a host's bundle. */
 const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['20261123000001_init', init],
+  ['20261203000001_journal_days', journalDays],
 ];
 
 export const MIGRATION_TABLE = 'kpi_migrations';
@@ -20,6 +22,12 @@ const config = (): Knex.MigratorConfig => ({ migrationSource: source, tableName:
 
 export async function migrateLatest(knex: Knex): Promise<string[]> {
   const [, names] = (await knex.migrate.latest(config())) as [number, string[]];
+  return names;
+}
+
+/** Applies the next pending migration only (tests use it to upgrade a database that holds rows). */
+export async function migrateNext(knex: Knex): Promise<string[]> {
+  const [, names] = (await knex.migrate.up(config())) as [number, string[]];
   return names;
 }
 

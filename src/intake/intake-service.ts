@@ -7,6 +7,7 @@ import { localDay } from '../domain/time';
 import { matchRule, planEvent, ruleCoefficient, type EventEffects, type PlannerEvent } from '../rules/planner';
 import type { DialectQuirks } from '../db/dialects';
 import { chunkForParams, toBool, toDate, toNum, toNumOrNull } from '../db/rows';
+import { JournalDays, type DayKey } from '../db/journal-days';
 import type { StoredWorkItem } from '../db/knex-agency-store';
 import type { AgencyContext, AgencyService } from '../services/agency-service';
 import { deriveEntry, type MarkFact } from './derive';
@@ -84,6 +85,7 @@ function settle(t: Ticket, error: unknown): void {
 export class IntakeService {
   private readonly knex: Knex;
   private readonly quirks: DialectQuirks;
+  private readonly days: JournalDays;
   private readonly agencies: AgencyService;
   private readonly clock: () => Date;
   private readonly chunkSize: number;
@@ -94,6 +96,7 @@ export class IntakeService {
   constructor(deps: IntakeServiceDeps) {
     this.knex = deps.knex;
     this.quirks = deps.quirks;
+    this.days = new JournalDays(deps.quirks);
     this.agencies = deps.agencies;
     this.clock = deps.clock ?? (() => new Date());
     this.chunkSize = deps.chunkSize ?? 500;
@@ -448,12 +451,16 @@ export class IntakeService {
       }
     }
     await this.quirks.insertMany(trx, 'kpi_journal_entries', entryRows);
+    const days: DayKey[] = entryRows.map((r) => ({ userId: String(r.user_id), day: String(r.day) }));
 
     // 6. A task assignment that arrived after its completion: the completion is credited with the assigned work item.
-    if (assigned.newTaskAssignees.length > 0) await this.replanCompletions(trx, ctx, assigned.newTaskAssignees, now);
+    if (assigned.newTaskAssignees.length > 0) days.push(...(await this.replanCompletions(trx, ctx, assigned.newTaskAssignees, now)));
 
     // 7. A mark or a due time that arrived after the entries it bears on (a rejection after the completion): re-derive them.
-    if (rederive.size > 0) await this.rederive(trx, agency, [...rederive].map((k) => touched.get(k)!), facts, now);
+    if (rederive.size > 0) days.push(...(await this.rederive(trx, agency, [...rederive].map((k) => touched.get(k)!), facts, now)));
+
+    // 8. Last, the daily roll-ups of the days whose entries changed (it locks the agency's roll-up until the commit).
+    await this.days.refresh(trx, agency, days);
   }
 
   private async applyAssignments(trx: Knex.Transaction, ctx: AgencyContext, live: Array<Planned & { effects: EventEffects }>, now: Date): Promise<{ subjects: Map<string, { kind: string; id: string }>; newTaskAssignees: Array<{ subjectId: string; userId: string }> }> {
@@ -529,11 +536,12 @@ export class IntakeService {
    * A completion stored before its task.assigned was planned without the assignment: plan it
    * again now that the assignment (its work item and quantity) is known, and update the entry.
    */
-  private async replanCompletions(trx: Knex.Transaction, ctx: AgencyContext, pairs: Array<{ subjectId: string; userId: string }>, now: Date): Promise<void> {
+  private async replanCompletions(trx: Knex.Transaction, ctx: AgencyContext, pairs: Array<{ subjectId: string; userId: string }>, now: Date): Promise<DayKey[]> {
     const agency = ctx.agency.code;
     const catalogue = ctx.items;
+    const changed: DayKey[] = [];
     for (const { subjectId, userId } of pairs) {
-      const entries = await trx('kpi_journal_entries').where({ agency_code: agency, subject_kind: 'task', subject_id: subjectId, user_id: userId, completes: true, source: 'event' }).select('id', 'event_id', 'status', 'rating');
+      const entries = await trx('kpi_journal_entries').where({ agency_code: agency, subject_kind: 'task', subject_id: subjectId, user_id: userId, completes: true, source: 'event' }).select('id', 'event_id', 'status', 'rating', 'day');
       if (entries.length === 0) continue;
       const a = await trx('kpi_assignments').where({ agency_code: agency, subject_kind: 'task', subject_id: subjectId, user_id: userId }).first('work_item_code', 'quantity');
       const assignment = { workItemCode: (a?.work_item_code as string | null) ?? null, quantity: toNumOrNull(a?.quantity) };
@@ -549,8 +557,10 @@ export class IntakeService {
           work_item_code: item.code, item_version: item.version, item_kind: item.kind, standard_minutes: item.standardMinutes, quantity: next.quantity,
           coefficient: next.coefficient, rule_id: next.ruleId, minutes: next.quantity * item.standardMinutes * next.coefficient * rating, updated_at: now,
         });
+        changed.push({ userId, day: String(en.day) });
       }
     }
+    return changed;
   }
 
   /**
@@ -591,11 +601,13 @@ export class IntakeService {
     return out;
   }
 
-  private async rederive(trx: Knex.Transaction, agency: string, subjects: Array<{ kind: string; id: string }>, facts: Map<string, { marks: MarkFact[]; due: Map<string, Date | null> }>, now: Date): Promise<void> {
+  /** Returns the days of the entries it changed. */
+  private async rederive(trx: Knex.Transaction, agency: string, subjects: Array<{ kind: string; id: string }>, facts: Map<string, { marks: MarkFact[]; due: Map<string, Date | null> }>, now: Date): Promise<DayKey[]> {
     const wanted = new Set(subjects.map((s) => `${s.kind}\u0000${s.id}`));
+    const changed: DayKey[] = [];
     for (const { kind, ids: part } of subjectParts(subjects, this.quirks.maxParams)) {
       const rows = await trx('kpi_journal_entries').where({ agency_code: agency, subject_kind: kind }).whereIn('subject_id', part)
-        .select('id', 'subject_kind', 'subject_id', 'user_id', 'completes', 'occurred_at', 'fails', 'delays', 'late');
+        .select('id', 'subject_kind', 'subject_id', 'user_id', 'day', 'completes', 'occurred_at', 'fails', 'delays', 'late');
       for (const r of rows) {
         const k = `${r.subject_kind}\u0000${r.subject_id}`;
         if (!wanted.has(k)) continue;
@@ -603,9 +615,11 @@ export class IntakeService {
         const d = deriveEntry({ userId: String(r.user_id), completes: toBool(r.completes), occurredAt: toDate(r.occurred_at)! }, f?.marks ?? [], f?.due.get(String(r.user_id)) ?? null);
         if (d.fails !== toNum(r.fails) || d.delays !== toNum(r.delays) || d.late !== toBool(r.late)) {
           await trx('kpi_journal_entries').where({ id: r.id }).update({ fails: d.fails, delays: d.delays, late: d.late, updated_at: now });
+          changed.push({ userId: String(r.user_id), day: String(r.day) });
         }
       }
     }
+    return changed;
   }
 
   private async upsertDirectory(trx: Knex.Transaction, agency: string, d: EventEffects['directory'][number], at: Date, tz: string): Promise<void> {

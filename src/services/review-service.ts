@@ -9,7 +9,8 @@ import type { StoredWorkItem } from '../db/knex-agency-store';
 import type { AgencyService } from './agency-service';
 import { ENTRY_COLUMNS, entryJson, type JournalEntryJson, type JournalService } from './journal-service';
 import { PeriodService } from './period-service';
-import { writeTransaction } from '../db/dialects';
+import { quirksFor, writeTransaction } from '../db/dialects';
+import { JournalDays, type DayKey } from '../db/journal-days';
 
 /**
  * The life of a journal entry after the intake: an official adds what no event shows
@@ -184,6 +185,8 @@ export interface ReviewServiceDeps {
   clock?: () => Date;
   /** How many days back a manual entry may be dated (default 60). */
   maxBackdateDays?: number;
+  /** The daily roll-ups to keep in step with every change (default: for `knex`'s dialect). */
+  days?: JournalDays;
 }
 
 export class ReviewService {
@@ -191,10 +194,12 @@ export class ReviewService {
   private readonly agencies: AgencyService;
   private readonly journal: JournalService;
   private readonly clock: () => Date;
+  private readonly days: JournalDays;
   readonly maxBackdateDays: number;
 
   constructor(deps: ReviewServiceDeps) {
     this.knex = deps.knex;
+    this.days = deps.days ?? new JournalDays(quirksFor(deps.knex));
     this.agencies = deps.agencies;
     this.journal = deps.journal;
     this.clock = deps.clock ?? (() => new Date());
@@ -228,6 +233,7 @@ export class ReviewService {
       const [ins] = (await trx('kpi_journal_entries').insert(row).returning(['id'])) as Array<{ id: number | string } | number>;
       const newId = String(typeof ins === 'object' ? ins.id : ins);
       await audit(trx, p, 'journal.create', `journal:${newId}`, { userId: p.userId, day: row.day, workItemCode: item.code, quantity: row.quantity, status, fromEvent: input.fromEvent ?? null }, now);
+      await this.days.refresh(trx, p.agency, [{ userId: p.userId, day: row.day }]);
       return newId;
     });
     return entryJson((await this.load(this.knex, p.agency, id))!);
@@ -258,6 +264,7 @@ export class ReviewService {
       if (input.note !== undefined) patch.note = input.note;
       await this.guardedUpdate(trx, p.agency, id, ['pending'], patch);
       await audit(trx, p, 'journal.update', `journal:${id}`, { before: pick(before, ['day', 'work_item_code', 'quantity', 'note']), after: { day, work_item_code: item.code, quantity, ...(input.note !== undefined ? { note: input.note } : {}) } }, now);
+      await this.days.refresh(trx, p.agency, [{ userId: p.userId, day: String(before.day) }, { userId: p.userId, day }]);
     });
     return entryJson((await this.load(this.knex, p.agency, id))!);
   }
@@ -271,6 +278,7 @@ export class ReviewService {
       const n = await trx('kpi_journal_entries').where({ agency_code: p.agency, id, status: 'pending', source: 'manual' }).delete();
       if (n === 0) throw new ConflictError(messages.changed, 'entry_changed');
       await audit(trx, p, 'journal.delete', `journal:${id}`, { entry: pick(before, ['user_id', 'day', 'work_item_code', 'quantity', 'note']) }, now);
+      await this.days.refresh(trx, p.agency, [{ userId: String(before.user_id), day: String(before.day) }]);
     });
   }
 
@@ -321,8 +329,9 @@ export class ReviewService {
       await trx('kpi_marks').insert({
         agency_code: p.agency, subject_kind: subjectKind, subject_id: subjectId, user_id: owner, kind: 'fail', excused, new_due_at: null, at: now, event_id: null,
       });
-      await this.rederive(trx, p.agency, subjectKind, subjectId, subjectKind === 'entry' ? String(before.id) : null, now);
+      const changed = await this.rederive(trx, p.agency, subjectKind, subjectId, subjectKind === 'entry' ? String(before.id) : null, now);
       await audit(trx, p, 'journal.fail', `journal:${String(before.id)}`, { userId: owner, subjectKind, subjectId, excused }, now);
+      await this.days.refresh(trx, p.agency, changed);
     });
     return entryJson((await this.load(this.knex, p.agency, id))!);
   }
@@ -366,6 +375,7 @@ export class ReviewService {
       await new PeriodService({ knex: trx }).assertDayOpen(p.agency, String(before.day));
       await this.guardedUpdate(trx, p.agency, id, from, { ...patch, reviewed_by: p.userId, reviewed_at: now, updated_at: now });
       await audit(trx, p, action, `journal:${id}`, { userId: before.user_id, from: before.status, to: patch.status, ...details }, now);
+      await this.days.refresh(trx, p.agency, [{ userId: String(before.user_id), day: String(before.day) }]);
     });
     return entryJson((await this.load(this.knex, p.agency, id))!);
   }
@@ -397,7 +407,7 @@ export class ReviewService {
    * Re-derives fails/delays/late (intake/derive.ts) of the entries a subject's marks bear on.
    * For an entry-subject (`onlyEntry`) that is the one entry, which completes nothing.
    */
-  private async rederive(trx: Knex.Transaction, agency: string, subjectKind: string, subjectId: string, onlyEntry: string | null, now: Date): Promise<void> {
+  private async rederive(trx: Knex.Transaction, agency: string, subjectKind: string, subjectId: string, onlyEntry: string | null, now: Date): Promise<DayKey[]> {
     const marks: MarkFact[] = (await trx('kpi_marks').where({ agency_code: agency, subject_kind: subjectKind, subject_id: subjectId })
       .select('user_id', 'kind', 'excused', 'new_due_at', 'at'))
       .map((m) => ({ kind: m.kind, userId: m.user_id ?? null, excused: toBool(m.excused), newDueAt: toDate(m.new_due_at), at: toDate(m.at)! }));
@@ -408,15 +418,18 @@ export class ReviewService {
       }
     }
     const entries = onlyEntry === null
-      ? await trx('kpi_journal_entries').where({ agency_code: agency, subject_kind: subjectKind, subject_id: subjectId }).select('id', 'user_id', 'completes', 'occurred_at', 'fails', 'delays', 'late')
-      : await trx('kpi_journal_entries').where({ agency_code: agency, id: onlyEntry }).select('id', 'user_id', 'completes', 'occurred_at', 'fails', 'delays', 'late');
+      ? await trx('kpi_journal_entries').where({ agency_code: agency, subject_kind: subjectKind, subject_id: subjectId }).select('id', 'user_id', 'day', 'completes', 'occurred_at', 'fails', 'delays', 'late')
+      : await trx('kpi_journal_entries').where({ agency_code: agency, id: onlyEntry }).select('id', 'user_id', 'day', 'completes', 'occurred_at', 'fails', 'delays', 'late');
+    const changed: DayKey[] = [];
     for (const e of entries) {
       const completes = onlyEntry === null && toBool(e.completes);
       const d = deriveEntry({ userId: String(e.user_id), completes, occurredAt: toDate(e.occurred_at)! }, marks, due.get(String(e.user_id)) ?? null);
       if (d.fails !== toNum(e.fails) || d.delays !== toNum(e.delays) || d.late !== toBool(e.late)) {
         await trx('kpi_journal_entries').where({ id: e.id }).update({ fails: d.fails, delays: d.delays, late: d.late, updated_at: now });
+        changed.push({ userId: String(e.user_id), day: String(e.day) });
       }
     }
+    return changed;
   }
 }
 

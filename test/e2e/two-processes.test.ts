@@ -6,12 +6,16 @@ import { expect } from 'chai';
 import { openDb, parseDbUrl } from '../../src/db/connection';
 import { migrateLatest, migrateRollbackAll } from '../../src/db/migrate';
 import { createKpiPlugin } from '../../src/index';
+import { quirksFor } from '../../src/db/dialects';
+import { JournalDays } from '../../src/db/journal-days';
 import { silentLogger } from '../helpers/harness';
+import { expectRollupsMatchEntries } from '../helpers/rollups';
 
 /**
  * Two processes take the same events at once (two `eoffice-kpi ingest` runs on one database:
  * a SQLite file, or PostgreSQL when KPI_TEST_DB says so): every event is stored once and makes
- * its entry once, and both runs end without an error.
+ * its entry once, both runs end without an error, and the daily roll-ups both of them
+ * recompute for the same (official, day)s end equal to the entries.
  */
 const MAIN = path.resolve(__dirname, '../../src/cli/main.js');
 const PG = process.env.KPI_TEST_DB && /^postgres(ql)?:\/\//.test(process.env.KPI_TEST_DB) ? process.env.KPI_TEST_DB : null;
@@ -41,6 +45,8 @@ describe(`e2e: two processes ingesting the same events (${PG ? 'postgres' : 'sql
       await migrateLatest(knex);
       const plugin = await createKpiPlugin({ knex, logger: silentLogger });
       await plugin.services.agencies.addAgency({ code: 'hai-tien-trinh', name: 'Hai tiến trình' });
+      // Built (empty) first, so that both processes keep it up to date as they go.
+      expect(await new JournalDays(quirksFor(knex)).ensure(knex, 'hai-tien-trinh', { fail: 0.25, delay: 0.25 })).to.equal(true);
       const types = ['document.received', 'document.processed', 'document.drafted', 'task.completed'];
       const lines: string[] = [];
       for (let i = 0; i < 3000; i++) {
@@ -66,6 +72,8 @@ describe(`e2e: two processes ingesting the same events (${PG ? 'postgres' : 'sql
       expect(Number(events?.n)).to.equal(3000);
       expect(Number(distinct?.n)).to.equal(3000);
       expect(Number(entries?.n)).to.equal(3000);
+      // u-k always falls on the same day (40 is a multiple of 20): 40 (official, day)s, each recomputed by both processes over and over.
+      expect(await expectRollupsMatchEntries(knex, 'hai-tien-trinh')).to.equal(40);
     } finally {
       await knex.destroy();
     }

@@ -1,14 +1,16 @@
 import { expect } from 'chai';
 import type { Knex } from 'knex';
 import { openDb, parseDbUrl } from '../../src/db/connection';
-import { MIGRATION_TABLE, migrateLatest, migrateRollbackAll, migrationNames } from '../../src/db/migrate';
+import { quirksFor } from '../../src/db/dialects';
+import { JournalDays } from '../../src/db/journal-days';
+import { MIGRATION_TABLE, migrateLatest, migrateNext, migrateRollbackAll, migrationNames } from '../../src/db/migrate';
 import { testDbUrl, testDialect } from '../helpers/harness';
 
-/** The schema of v1 as the spec names it: the 18 tables, their primary keys, foreign keys and indexes. */
+/** The schema as the migrations build it: the 18 tables of v1 and the journal's 2 roll-up tables, their primary keys, foreign keys and indexes. */
 const KPI_TABLES = [
   'kpi_agencies', 'kpi_agency_secrets', 'kpi_settings', 'kpi_units', 'kpi_users', 'kpi_work_items', 'kpi_mapping_rules', 'kpi_events',
   'kpi_assignments', 'kpi_marks', 'kpi_journal_entries', 'kpi_assessments', 'kpi_periods', 'kpi_score_snapshots', 'kpi_profiles',
-  'kpi_token_uses', 'kpi_pull_watermarks', 'kpi_audit_log',
+  'kpi_token_uses', 'kpi_pull_watermarks', 'kpi_audit_log', 'kpi_journal_days', 'kpi_journal_days_state',
 ] as const;
 
 const PRIMARY_KEYS: Record<(typeof KPI_TABLES)[number], string[]> = {
@@ -30,6 +32,8 @@ const PRIMARY_KEYS: Record<(typeof KPI_TABLES)[number], string[]> = {
   kpi_token_uses: ['agency_code', 'jti'],
   kpi_pull_watermarks: ['agency_code', 'source'],
   kpi_audit_log: ['id'],
+  kpi_journal_days: ['agency_code', 'user_id', 'day'],
+  kpi_journal_days_state: ['agency_code'],
 };
 
 /** Tables whose key is an identity column: SQLite can only auto-increment an inline, unnamed `INTEGER PRIMARY KEY`. */
@@ -38,6 +42,7 @@ const IDENTITY_TABLES = new Set(['kpi_agency_secrets', 'kpi_events', 'kpi_assign
 const FOREIGN_KEYS = [
   { name: 'fk_kpi_agency_secrets_agency', table: 'kpi_agency_secrets', columns: ['agency_code'], references: 'kpi_agencies', to: ['code'] },
   { name: 'fk_kpi_settings_agency', table: 'kpi_settings', columns: ['agency_code'], references: 'kpi_agencies', to: ['code'] },
+  { name: 'fk_kpi_journal_days_state_agency', table: 'kpi_journal_days_state', columns: ['agency_code'], references: 'kpi_agencies', to: ['code'] },
 ];
 
 const INDEXES: Array<{ name: string; table: string; columns: string[]; unique: boolean }> = [
@@ -56,6 +61,7 @@ const INDEXES: Array<{ name: string; table: string; columns: string[]; unique: b
   { name: 'ix_kpi_journal_subject', table: 'kpi_journal_entries', columns: ['agency_code', 'subject_kind', 'subject_id'], unique: false },
   { name: 'ix_kpi_token_uses_expires', table: 'kpi_token_uses', columns: ['expires_at'], unique: false },
   { name: 'ix_kpi_audit_log_agency_at', table: 'kpi_audit_log', columns: ['agency_code', 'at'], unique: false },
+  { name: 'ix_kpi_journal_days_day', table: 'kpi_journal_days', columns: ['agency_code', 'day'], unique: false },
 ];
 
 interface IndexInfo { name: string; table: string; columns: string[]; unique: boolean }
@@ -172,10 +178,10 @@ describe(`migrations on ${dialect} (${parseDbUrl(testDbUrl()).display})`, functi
     expect(await kpiTables(knex)).to.deep.equal([]);
   });
 
-  it('when migrated up, then the migration is recorded and all 18 kpi_* tables exist', async () => {
+  it('when migrated up, then the migrations are recorded and all 20 kpi_* tables exist', async () => {
     expect(await migrateLatest(knex)).to.deep.equal(migrationNames());
     expect(await kpiTables(knex)).to.deep.equal([...KPI_TABLES].sort());
-    expect(KPI_TABLES).to.have.length(18);
+    expect(KPI_TABLES).to.have.length(20);
     const recorded = (await knex(MIGRATION_TABLE).select('name').orderBy('id')).map((r: { name: string }) => r.name);
     expect(recorded).to.deep.equal(migrationNames());
   });
@@ -259,5 +265,24 @@ describe(`migrations on ${dialect} (${parseDbUrl(testDbUrl()).display})`, functi
     const found = await indexes(knex);
     for (const ix of INDEXES) expect(found.get(ix.name), ix.name).to.deep.equal(ix);
     expect(await knex('kpi_agencies').count({ n: '*' }).first()).to.satisfy((r: { n: unknown }) => Number(r.n) === 0);
+  });
+
+  it('when a database of v1 that holds an agency and its entries is upgraded, then the agency gets its roll-up state, and the first build sums its entries', async () => {
+    await migrateRollbackAll(knex);
+    expect(await migrateNext(knex)).to.deep.equal([migrationNames()[0]]);
+    const now = new Date();
+    await knex('kpi_agencies').insert({ code: 'cu', name: 'Sở Nội vụ', time_zone: 'Asia/Ho_Chi_Minh', issuer: 'h', host_origins: '[]', created_at: now, updated_at: now });
+    const entry = (id: number, status: string, minutes: number, fails: number) => ({
+      agency_code: 'cu', user_id: 'u-1', unit_id: null, day: '2026-03-12', work_item_code: 'CV-01', item_version: 1, item_kind: 'count', standard_minutes: minutes,
+      quantity: 1, coefficient: 1, rating: 1, minutes, status, source: 'manual', event_id: `e-${id}`, rule_id: null, subject_kind: null, subject_id: null, subject_title: null,
+      fails, delays: 0, late: false, completes: false, note: null, review_reason: null, reviewed_by: null, reviewed_at: null, occurred_at: now, created_at: now, updated_at: now,
+    });
+    await knex('kpi_journal_entries').insert([entry(1, 'approved', 90, 1), entry(2, 'pending', 30, 0), entry(3, 'rejected', 500, 0)]);
+    expect(await migrateLatest(knex)).to.deep.equal(migrationNames().slice(1));
+    expect(await knex('kpi_journal_days_state').select('agency_code', 'fail_penalty')).to.deep.equal([{ agency_code: 'cu', fail_penalty: null }]);
+    expect(await new JournalDays(quirksFor(knex)).ensure(knex, 'cu', { fail: 0.25, delay: 0.25 })).to.equal(true);
+    const [row] = await knex('kpi_journal_days').where({ agency_code: 'cu' }).select('user_id', 'day', 'a_t', 'a_l', 'a_p', 'a_n', 'p_t', 'p_l', 'p_p', 'p_n');
+    expect({ ...row, a_n: Number(row.a_n), p_n: Number(row.p_n) }).to.deep.equal({ user_id: 'u-1', day: '2026-03-12', a_t: 90, a_l: 67.5, a_p: 90, a_n: 1, p_t: 30, p_l: 30, p_p: 30, p_n: 1 });
+    expect(await new JournalDays(quirksFor(knex)).ensure(knex, 'cu', { fail: 0.25, delay: 0.25 }), 'built once').to.equal(false);
   });
 });

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import knexFactory, { type Knex } from 'knex';
 import { Parser } from 'node-sql-parser';
 import * as init from '../../migrations/20261123000001_init';
+import * as journalDays from '../../migrations/20261203000001_journal_days';
 import { defaultSettings, KNOWN_EVENT_TYPES, type KnownEventType } from '../../src/contract/events';
 import { parseDbUrl } from '../../src/db/connection';
 import { quirksFor } from '../../src/db/dialects';
@@ -12,6 +13,7 @@ import { IntakeService } from '../../src/intake/intake-service';
 import { cloneCatalogue } from '../../src/rules/catalogue';
 import { cloneRules } from '../../src/rules/mapping';
 import { AgencyService } from '../../src/services/agency-service';
+import { JournalDays } from '../../src/db/journal-days';
 import { KnexScoreStore } from '../../src/db/knex-score-store';
 import { parsePeriod } from '../../src/domain/period';
 import { AssessmentService } from '../../src/services/assessment-service';
@@ -323,8 +325,10 @@ describe('mssql compile: the migration, compiled for SQL Server', () => {
   before(async () => {
     const r = recorder();
     await init.up(r.knex);
+    await journalDays.up(r.knex);
     up = [...r.statements];
     r.clearLog();
+    await journalDays.down(r.knex);
     await init.down(r.knex);
     down = [...r.statements];
     await r.destroy();
@@ -342,10 +346,13 @@ describe('mssql compile: the migration, compiled for SQL Server', () => {
     expectAllTsql(up, 'up');
     expectAllTsql(down, 'down');
     expect(up.every((s) => s.bindings.length === 0) && down.every((s) => s.bindings.length === 0)).to.equal(true);
-    expect(tables.size).to.equal(18);
+    expect(tables.size).to.equal(20);
     expect([...tables.keys()].every((t) => /^kpi_[a-z_]+$/.test(t))).to.equal(true);
-    // Every statement is a CREATE TABLE or CREATE INDEX that the checks below have read.
-    expect(up.length).to.equal(tables.size + indexes.length);
+    // Every statement is a CREATE TABLE or CREATE INDEX that the checks below have read, but
+    // the one that gives the agencies already there their roll-up state row.
+    const backfill = up.filter((s) => s.sql === 'insert into [kpi_journal_days_state] ([agency_code]) select [code] from [kpi_agencies]');
+    expect(backfill).to.have.length(1);
+    expect(up.length).to.equal(tables.size + indexes.length + backfill.length);
   });
 
   it('when the parser needs a documented gap for a DDL statement, then the gap is one it really has', () => {
@@ -421,7 +428,7 @@ describe('mssql compile: the migration, compiled for SQL Server', () => {
   it('when a foreign key is declared, then it references an earlier table\'s primary key with the same column types', () => {
     const order = [...tables.keys()];
     const fks = [...tables.values()].flatMap((t) => t.fks.map((f) => ({ ...f, table: t.name })));
-    expect(fks.map((f) => f.name).sort()).to.deep.equal(['fk_kpi_agency_secrets_agency', 'fk_kpi_settings_agency']);
+    expect(fks.map((f) => f.name).sort()).to.deep.equal(['fk_kpi_agency_secrets_agency', 'fk_kpi_journal_days_state_agency', 'fk_kpi_settings_agency']);
     for (const f of fks) {
       const target = tables.get(f.references);
       expect(target, f.name).to.not.equal(undefined);
@@ -450,7 +457,7 @@ describe('mssql compile: the migration, compiled for SQL Server', () => {
     expect(await migrateLatest(r.knex)).to.deep.equal(migrationNames());
     expectAllTsql(r.statements, 'migrate latest');
     const ddl = r.statements.filter((s) => /^CREATE TABLE \[kpi_(?!migrations)/.test(s.sql));
-    expect(ddl).to.have.length(18);
+    expect(ddl).to.have.length(20);
     const tx = ddl[0]!.txId;
     expect(tx).to.not.equal(null);
     expect(ddl.every((s) => s.txId === tx)).to.equal(true);
@@ -466,7 +473,7 @@ describe('mssql compile: the migration, compiled for SQL Server', () => {
     r.when(new RegExp(`^select max\\(\\[batch\\]\\) as \\[max_batch\\] from \\[${MIGRATION_TABLE}\\]`), [{ max_batch: 1 }]);
     expect(await migrateRollbackAll(r.knex)).to.deep.equal([...migrationNames()].reverse());
     expectAllTsql(r.statements, 'migrate rollback');
-    expect(r.statements.filter((s) => /DROP TABLE \[kpi_(?!migrations)/.test(s.sql))).to.have.length(18);
+    expect(r.statements.filter((s) => /DROP TABLE \[kpi_(?!migrations)/.test(s.sql))).to.have.length(20);
     await r.destroy();
   });
 });
@@ -882,7 +889,8 @@ describe('mssql compile: scoring, the review and the assessments, compiled for S
     expect(closed.scored, 'u-2 joined in March').to.equal(3);
     const snapshots = r.statements.filter((s) => s.sql.startsWith('insert into [kpi_score_snapshots] '));
     expect(snapshots.flatMap(insertedRows).map((x) => x.user_id).sort()).to.deep.equal(['u-1', 'u-3', 'u-lead']);
-    expect(new Set(r.statements.filter((s) => /^(insert|update|delete) /.test(s.sql)).map((s) => s.txId)).size).to.equal(1);
+    const closeWrites = r.statements.filter((s) => /^(insert into|update|delete from) \[kpi_(periods|score_snapshots|audit_log)\]/.test(s.sql));
+    expect(new Set(closeWrites.map((s) => s.txId)).size, 'the close writes in one transaction').to.equal(1);
     r.when(/ from \[kpi_periods\] where /, [{ agency_code: AGENCY, period: '2026-02', status: 'closed', apply_quota: true, closed_by: 'u-hr', closed_at: T0, reopen_reason: null, updated_at: T0 }]);
     r.queue([{ '': 1 }], /^update \[kpi_periods\] set /);
     await scoring.reopen(AGENCY, '2026-02', { reason: 'Sai sót số liệu phòng Tổ chức', actor: 'u-admin' });
@@ -931,6 +939,53 @@ describe('mssql compile: scoring, the review and the assessments, compiled for S
     await insights.forUser(official('u-1'), { period: '2026-03' });
     expectAllTsql(r.statements, 'assessments and insights');
     expect(r.statements.some((s) => s.sql.startsWith('insert into [kpi_assessments] '))).to.equal(true);
+    await r.destroy();
+  });
+
+  it('when the intake and the review change entries of a built roll-up, then its days are recomputed in T-SQL behind an UPDLOCK, HOLDLOCK read of the state row', async () => {
+    const r = recorder();
+    const { agencies, journal } = wire(r);
+    const LOCK = /^select \[fail_penalty\], \[delay_penalty\] from \[kpi_journal_days_state\] with \(updlock, holdlock\) where \[agency_code\] = @p0$/;
+    r.when(LOCK, [{ fail_penalty: 0.25, delay_penalty: 0.25 }]);
+    const intake = new IntakeService({ knex: r.knex, quirks: quirksFor(r.knex), agencies });
+    const out = await intake.ingest(thousandEvents().slice(0, 140), { source: 'webhook' });
+    expect(out.accepted).to.equal(140);
+    const review = new ReviewService({ knex: r.knex, agencies, journal, clock: CLOCK });
+    r.when(/^update \[kpi_journal_entries\] set /, [{ '': 1 }]);
+    r.when(/^select top \(@p\d+\) \[id\], \[user_id\].* from \[kpi_journal_entries\] where \[agency_code\] = @p\d+ and \[id\] = @p\d+$/, [ENTRY()]);
+    await review.create(official('u-1'), { date: '2026-03-12', workItemCode: 'CV-01', quantity: 2 });
+    expectAllTsql(r.statements, 'roll-up refresh');
+    const locks = r.statements.filter((s) => LOCK.test(s.sql));
+    const deletes = r.statements.filter((s) => s.sql.startsWith('delete from [kpi_journal_days] where [agency_code] = @p0 and ('));
+    const rebuilt = r.statements.filter((s) => s.sql.startsWith('insert into [kpi_journal_days] ([agency_code], [user_id], [day], [a_t], [a_l], [a_p], [a_n], [p_t], [p_l], [p_p], [p_n]) select '));
+    expect(locks.length).to.be.greaterThan(1);
+    expect(deletes.length).to.equal(locks.length);
+    expect(rebuilt.length).to.equal(locks.length);
+    // Each refresh comes last in its transaction, after the entries it sums.
+    for (const lock of locks) {
+      const sameTx = r.statements.filter((s) => s.txId === lock.txId && s.seq > lock.seq);
+      expect(sameTx.every((s) => /^(delete from|insert into) \[kpi_journal_days\]/.test(s.sql)), 'nothing after the refresh but the refresh').to.equal(true);
+    }
+    await r.destroy();
+  });
+
+  it('when a refresh names more days than one statement may bind, and when the roll-up is first built, then both are T-SQL under 2100 parameters', async () => {
+    const r = recorder();
+    r.when(/ from \[kpi_journal_days_state\] /, [{ fail_penalty: null, delay_penalty: null }]);
+    const days = new JournalDays(quirksFor(r.knex));
+    expect(await days.ensure(r.knex, AGENCY, { fail: 0.25, delay: 0.25 })).to.equal(true);
+    r.reset();
+    r.when(/ from \[kpi_journal_days_state\] /, [{ fail_penalty: 0.25, delay_penalty: 0.25 }]);
+    // 3000 different (official, day)s: 700 officials, 4 or 5 days each.
+    const keys = Array.from({ length: 3000 }, (_, i) => ({ userId: `u-${i % 700}`, day: `2026-03-${String(1 + (i % 29)).padStart(2, '0')}` }));
+    await r.knex.transaction((trx) => days.refresh(trx, AGENCY, keys));
+    expect(await days.ensure(r.knex, AGENCY, { fail: 0.25, delay: 0.25 }), 'already built with these penalties').to.equal(false);
+    expectAllTsql(r.statements, 'roll-up build and refresh');
+    const inserts = r.statements.filter((s) => s.sql.startsWith('insert into [kpi_journal_days] '));
+    expect(inserts.length).to.be.greaterThan(1);
+    const named = new Set<string>();
+    for (const s of inserts) for (const b of s.bindings) if (typeof b === 'string' && /^2026-03-\d\d$/.test(b)) named.add(b);
+    expect(named.size).to.equal(29);
     await r.destroy();
   });
 
