@@ -135,6 +135,8 @@ async function setUpAgencies(plugin: Awaited<ReturnType<typeof openPlugin>>['plu
     const dir = directoryEvents(code, directory);
     const res = await plugin.ingest(dir);
     if (res.accepted !== dir.length) throw new Error(`directory: ${JSON.stringify(res.rejected.slice(0, 3))}`);
+    // Scored once, as every agency in use is: from now on each write keeps its daily roll-ups up to date.
+    await plugin.services.scoring.scores(code, '2026-Q1');
   }
   return { main: out[AGENCY]!, warm: out[WARM_AGENCY]! };
 }

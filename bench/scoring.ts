@@ -24,7 +24,7 @@ import type { Principal } from '../src/http/auth';
 import { openPlugin, parseDialect, pgDatabase, type BenchDialect } from './lib/databases';
 import { BenchOptions } from './lib/options';
 import { emit, median, MemoryWatch, now, percentile, progress, round } from './lib/report';
-import { directory, ensurePgDataset, ensureSqliteDataset, Q1_FROM, Q1_TO, SCORING_AGENCY, type DatasetSpec } from './lib/scoring-data';
+import { directory, ensurePgDataset, ensureRollups, ensureSqliteDataset, Q1_FROM, Q1_TO, SCORING_AGENCY, type DatasetSpec } from './lib/scoring-data';
 
 const NAME = 'scoring';
 const GOALS = { maxRatio: 2, peakRssMb: 300, myKpiMs: 50 };
@@ -64,6 +64,7 @@ async function main(): Promise<void> {
     url = db.url;
     await ensurePgDataset(url, spec, log);
   }
+  await ensureRollups(url, log);
   // Warm the OS and database caches with the raw query, so that neither side pays the first read.
   const raw = await rawQuery(dialect, url);
   await raw.run();

@@ -38,7 +38,9 @@ export async function up(knex: Knex): Promise<void> {
       t.integer(`${s}_n`).notNullable();
     }
     t.primary(['agency_code', 'user_id', 'day'], 'pk_kpi_journal_days');
-    t.index(['agency_code', 'day'], 'ix_kpi_journal_days_day');
+    // A period's rows for the whole agency, read from the index alone (it carries every sum):
+    // SQLite would otherwise fetch each row from the table, at random, through the day index.
+    t.index(['agency_code', 'day', 'user_id', 'a_t', 'a_l', 'a_p', 'a_n', 'p_t', 'p_l', 'p_p', 'p_n'], 'ix_kpi_journal_days_day');
   });
 
   // Agencies that exist already get their state row now: writers find it from the first write on.

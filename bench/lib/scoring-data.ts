@@ -16,6 +16,9 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { migrationNames } from '../../src/db/migrate';
+import { dialectOf } from '../../src/db/connection';
+import { quirksFor } from '../../src/db/dialects';
+import { JournalDays } from '../../src/db/journal-days';
 import { rng } from './agency-events';
 import { freshSchema, openPlugin, removeSqlite } from './databases';
 
@@ -264,5 +267,23 @@ export async function ensurePgDataset(url: string, s: DatasetSpec, log: (m: stri
     await c.query('analyze kpi_users');
   } finally {
     await c.end();
+  }
+}
+
+/**
+ * The journal's daily roll-ups for the dataset, as the first score after loading would build
+ * them (nd335's penalties), so that the measurement sees the steady state of a scored agency.
+ * A no-op when they are built already. Untimed; its duration is logged.
+ */
+export async function ensureRollups(url: string, log: (m: string) => void): Promise<void> {
+  const { knex } = await openPlugin(url, { clock: () => GENERATED_AT });
+  try {
+    const t0 = Date.now();
+    if (await new JournalDays(quirksFor(knex)).ensure(knex, SCORING_AGENCY, { fail: 0.25, delay: 0.25 })) {
+      if (dialectOf(knex) === 'postgres') await knex.raw('vacuum analyze kpi_journal_days');
+      log(`daily roll-ups built in ${Math.round((Date.now() - t0) / 100) / 10} s (once, when an agency is first scored)`);
+    }
+  } finally {
+    await knex.destroy();
   }
 }

@@ -61,7 +61,7 @@ const INDEXES: Array<{ name: string; table: string; columns: string[]; unique: b
   { name: 'ix_kpi_journal_subject', table: 'kpi_journal_entries', columns: ['agency_code', 'subject_kind', 'subject_id'], unique: false },
   { name: 'ix_kpi_token_uses_expires', table: 'kpi_token_uses', columns: ['expires_at'], unique: false },
   { name: 'ix_kpi_audit_log_agency_at', table: 'kpi_audit_log', columns: ['agency_code', 'at'], unique: false },
-  { name: 'ix_kpi_journal_days_day', table: 'kpi_journal_days', columns: ['agency_code', 'day'], unique: false },
+  { name: 'ix_kpi_journal_days_day', table: 'kpi_journal_days', columns: ['agency_code', 'day', 'user_id', 'a_t', 'a_l', 'a_p', 'a_n', 'p_t', 'p_l', 'p_p', 'p_n'], unique: false },
 ];
 
 interface IndexInfo { name: string; table: string; columns: string[]; unique: boolean }
