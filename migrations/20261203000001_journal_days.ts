@@ -9,8 +9,9 @@ import type { Knex } from 'knex';
  * counts both, a closed one approved only):
  *   `*_t` = Σ m(e), `*_l` = Σ m(e)·max(0, 1 − failPenalty·fails(e)),
  *   `*_p` = Σ m(e)·max(0, 1 − delayPenalty·delays(e)), `*_n` = the number of entries.
- * Rejected entries are in neither. Every transaction that changes entries recomputes the
- * rows of the (official, day)s it touched, from the entries themselves (src/db/journal-days.ts).
+ * Rejected entries are in neither. Every transaction that changes entries brings the rows of
+ * the (official, day)s it touched in step: new entries are added, other changes recompute
+ * the day from the entries themselves (src/db/journal-days.ts).
  *
  * `kpi_journal_days_state` has one row per agency: the penalties its roll-up was computed
  * with (null until it is first built), and it is the row that writers lock so that two

@@ -7,7 +7,7 @@ import { localDay } from '../domain/time';
 import { matchRule, planEvent, ruleCoefficient, type EventEffects, type PlannerEvent } from '../rules/planner';
 import type { DialectQuirks } from '../db/dialects';
 import { chunkForParams, toBool, toDate, toNum, toNumOrNull } from '../db/rows';
-import { JournalDays, type DayKey } from '../db/journal-days';
+import { JournalDays, type DayEntry, type DayKey } from '../db/journal-days';
 import type { StoredWorkItem } from '../db/knex-agency-store';
 import type { AgencyContext, AgencyService } from '../services/agency-service';
 import { deriveEntry, type MarkFact } from './derive';
@@ -451,7 +451,7 @@ export class IntakeService {
       }
     }
     await this.quirks.insertMany(trx, 'kpi_journal_entries', entryRows);
-    const days: DayKey[] = entryRows.map((r) => ({ userId: String(r.user_id), day: String(r.day) }));
+    const days: DayKey[] = [];
 
     // 6. A task assignment that arrived after its completion: the completion is credited with the assigned work item.
     if (assigned.newTaskAssignees.length > 0) days.push(...(await this.replanCompletions(trx, ctx, assigned.newTaskAssignees, now)));
@@ -459,8 +459,9 @@ export class IntakeService {
     // 7. A mark or a due time that arrived after the entries it bears on (a rejection after the completion): re-derive them.
     if (rederive.size > 0) days.push(...(await this.rederive(trx, agency, [...rederive].map((k) => touched.get(k)!), facts, now)));
 
-    // 8. Last, the daily roll-ups of the days whose entries changed (it locks the agency's roll-up until the commit).
-    await this.days.refresh(trx, agency, days);
+    // 8. Last, the daily roll-ups: the new entries added to their days, the days of changed ones recomputed.
+    const added: DayEntry[] = entryRows.map((r) => ({ userId: String(r.user_id), day: String(r.day), status: String(r.status), minutes: Number(r.minutes), fails: Number(r.fails), delays: Number(r.delays) }));
+    await this.days.apply(trx, agency, added, days);
   }
 
   private async applyAssignments(trx: Knex.Transaction, ctx: AgencyContext, live: Array<Planned & { effects: EventEffects }>, now: Date): Promise<{ subjects: Map<string, { kind: string; id: string }>; newTaskAssignees: Array<{ subjectId: string; userId: string }> }> {

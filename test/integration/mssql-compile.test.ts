@@ -956,7 +956,8 @@ describe('mssql compile: scoring, the review and the assessments, compiled for S
     await review.create(official('u-1'), { date: '2026-03-12', workItemCode: 'CV-01', quantity: 2 });
     expectAllTsql(r.statements, 'roll-up refresh');
     const locks = r.statements.filter((s) => LOCK.test(s.sql));
-    const deletes = r.statements.filter((s) => s.sql.startsWith('delete from [kpi_journal_days] where [agency_code] = @p0 and ('));
+    // One OR term per official, each an index range (agency_code, user_id, day).
+    const deletes = r.statements.filter((s) => /^delete from \[kpi_journal_days\] where \(\(\[agency_code\] = @p0 and \[user_id\] = @p1 and \[day\] in \(/.test(s.sql));
     const rebuilt = r.statements.filter((s) => s.sql.startsWith('insert into [kpi_journal_days] ([agency_code], [user_id], [day], [a_t], [a_l], [a_p], [a_n], [p_t], [p_l], [p_p], [p_n]) select '));
     expect(locks.length).to.be.greaterThan(1);
     expect(deletes.length).to.equal(locks.length);
