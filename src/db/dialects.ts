@@ -65,6 +65,14 @@ function dayKeysAsOr(q: Knex.QueryBuilder, agency: string, keys: ReadonlyArray<r
   });
 }
 
+/** The keys as two parallel arrays (officials, days), for PostgreSQL's unnest. */
+function keyArrays(keys: ReadonlyArray<readonly [string, readonly string[]]>): [string[], string[]] {
+  const users: string[] = [];
+  const days: string[] = [];
+  for (const [userId, list] of keys) for (const d of list) { users.push(userId); days.push(d); }
+  return [users, days];
+}
+
 const EVENT_COLUMNS = 10;
 
 
@@ -115,10 +123,7 @@ class OnConflictQuirks implements DialectQuirks {
    */
   whereDayKeys(q: Knex.QueryBuilder, agency: string, keys: ReadonlyArray<readonly [string, readonly string[]]>): Knex.QueryBuilder {
     if (this.name !== 'postgres') return dayKeysAsOr(q, agency, keys);
-    const users: string[] = [];
-    const days: string[] = [];
-    for (const [userId, list] of keys) for (const d of list) { users.push(userId); days.push(d); }
-    return q.where('agency_code', agency).whereRaw('(user_id, day) in (select * from unnest(?::text[], ?::text[]))', [users, days]);
+    return q.where('agency_code', agency).whereRaw('(user_id, day) in (select * from unnest(?::text[], ?::text[]))', keyArrays(keys));
   }
 
   readonly addsToDays = true;
@@ -142,12 +147,9 @@ class OnConflictQuirks implements DialectQuirks {
    */
   daySums(db: Knex | Knex.Transaction, agency: string, keys: ReadonlyArray<readonly [string, readonly string[]]> | null, sums: Knex.Raw[]): Knex.QueryBuilder {
     if (this.name !== 'postgres' || keys === null) return daySumsGrouped(db, agency, keys, sums);
-    const users: string[] = [];
-    const days: string[] = [];
-    for (const [userId, list] of keys) for (const d of list) { users.push(userId); days.push(d); }
     const perKey = db('kpi_journal_entries').select(sums).whereRaw('agency_code = ? and user_id = k.user_id and day = k.day', [agency]).whereIn('status', COUNTED);
     return db.select(db.raw('cast(? as text) as agency_code', [agency]), 'k.user_id', 'k.day', 's.a_t', 's.a_l', 's.a_p', 's.a_n', 's.p_t', 's.p_l', 's.p_p', 's.p_n')
-      .from(db.raw('unnest(?::text[], ?::text[]) as k(user_id, day) cross join lateral (?) as s', [users, days, perKey]))
+      .from(db.raw('unnest(?::text[], ?::text[]) as k(user_id, day) cross join lateral (?) as s', [...keyArrays(keys), perKey]))
       .whereNotNull('s.a_n');
   }
 

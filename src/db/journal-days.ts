@@ -68,7 +68,7 @@ export class JournalDays {
   /** New entries summed per (official, day), as the SQL of sumColumns would sum them. */
   private sumsOf(agency: string, entries: readonly DayEntry[], p: Penalties): Record<string, unknown>[] {
     const factor = (penalty: number, n: number) => (1 - penalty * n < 0 ? 0 : 1 - penalty * n);
-    const rows = new Map<string, Record<string, unknown> & Record<'a_t' | 'a_l' | 'a_p' | 'a_n' | 'p_t' | 'p_l' | 'p_p' | 'p_n', number>>();
+    const rows = new Map<string, { agency_code: string; user_id: string; day: string } & Record<'a_t' | 'a_l' | 'a_p' | 'a_n' | 'p_t' | 'p_l' | 'p_p' | 'p_n', number>>();
     for (const e of entries) {
       if (e.status !== 'approved' && e.status !== 'pending') continue;
       const key = `${e.userId}\u0000${e.day}`;
@@ -80,7 +80,9 @@ export class JournalDays {
       r[`${s}_p`] += e.minutes * factor(p.delay, e.delays);
       r[`${s}_n`] += 1;
     }
-    return [...rows.values()];
+    // In key order: two transactions adding to overlapping days then lock their rows in the
+    // same order, and wait for each other instead of deadlocking.
+    return [...rows.values()].sort((x, y) => (x.user_id === y.user_id ? (x.day < y.day ? -1 : x.day > y.day ? 1 : 0) : String(x.user_id) < String(y.user_id) ? -1 : 1));
   }
 
   /**
