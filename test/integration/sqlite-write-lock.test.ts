@@ -59,7 +59,8 @@ describe('integration: SQLite writers in two processes', function () {
   });
 
   it('when a plain deferred transaction reads, and another process commits before it writes, then SQLite refuses it (the failure writeTransaction avoids)', async () => {
-    const holder = await holdWriteLock(file, 400);
+    // Held long enough that the read below surely comes before the commit, even on a busy machine.
+    const holder = await holdWriteLock(file, 1500);
     const attempt = knex.transaction(async (trx) => {
       await trx('probe_rows').count({ n: '*' });
       await trx('probe_rows').insert({ n: 2 });
