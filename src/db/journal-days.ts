@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { penaltyFactor } from '../scoring/engine';
 import { writeTransaction, type DialectQuirks } from './dialects';
 import { isUniqueViolation } from './knex-agency-store';
 
@@ -61,13 +62,12 @@ export class JournalDays {
     if (adding.length > 0) await this.quirks.addToDays(trx, this.sumsOf(agency, adding, penalties));
     for (const part of this.keyParts(recompute)) {
       await this.quirks.whereDayKeys(trx(DAYS), agency, part).delete();
-      await trx.into(trx.raw(`?? (${COLUMNS.map(() => '??').join(', ')})`, [DAYS, ...COLUMNS])).insert(this.quirks.daySums(trx, agency, part, this.sumColumns(trx, penalties)));
+      await this.insertSums(trx, agency, part, penalties);
     }
   }
 
   /** New entries summed per (official, day), as the SQL of sumColumns would sum them. */
   private sumsOf(agency: string, entries: readonly DayEntry[], p: Penalties): Record<string, unknown>[] {
-    const factor = (penalty: number, n: number) => (1 - penalty * n < 0 ? 0 : 1 - penalty * n);
     const rows = new Map<string, { agency_code: string; user_id: string; day: string } & Record<'a_t' | 'a_l' | 'a_p' | 'a_n' | 'p_t' | 'p_l' | 'p_p' | 'p_n', number>>();
     for (const e of entries) {
       if (e.status !== 'approved' && e.status !== 'pending') continue;
@@ -76,8 +76,8 @@ export class JournalDays {
       if (!r) rows.set(key, (r = { agency_code: agency, user_id: e.userId, day: e.day, a_t: 0, a_l: 0, a_p: 0, a_n: 0, p_t: 0, p_l: 0, p_p: 0, p_n: 0 }));
       const s = e.status === 'approved' ? 'a' : 'p';
       r[`${s}_t`] += e.minutes;
-      r[`${s}_l`] += e.minutes * factor(p.fail, e.fails);
-      r[`${s}_p`] += e.minutes * factor(p.delay, e.delays);
+      r[`${s}_l`] += e.minutes * penaltyFactor(p.fail, e.fails);
+      r[`${s}_p`] += e.minutes * penaltyFactor(p.delay, e.delays);
       r[`${s}_n`] += 1;
     }
     // In key order: two transactions adding to overlapping days then lock their rows in the
@@ -105,7 +105,7 @@ export class JournalDays {
       const state = await this.quirks.lockedFirst(trx, STATE, { agency_code: agency }, ['fail_penalty', 'delay_penalty']);
       if (state && this.matches(state, penalties)) return false;
       await trx(DAYS).where('agency_code', agency).delete();
-      await trx.into(trx.raw(`?? (${COLUMNS.map(() => '??').join(', ')})`, [DAYS, ...COLUMNS])).insert(this.quirks.daySums(trx, agency, null, this.sumColumns(trx, penalties)));
+      await this.insertSums(trx, agency, null, penalties);
       await trx(STATE).where({ agency_code: agency }).update({ fail_penalty: penalties.fail, delay_penalty: penalties.delay, built_at: new Date() });
       return true;
     });
@@ -113,6 +113,11 @@ export class JournalDays {
 
   private matches(state: Record<string, unknown>, p: Penalties): boolean {
     return state.fail_penalty !== null && state.fail_penalty !== undefined && Number(state.fail_penalty) === p.fail && Number(state.delay_penalty) === p.delay;
+  }
+
+  /** Inserts the rows of these keys (or of every day: null) as the journal sums them. */
+  private async insertSums(trx: Knex.Transaction, agency: string, keys: Array<[string, string[]]> | null, penalties: Penalties): Promise<void> {
+    await trx.into(trx.raw(`?? (${COLUMNS.map(() => '??').join(', ')})`, [DAYS, ...COLUMNS])).insert(this.quirks.daySums(trx, agency, keys, this.sumColumns(trx, penalties)));
   }
 
   /** Σ per status of m, m·(fail factor), m·(delay factor) and 1, named as the roll-up's columns. */

@@ -821,6 +821,9 @@ describe('mssql compile: scoring, the review and the assessments, compiled for S
     delays: 0, late: false, completes: false, note: 'Họp giao ban', review_reason: null, reviewed_by: null, occurred_at: new Date('2026-03-12T02:15:00Z'), ...over,
   });
 
+  /** One journal entry read by id (`.first()` of the review and of the reload after each change). */
+  const ENTRY_READ = /^select top \(@p\d+\) \[id\], \[user_id\].* from \[kpi_journal_entries\] where \[agency_code\] = @p\d+ and \[id\] = @p\d+$/;
+
   function wire(r: MssqlRecorder) {
     answerAgencyContext(r);
     const agencies = new AgencyService({ knex: r.knex, store: new KnexAgencyStore(r.knex), clock: CLOCK });
@@ -903,7 +906,6 @@ describe('mssql compile: scoring, the review and the assessments, compiled for S
     const { agencies, journal } = wire(r);
     answerDirectory(r);
     const review = new ReviewService({ knex: r.knex, agencies, journal, clock: CLOCK });
-    const ENTRY_READ = /^select top \(@p\d+\) \[id\], \[user_id\].* from \[kpi_journal_entries\] where \[agency_code\] = @p\d+ and \[id\] = @p\d+$/;
     r.when(ENTRY_READ, [ENTRY()]);
     r.when(/^update \[kpi_journal_entries\] set /, [{ '': 1 }]);
     r.when(/^delete from \[kpi_journal_entries\] /, [{ '': 1 }]);
@@ -952,7 +954,7 @@ describe('mssql compile: scoring, the review and the assessments, compiled for S
     expect(out.accepted).to.equal(140);
     const review = new ReviewService({ knex: r.knex, agencies, journal, clock: CLOCK });
     r.when(/^update \[kpi_journal_entries\] set /, [{ '': 1 }]);
-    r.when(/^select top \(@p\d+\) \[id\], \[user_id\].* from \[kpi_journal_entries\] where \[agency_code\] = @p\d+ and \[id\] = @p\d+$/, [ENTRY()]);
+    r.when(ENTRY_READ, [ENTRY()]);
     await review.create(official('u-1'), { date: '2026-03-12', workItemCode: 'CV-01', quantity: 2 });
     expectAllTsql(r.statements, 'roll-up refresh');
     const locks = r.statements.filter((s) => LOCK.test(s.sql));
