@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { isValidDay } from '../domain/time';
-import { ROLES, type Role } from '../http/auth';
+import { ROLES, type Role } from '../domain/principal';
 import { UsageError } from './errors';
 
 /**

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { generateDemo, type DemoData, type DemoUser } from '../demo/demo-data';
 import { DEFAULT_TIME_ZONE, today } from '../domain/time';
-import { signUserToken, type Role } from '../http/auth';
+import { signUserToken } from '../http/auth';
+import type { Role } from '../domain/principal';
 import type { KpiPlugin } from '../index';
 import { parseDay, parseText } from './args';
 import type { CliContext } from './context';

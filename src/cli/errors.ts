@@ -9,7 +9,7 @@ export const EXIT_USAGE = 2;
 /** A wrong command line: an argument or option that is missing, malformed or names a file that is not there. */
 export class UsageError extends KpiError {
   constructor(message: string, field?: string) {
-    super(400, 'usage_error', message, field === undefined ? {} : { field });
+    super('usage_error', message, field === undefined ? {} : { field });
   }
 }
 

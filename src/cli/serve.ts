@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type Express } from 'express';
-import { KpiError } from '../domain/errors';
+import { InternalError } from '../domain/errors';
 import type { KpiPlugin } from '../index';
 import type { CliContext } from './context';
 
@@ -32,8 +32,8 @@ export async function startServer(app: Express, opts: { port: number; basePath: 
   await new Promise<void>((resolve, reject) => {
     const onError = (e: NodeJS.ErrnoException) => {
       server.off('listening', onListening);
-      if (e.code === 'EADDRINUSE') reject(new KpiError(500, 'port_in_use', `Cổng ${opts.port} đang được dùng, hãy đặt PORT khác (port ${opts.port} is already in use, set another PORT)`, { cause: e }));
-      else if (e.code === 'EACCES') reject(new KpiError(500, 'port_denied', `Không được phép mở cổng ${opts.port}, hãy đặt PORT khác (not allowed to listen on port ${opts.port})`, { cause: e }));
+      if (e.code === 'EADDRINUSE') reject(new InternalError(`Cổng ${opts.port} đang được dùng, hãy đặt PORT khác (port ${opts.port} is already in use, set another PORT)`, 'port_in_use', e));
+      else if (e.code === 'EACCES') reject(new InternalError(`Không được phép mở cổng ${opts.port}, hãy đặt PORT khác (not allowed to listen on port ${opts.port})`, 'port_denied', e));
       else reject(e);
     };
     const onListening = () => {

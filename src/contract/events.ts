@@ -146,11 +146,9 @@ export interface ErrorBody {
 
 // ---------------------------------------------------------------- people and tokens
 
-export const ROLES = ['official', 'leader', 'hr', 'admin'] as const;
-export type Role = (typeof ROLES)[number];
+import type { CapPolicy, Locale, Role } from '../domain/principal';
 
-export const LOCALES = ['vi', 'en'] as const;
-export type Locale = (typeof LOCALES)[number];
+export type { CapPolicy, Locale, Role };
 
 /** Claims of the host's panel / API token (CONTRACT §3). */
 export interface PanelTokenClaims {
@@ -178,7 +176,6 @@ export interface WebhookTokenClaims {
 
 // ---------------------------------------------------------------- settings
 
-export type CapPolicy = 'clip' | 'warn';
 /** `nd335` and `kh1636` ship; any other id names a custom profile. */
 export type ProfileId = 'nd335' | 'kh1636' | (string & {});
 

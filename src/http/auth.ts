@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { AuthError } from '../domain/errors';
+import { ROLES, type Principal, type Role } from '../domain/principal';
 import type { AgencyRow } from '../db/knex-agency-store';
 
 export const AUDIENCE = 'eoffice-kpi';
@@ -8,17 +9,7 @@ export const MAX_WEBHOOK_TOKEN_LIFETIME_S = 300;
 /** Clock skew tolerated between host and plugin. */
 export const CLOCK_TOLERANCE_S = 30;
 
-export const ROLES = ['official', 'leader', 'hr', 'admin'] as const;
-export type Role = (typeof ROLES)[number];
-
-export interface Principal {
-  userId: string;
-  agency: string;
-  name: string;
-  unit: string | null;
-  roles: Role[];
-  locale: 'vi' | 'en';
-}
+export { ROLES, type Role, type Principal } from '../domain/principal';
 
 export interface AuthDeps {
   getAgency(code: string): Promise<AgencyRow | null>;

@@ -29,6 +29,7 @@ import type { Knex } from 'knex';
 import type { AgencySettings, ManifestPanel } from '../contract/events';
 import { loadManifest } from '../contract/validate';
 import { AuthError, ForbiddenError, isKpiError, KpiError, NotFoundError, ValidationError } from '../domain/errors';
+import { asKpiError, httpStatus } from './errors';
 import { addDays, parsePeriod, periodOfDay, type Period } from '../domain/period';
 import { today as todayIn } from '../domain/time';
 import { formatDay, formatNumber, formatPeriod, formatInstant, localeFromAcceptLanguage, msgKey, t, type Locale } from '../i18n/i18n';
@@ -356,7 +357,8 @@ export function createPanelsRouter(deps: PanelsDeps): Router {
     try {
       await run();
     } catch (e) {
-      if (isKpiError(e) && (e.status === 400 || e.status === 409)) return again(e.status, errorText(session(req).locale, e));
+      const status = isKpiError(e) ? httpStatus(e) : 500;
+      if (isKpiError(e) && (status === 400 || status === 409)) return again(status, errorText(session(req).locale, e));
       throw e;
     }
   }
@@ -912,20 +914,14 @@ export function createPanelsRouter(deps: PanelsDeps): Router {
   router.use((_req, _res, next) => next(new NotFoundError()));
 
   router.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
-    let e: KpiError;
-    if (isKpiError(err)) e = err;
-    else if ((err as { type?: string })?.type === 'entity.too.large') e = new KpiError(413, 'payload_too_large', 'payload too large');
-    else if (typeof (err as { status?: unknown })?.status === 'number' && (err as { status: number }).status >= 400 && (err as { status: number }).status < 500) e = new KpiError((err as { status: number }).status, 'bad_request', 'bad request');
-    else {
-      deps.log?.error({ err: err instanceof Error ? { message: err.message, stack: err.stack } : String(err) }, 'panel error');
-      e = new KpiError(500, 'internal_error', 'internal error');
-    }
+    const e = asKpiError(err, deps.log);
+    const status = httpStatus(e);
     if (res.headersSent) return;
     const s = sessions.get(req);
     const l = s?.locale ?? localeFromAcceptLanguage(req.get('accept-language'));
     let heading: string;
     let message: string;
-    switch (e.status) {
+    switch (status) {
       case 401: heading = t(l, 'error.401.title'); message = t(l, 'error.401.text'); break;
       case 403: heading = t(l, 'error.403.title'); message = e.code === 'csrf_failed' ? t(l, 'error.csrf') : t(l, 'error.403.text'); break;
       case 404: heading = t(l, 'error.404.title'); message = t(l, 'error.404.text'); break;
@@ -933,10 +929,10 @@ export function createPanelsRouter(deps: PanelsDeps): Router {
       default: heading = t(l, 'error.500.title'); message = t(l, 'error.500.text');
     }
     const origins = s?.settings.hostOrigins ?? [];
-    send(res, e.status, origins, (nonce) => views.render('error', {
+    send(res, status, origins, (nonce) => views.render('error', {
       locale: l, nonce, title: heading, panelId: 'error', user: s ? { name: s.principal.name, id: s.principal.userId } : null,
       nav: s ? nav(s, 'error', has(s, 'leader') ? s.principal.unit : null) : [], notice: null, error: null, timeZone: s?.settings.timeZone ?? 'Asia/Ho_Chi_Minh',
-      failure: { status: e.status, heading, message },
+      failure: { status, heading, message },
     }));
   });
 

@@ -13,9 +13,9 @@ import path from 'node:path';
 import { formatVi } from '../scoring/explain';
 import { roundHalfAway } from '../scoring/rounding';
 
-export const LOCALES = ['vi', 'en'] as const;
-export type Locale = (typeof LOCALES)[number];
-export const DEFAULT_LOCALE: Locale = 'vi';
+import { DEFAULT_LOCALE, LOCALES, type Locale } from '../domain/principal';
+
+export { DEFAULT_LOCALE, LOCALES, type Locale };
 
 export type Messages = Readonly<Record<string, string>>;
 export type Vars = Readonly<Record<string, string | number | null | undefined>>;

@@ -17,7 +17,9 @@ import { round2 } from './rounding';
 // Types
 
 export type Classification = 'HTXSNV' | 'HTTNV' | 'HTNV' | 'KHTNV';
-export type CapPolicy = 'clip' | 'warn';
+import type { CapPolicy } from '../domain/principal';
+
+export type { CapPolicy };
 
 export const CLASSIFICATIONS: readonly Classification[] = Object.freeze(['HTXSNV', 'HTTNV', 'HTNV', 'KHTNV'] as const);
 

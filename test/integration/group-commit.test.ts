@@ -1,3 +1,4 @@
+import { httpStatus } from '../../src/http/errors';
 import { expect } from 'chai';
 import sinon from 'sinon';
 import { UnavailableError } from '../../src/domain/errors';
@@ -205,7 +206,7 @@ describe(`integration: group commit of concurrent intake calls on ${testDialect(
       expect(s.status, `caller ${i}`).to.equal('rejected');
       const err = (s as PromiseRejectedResult).reason as UnavailableError;
       expect(err, `caller ${i}`).to.be.instanceOf(UnavailableError);
-      expect(err.status).to.equal(503);
+      expect(httpStatus(err)).to.equal(503);
       expect(err.code).to.equal('unavailable');
     }
     expect(await count(h, 'kpi_events', { agency_code: agency.code })).to.equal(0);

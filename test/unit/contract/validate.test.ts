@@ -1,3 +1,4 @@
+import { httpStatus } from '../../../src/http/errors';
 import { expect } from 'chai';
 import { ValidationError } from '../../../src/domain/errors';
 import {
@@ -380,7 +381,7 @@ describe('contract/validate', () => {
 
     it('when an unknown key is sent, then a 400 names it', () => {
       const err = settingsError({ capMinutes: 480, foo: 1 });
-      expect(err.status).to.equal(400);
+      expect(httpStatus(err)).to.equal(400);
       expect(err.field).to.equal('foo');
       expect(err.message).to.equal('foo: khóa không được hỗ trợ (unknown key)');
     });

@@ -1,3 +1,4 @@
+import { httpStatus } from '../../../src/http/errors';
 import { expect } from 'chai';
 import { ValidationError } from '../../../src/domain/errors';
 import {
@@ -52,7 +53,7 @@ describe('domain/period', () => {
         expect(caught).to.be.instanceOf(ValidationError);
         const err = caught as ValidationError;
         expect(err.field).to.equal('period');
-        expect(err.status).to.equal(400);
+        expect(httpStatus(err)).to.equal(400);
         expect(err.message).to.match(/^Kỳ đánh giá không hợp lệ/);
         expect(isPeriodKey(key)).to.equal(false);
       });

@@ -1,3 +1,4 @@
+import { httpStatus } from '../../../src/http/errors';
 import { expect } from 'chai';
 import { fails } from '../../helpers/expect-kpi-error';
 import { parsePeriod } from '../../../src/domain/period';
@@ -108,7 +109,7 @@ describe('services/assessment-service: pure parts', () => {
   for (const [what, body, code, field] of bad) {
     it(`when ${what}, then 400 ${code}`, () => {
       const e = fails(() => parseAssessmentInput(body));
-      expect([e.status, e.code, e.field]).to.deep.equal([400, code, field]);
+      expect([httpStatus(e), e.code, e.field]).to.deep.equal([400, code, field]);
     });
   }
   it('when general is within 0..max with at most 2 decimals (or null), then it passes; otherwise 400 naming general', () => {

@@ -1,3 +1,4 @@
+import { httpStatus } from '../../../src/http/errors';
 import { expect } from 'chai';
 import { fails } from '../../helpers/expect-kpi-error';
 import type { StoredWorkItem } from '../../../src/db/knex-agency-store';
@@ -28,7 +29,7 @@ describe('services/review-service: checks', () => {
     for (const bad of [0, -1, -0.01, Number.NaN, Number.POSITIVE_INFINITY, '1', null, undefined, true, [1], 0.001, 1.234]) {
       it(`when the quantity is ${JSON.stringify(bad) ?? String(bad)}, then a 400 names quantity`, () => {
         const e = fails(() => parseQuantity(bad));
-        expect(e.status).to.equal(400);
+        expect(httpStatus(e)).to.equal(400);
         expect(e.field).to.equal('quantity');
         expect(e.code).to.equal('invalid_quantity');
       });
@@ -62,7 +63,7 @@ describe('services/review-service: checks', () => {
     for (const [what, body, partial, code, field] of table) {
       it(`when ${what}, then 400 ${code}${field ? ` naming ${field}` : ''}`, () => {
         const e = fails(() => parseManualInput(body, { partial }));
-        expect(e.status).to.equal(400);
+        expect(httpStatus(e)).to.equal(400);
         expect(e.code).to.equal(code);
         expect(e.field).to.equal(field);
       });
