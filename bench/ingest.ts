@@ -18,7 +18,7 @@ import { batches, buildDirectory, directoryEvents, workEvents, type BenchDirecto
 import { openPlugin, parseDialect, phaseDatabases, SQLITE_PRAGMAS, type BenchDialect } from './lib/databases';
 import { BenchClient, startServer } from './lib/http-client';
 import { BenchOptions } from './lib/options';
-import { emit, MemoryWatch, now, progress, round } from './lib/report';
+import { emit, MemoryWatch, now, progress, round, runMain } from './lib/report';
 
 const NAME = 'ingest';
 const AGENCY = 'ubnd-huyen-bench';
@@ -233,7 +233,4 @@ function countTypes(events: BenchEvent[]): string {
   return [...n].map(([t, c]) => `${t} ${c}`).join(', ');
 }
 
-main().then(() => process.exit(0), (e: Error) => {
-  process.stderr.write(`${e.stack ?? e.message}\n`);
-  process.exit(1);
-});
+runMain(main);

@@ -15,7 +15,7 @@ import { buildDirectory, directoryEvents, workEvents, type BenchEvent } from './
 import { openPlugin, parseDialect, phaseDatabases } from './lib/databases';
 import { BenchClient, startServer } from './lib/http-client';
 import { BenchOptions } from './lib/options';
-import { emit, now, percentile, progress, round } from './lib/report';
+import { emit, now, percentile, progress, round, runMain } from './lib/report';
 
 const NAME = 'latency';
 const AGENCY = 'ubnd-huyen-bench';
@@ -121,7 +121,4 @@ async function load(url: string, mode: 'plugin' | 'raw', events: BenchEvent[], s
   }
 }
 
-main().then(() => process.exit(0), (e: Error) => {
-  process.stderr.write(`${e.stack ?? e.message}\n`);
-  process.exit(1);
-});
+runMain(main);

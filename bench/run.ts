@@ -13,6 +13,7 @@
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { runMain } from './lib/report';
 
 const BENCHMARKS: Record<string, { file: string; args: string[] }> = {
   'ingest-sqlite': { file: 'ingest.js', args: ['--dialect=sqlite'] },
@@ -89,7 +90,4 @@ async function main(): Promise<number> {
   return failed ? 1 : 0;
 }
 
-main().then((code) => process.exit(code), (e: Error) => {
-  process.stderr.write(`${e.stack ?? e.message}\n`);
-  process.exit(1);
-});
+runMain(main);

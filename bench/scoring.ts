@@ -23,7 +23,7 @@ import { parsePeriod } from '../src/domain/period';
 import type { Principal } from '../src/http/auth';
 import { openPlugin, parseDialect, pgDatabase, type BenchDialect } from './lib/databases';
 import { BenchOptions } from './lib/options';
-import { emit, median, MemoryWatch, now, percentile, progress, round } from './lib/report';
+import { emit, median, MemoryWatch, now, percentile, progress, round, runMain } from './lib/report';
 import { directory, ensurePgDataset, ensureRollups, ensureSqliteDataset, Q1_FROM, Q1_TO, SCORING_AGENCY, type DatasetSpec } from './lib/scoring-data';
 
 const NAME = 'scoring';
@@ -158,7 +158,4 @@ async function measure(dialect: BenchDialect, url: string, spec: DatasetSpec, o:
   }
 }
 
-main().then(() => process.exit(0), (e: Error) => {
-  process.stderr.write(`${e.stack ?? e.message}\n`);
-  process.exit(1);
-});
+runMain(main);

@@ -1,23 +1,22 @@
 import type { Knex } from 'knex';
 import type { Router } from 'express';
-import { quirksFor } from './db/dialects';
-import { KnexAgencyStore } from './db/knex-agency-store';
+import { isUniqueViolation } from './db/dialects';
 import { migrateLatest } from './db/migrate';
+import { KnexUnitOfWork } from './db/unit-of-work';
 import { createRouter, type AppDeps } from './http/app';
 import type { AuthDeps } from './http/auth';
 import { IntakeService, type IngestResult, type IntakeSource } from './intake/intake-service';
 import { AgencyService } from './services/agency-service';
 import { JournalService } from './services/journal-service';
-import { KnexScoreStore } from './db/knex-score-store';
 import { registerScoresApi } from './http/api-scores';
 import { registerJournalApi } from './http/api-journal';
-import { createPanelsRouter } from './http/panels';
+import { createPanelsRouter } from './panels';
 import { AssessmentService } from './services/assessment-service';
 import { InsightsService } from './services/insights-service';
 import { ReviewService } from './services/review-service';
 import { PeriodService } from './services/period-service';
 import { ScoringService } from './services/scoring-service';
-import { loadManifest } from './contract/validate';
+import { loadManifest } from './contract/manifest-validator';
 import { createLogger, type Logger } from './log';
 
 export interface KpiPluginOptions {
@@ -50,26 +49,18 @@ export async function createKpiPlugin(opts: KpiPluginOptions): Promise<KpiPlugin
   const clock = opts.clock ?? (() => new Date());
   loadManifest();
   if (opts.migrate !== false) await migrateLatest(knex);
-  const store = new KnexAgencyStore(knex);
-  const agencies = new AgencyService({ knex, store, clock });
-  const intake = new IntakeService({ knex, quirks: quirksFor(knex), agencies, clock, log, ...(opts.chunkSize ? { chunkSize: opts.chunkSize } : {}) });
-  const journal = new JournalService({ knex, agencies, clock });
+  const s = buildServices({ knex, clock, log, ...(opts.chunkSize ? { chunkSize: opts.chunkSize } : {}) });
+  const { uow, agencies, intake, journal, scoring, review, assessments, insights, periods } = s;
   const auth: AuthDeps = {
     // Read on every webhook call and panel load: served from the briefly cached agency context.
     getAgency: (code) => agencies.cachedAgency(code),
     validSecrets: (code) => agencies.cachedSecrets(code),
-    useTokenId: (agency, jti, expiresAt) => store.useTokenId(agency, jti, expiresAt, clock()),
+    useTokenId: (agency, jti, expiresAt) => agencies.useTokenId(agency, jti, expiresAt),
     clock,
   };
-  const quirks = quirksFor(knex);
-  const periods = new PeriodService({ knex, clock });
-  const scoring = new ScoringService({ knex, store: new KnexScoreStore(knex, quirks), agencies, journal, clock });
-  const review = new ReviewService({ knex, agencies, journal, clock });
-  const assessments = new AssessmentService({ knex, agencies, journal, clock });
-  const insights = new InsightsService({ knex, agencies, journal, clock });
   const deps: AppDeps = {
     auth, intake, agencies, journal, log,
-    ping: async () => { await knex.raw('select 1 as ok'); },
+    ping: () => uow.ping(),
     extraApi: (api, helpers) => {
       registerScoresApi(api, helpers, { scoring });
       registerJournalApi(api, helpers, { review, assessments, insights });
@@ -87,6 +78,37 @@ export async function createKpiPlugin(opts: KpiPluginOptions): Promise<KpiPlugin
       return intake.ingest(events, { source: o.source ?? 'inprocess' });
     },
     close: async () => { /* the knex instance belongs to the host */ },
+  };
+}
+
+export interface Services {
+  uow: KnexUnitOfWork;
+  agencies: AgencyService;
+  intake: IntakeService;
+  journal: JournalService;
+  scoring: ScoringService;
+  review: ReviewService;
+  assessments: AssessmentService;
+  insights: InsightsService;
+  periods: PeriodService;
+}
+
+/** The stores over a knex instance and every service over them: the one place they are built. */
+export function buildServices(o: { knex: Knex; clock?: () => Date; log?: Logger; chunkSize?: number }): Services {
+  const clock = o.clock ?? (() => new Date());
+  const uow = new KnexUnitOfWork(o.knex);
+  const agencies = new AgencyService({ uow, clock });
+  const journal = new JournalService({ uow, agencies, clock });
+  return {
+    uow,
+    agencies,
+    journal,
+    intake: new IntakeService({ uow, agencies, clock, ...(o.log ? { log: o.log } : {}), ...(o.chunkSize ? { chunkSize: o.chunkSize } : {}) }),
+    scoring: new ScoringService({ uow, agencies, journal, clock }),
+    review: new ReviewService({ uow, agencies, journal, clock }),
+    assessments: new AssessmentService({ uow, agencies, journal, clock, isDuplicate: isUniqueViolation }),
+    insights: new InsightsService({ uow, agencies, journal, clock }),
+    periods: new PeriodService({ uow }),
   };
 }
 

@@ -100,3 +100,14 @@ function readHwm(): number | null {
     return null;
   }
 }
+
+/**
+ * Runs a benchmark script's `main` and exits with the code it returns (0 when none); an error
+ * goes to stderr with its stack and exits 1.
+ */
+export function runMain(main: () => Promise<number | void>): void {
+  main().then((code) => process.exit(code ?? 0), (e: Error) => {
+    process.stderr.write(`${e.stack ?? e.message}\n`);
+    process.exit(1);
+  });
+}

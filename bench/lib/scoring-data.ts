@@ -17,7 +17,7 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { migrationNames } from '../../src/db/migrate';
 import { dialectOf } from '../../src/db/connection';
-import { quirksFor } from '../../src/db/dialects';
+import { dialectFor } from '../../src/db/dialects';
 import { JournalDays } from '../../src/db/journal-days';
 import { rng } from './agency-events';
 import { freshSchema, openPlugin, removeSqlite } from './databases';
@@ -279,7 +279,7 @@ export async function ensureRollups(url: string, log: (m: string) => void): Prom
   const { knex } = await openPlugin(url, { clock: () => GENERATED_AT });
   try {
     const t0 = Date.now();
-    if (await new JournalDays(quirksFor(knex)).ensure(knex, SCORING_AGENCY, { fail: 0.25, delay: 0.25 })) {
+    if (await new JournalDays(dialectFor(knex)).ensure(knex, SCORING_AGENCY, { fail: 0.25, delay: 0.25 })) {
       if (dialectOf(knex) === 'postgres') await knex.raw('vacuum analyze kpi_journal_days');
       log(`daily roll-ups built in ${Math.round((Date.now() - t0) / 100) / 10} s (once, when an agency is first scored)`);
     }

@@ -4,8 +4,9 @@
  * webhook answer, the error body and the plugin manifest (§6).
  *
  * The JSON Schemas in ./schemas are the source of truth for hosts written in
- * other languages; these types mirror them and validate.ts checks that what
- * comes in matches them. No runtime dependency lives here.
+ * other languages; these types mirror them, and event-validator.ts,
+ * settings-validator.ts and manifest-validator.ts check that what comes in
+ * matches them. No runtime dependency lives here.
  */
 
 // ---------------------------------------------------------------- events
@@ -130,6 +131,8 @@ export interface RejectedEvent {
   /** Names the field, Vietnamese first then English. */
   error: string;
   field?: string;
+  /** Why, for machines: `invalid_event`, `agency_mismatch`, `unknown_agency`. */
+  code: string;
 }
 
 /** The 202 body of POST {base}/events. */

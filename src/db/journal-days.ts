@@ -1,22 +1,18 @@
 import type { Knex } from 'knex';
-import { penaltyFactor } from '../scoring/engine';
-import { writeTransaction, type DialectQuirks } from './dialects';
-import { isUniqueViolation } from './knex-agency-store';
+import { penaltyFactor } from '../scoring/day-totals';
+import type { DayKey } from '../domain/journal';
+import type { DayEntry, Penalties } from '../stores';
+import { isUniqueViolation, type SqlDialect } from './dialects';
 
-/** An official's local day whose entries changed. */
-export interface DayKey { userId: string; day: string }
-
-export interface Penalties { fail: number; delay: number }
+export type { DayEntry, DayKey, Penalties };
 
 const STATE = 'kpi_journal_days_state';
 const DAYS = 'kpi_journal_days';
 const COLUMNS = ['agency_code', 'user_id', 'day', 'a_t', 'a_l', 'a_p', 'a_n', 'p_t', 'p_l', 'p_p', 'p_n'];
 
-/** A journal entry as the roll-up counts it. */
-export interface DayEntry { userId: string; day: string; status: string; minutes: number; fails: number; delays: number }
 
 /**
- * The daily roll-ups of the journal (migrations/20261203000001_journal_days.ts): one row
+ * The daily roll-ups of the journal (migrations/20261203000001_journal_days.ts), kept by KnexJournalStore: one row
  * per (agency, official, day) with the sums a score needs before the daily cap, approved
  * and pending apart, so that scoring reads one row per official and day instead of
  * grouping every entry of the period.
@@ -32,7 +28,7 @@ export interface DayEntry { userId: string; day: string; status: string; minutes
  * adds, recomputes every touched day.
  */
 export class JournalDays {
-  constructor(private readonly quirks: DialectQuirks) {}
+  constructor(private readonly quirks: SqlDialect) {}
 
   /** Recomputes the rows of `keys` in the caller's transaction, after it changed entries of those days (call it last). */
   refresh(trx: Knex.Transaction, agency: string, keys: Iterable<DayKey>): Promise<void> {
@@ -101,7 +97,7 @@ export class JournalDays {
         if (!isUniqueViolation(e)) throw e;
       }
     }
-    return writeTransaction(knex, async (trx) => {
+    return this.quirks.writeTransaction(knex, async (trx) => {
       const state = await this.quirks.lockedFirst(trx, STATE, { agency_code: agency }, ['fail_penalty', 'delay_penalty']);
       if (state && this.matches(state, penalties)) return false;
       await trx(DAYS).where('agency_code', agency).delete();

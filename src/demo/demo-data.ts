@@ -11,11 +11,18 @@
  * saving, so the generator counts in local seconds and writes every instant
  * with a `+07:00` offset. Office hours are 07:30–11:30 and 13:30–17:00,
  * Monday to Friday; every event falls inside them.
+ *
+ * What the agency is made of and works on (units, staff, names, document and
+ * task templates) is plain data in demo-agency.ts.
  */
 import { ValidationError } from '../domain/errors';
 import { isValidDay } from '../domain/time';
+import {
+  AD_HOC_MEETINGS, CANCEL_REASONS, EXTEND_REASONS, FAMILY_NAMES, GIVEN_NAMES, INCOMING, MIDDLE_NAMES, OUTGOING, REJECT_REASONS,
+  RETURN_REASONS, TASKS, UNIT_PLANS, VILLAGES, type DemoDocType, type DemoRole, type DemoUrgency, type StaffSlot, type UnitPlan,
+} from './demo-agency';
 
-export type DemoRole = 'official' | 'leader' | 'hr' | 'admin';
+export type { DemoDocType, DemoRole, DemoUrgency } from './demo-agency';
 
 export interface DemoUnit {
   id: string;
@@ -69,10 +76,6 @@ export interface GenerateDemoOptions {
   seed?: number;
 }
 
-export type DemoDocType = 'cong-van' | 'to-trinh' | 'bao-cao' | 'quyet-dinh' | 'ke-hoach';
-export type DemoUrgency = 'thuong' | 'khan' | 'hoa-toc';
-
-/** The standard work items the demo's tasks name in `data.workItemCode`; a demo catalogue should hold them. */
 /** Work items of the default catalogue (src/rules/catalogue.ts) that the demo's tasks name. */
 export const DEMO_WORK_ITEMS: ReadonlyArray<{ code: string; name: string }> = [
   { code: 'CV-06', name: 'Tổng hợp, xây dựng báo cáo định kỳ' },
@@ -86,210 +89,6 @@ export const DEMO_WORK_ITEMS: ReadonlyArray<{ code: string; name: string }> = [
   { code: 'CV-16', name: 'Tuyên truyền, phổ biến' },
   { code: 'CV-13', name: 'Hướng dẫn thủ tục hành chính' },
   { code: 'CV-17', name: 'Số hóa hồ sơ, kết quả giải quyết thủ tục hành chính' },
-];
-
-// ---------------------------------------------------------------------------
-// The agency: who works where
-
-interface StaffSlot {
-  position: string;
-  leader?: 'head' | 'deputy';
-  clerk?: true; // văn thư: registers incoming and issues outgoing documents
-  roles?: DemoRole[];
-}
-
-interface UnitPlan {
-  key: 'vp' | 'kt' | 'vhxh' | 'tthcc';
-  name: string;
-  /** Sign in the number of an outgoing công văn: `45/UBND-VP`. */
-  sign: string;
-  staff: StaffSlot[];
-}
-
-const UNIT_PLANS: UnitPlan[] = [
-  {
-    key: 'vp',
-    name: 'Văn phòng HĐND và UBND',
-    sign: 'VP',
-    staff: [
-      { position: 'Chánh Văn phòng', leader: 'head' },
-      { position: 'Phó Chánh Văn phòng', leader: 'deputy' },
-      { position: 'Văn thư', clerk: true },
-      { position: 'Chuyên viên', roles: ['hr'] },
-      { position: 'Chuyên viên', roles: ['admin'] },
-      { position: 'Chuyên viên' },
-      { position: 'Chuyên viên' },
-      { position: 'Chuyên viên' },
-    ],
-  },
-  {
-    key: 'kt',
-    name: 'Phòng Kinh tế',
-    sign: 'KT',
-    staff: [
-      { position: 'Trưởng phòng', leader: 'head' },
-      { position: 'Phó Trưởng phòng', leader: 'deputy' },
-      { position: 'Kế toán' },
-      { position: 'Chuyên viên' },
-      { position: 'Chuyên viên' },
-      { position: 'Chuyên viên' },
-    ],
-  },
-  {
-    key: 'vhxh',
-    name: 'Phòng Văn hóa - Xã hội',
-    sign: 'VHXH',
-    staff: [
-      { position: 'Trưởng phòng', leader: 'head' },
-      { position: 'Phó Trưởng phòng', leader: 'deputy' },
-      { position: 'Chuyên viên' },
-      { position: 'Chuyên viên' },
-      { position: 'Chuyên viên' },
-      { position: 'Chuyên viên' },
-    ],
-  },
-  {
-    key: 'tthcc',
-    name: 'Trung tâm Phục vụ hành chính công',
-    sign: 'TTPVHCC',
-    staff: [
-      { position: 'Giám đốc', leader: 'head' },
-      { position: 'Phó Giám đốc', leader: 'deputy' },
-      { position: 'Chuyên viên' },
-      { position: 'Chuyên viên' },
-      { position: 'Chuyên viên' },
-    ],
-  },
-];
-
-const FAMILY_NAMES = [
-  'Nguyễn', 'Trần', 'Lê', 'Phạm', 'Hoàng', 'Vũ', 'Đặng', 'Bùi', 'Đỗ', 'Hồ',
-  'Ngô', 'Dương', 'Lý', 'Trịnh', 'Mai', 'Đinh', 'Lương', 'Phan', 'Cao', 'Tạ',
-];
-const MIDDLE_NAMES = {
-  male: ['Văn', 'Hữu', 'Đức', 'Minh', 'Quang', 'Xuân', 'Thanh', 'Công', 'Đình', 'Ngọc'],
-  female: ['Thị', 'Thu', 'Ngọc', 'Thanh', 'Thúy', 'Hồng', 'Minh', 'Kim', 'Phương', 'Diệu'],
-};
-const GIVEN_NAMES = {
-  male: ['Hùng', 'Dũng', 'Tuấn', 'Thắng', 'Hải', 'Long', 'Sơn', 'Cường', 'Hiếu', 'Khánh', 'Tùng', 'Phúc', 'Nam', 'Quý', 'Đạt', 'Trọng'],
-  female: ['Hương', 'Lan', 'Hoa', 'Ngân', 'Trang', 'Hằng', 'Thảo', 'Linh', 'Huyền', 'Nhung', 'Yến', 'Loan', 'Oanh', 'Hà', 'Vân', 'Mến'],
-};
-
-const VILLAGES = ['thôn Đồng Tâm', 'thôn Tân Lập', 'thôn Phú Sơn', 'thôn Yên Bình', 'thôn Thống Nhất', 'thôn Quyết Thắng', 'thôn Trung Hòa', 'thôn Bắc Sơn'];
-
-// ---------------------------------------------------------------------------
-// What the agency works on. Placeholders: {month} {quarter} {year} {nextYear} {week} {village}
-
-interface IncomingTemplate { unit: UnitPlan['key']; docType: DemoDocType; title: string; sender: [name: string, sign: string] }
-interface OutgoingTemplate { unit: UnitPlan['key']; docType: DemoDocType; title: string }
-interface TaskTemplate { unit: UnitPlan['key']; title: string; code: string; quantity?: [number, number] }
-
-const UBND_TINH: [string, string] = ['Ủy ban nhân dân tỉnh', 'UBND-VX'];
-const SO_NOI_VU: [string, string] = ['Sở Nội vụ', 'SNV'];
-const SO_TAI_CHINH: [string, string] = ['Sở Tài chính', 'STC'];
-const SO_NNMT: [string, string] = ['Sở Nông nghiệp và Môi trường', 'SNNMT'];
-
-const INCOMING: IncomingTemplate[] = [
-  { unit: 'vp', docType: 'cong-van', title: 'Công văn về việc báo cáo tình hình thực hiện nhiệm vụ phát triển kinh tế - xã hội tháng {month}', sender: UBND_TINH },
-  { unit: 'vp', docType: 'cong-van', title: 'Công văn về việc tăng cường kỷ luật, kỷ cương hành chính trong thực thi công vụ', sender: UBND_TINH },
-  { unit: 'vp', docType: 'ke-hoach', title: 'Kế hoạch cải cách hành chính năm {year}', sender: SO_NOI_VU },
-  { unit: 'vp', docType: 'quyet-dinh', title: 'Quyết định về việc giao biên chế công chức cấp xã năm {year}', sender: SO_NOI_VU },
-  { unit: 'vp', docType: 'cong-van', title: 'Công văn về việc đánh giá, xếp loại chất lượng công chức theo Nghị định 335/2025/NĐ-CP', sender: SO_NOI_VU },
-  { unit: 'vp', docType: 'cong-van', title: 'Công văn về việc đẩy mạnh chuyển đổi số trong cơ quan nhà nước', sender: ['Sở Khoa học và Công nghệ', 'SKHCN'] },
-  { unit: 'kt', docType: 'cong-van', title: 'Công văn về việc đôn đốc thu ngân sách nhà nước quý {quarter} năm {year}', sender: SO_TAI_CHINH },
-  { unit: 'kt', docType: 'cong-van', title: 'Công văn về việc rà soát, cập nhật biến động đất đai tại {village}', sender: SO_NNMT },
-  { unit: 'kt', docType: 'ke-hoach', title: 'Kế hoạch phòng, chống thiên tai và tìm kiếm cứu nạn năm {year}', sender: UBND_TINH },
-  { unit: 'kt', docType: 'cong-van', title: 'Công văn về việc tăng cường phòng, chống dịch bệnh trên đàn gia súc, gia cầm', sender: SO_NNMT },
-  { unit: 'kt', docType: 'quyet-dinh', title: 'Quyết định về việc phân bổ kinh phí hỗ trợ sản xuất lúa năm {year}', sender: SO_TAI_CHINH },
-  { unit: 'kt', docType: 'cong-van', title: 'Công văn về việc kiểm tra trật tự xây dựng trên địa bàn', sender: ['Sở Xây dựng', 'SXD'] },
-  { unit: 'kt', docType: 'cong-van', title: 'Công văn về việc triển khai Chương trình mục tiêu quốc gia xây dựng nông thôn mới', sender: UBND_TINH },
-  { unit: 'vhxh', docType: 'cong-van', title: 'Công văn về việc rà soát hộ nghèo, hộ cận nghèo năm {year}', sender: SO_NOI_VU },
-  { unit: 'vhxh', docType: 'ke-hoach', title: 'Kế hoạch tổ chức các hoạt động văn hóa, thể thao chào mừng các ngày lễ lớn năm {year}', sender: ['Sở Văn hóa, Thể thao và Du lịch', 'SVHTTDL'] },
-  { unit: 'vhxh', docType: 'cong-van', title: 'Công văn về việc triển khai tiêm chủng mở rộng tháng {month}', sender: ['Sở Y tế', 'SYT'] },
-  { unit: 'vhxh', docType: 'cong-van', title: 'Công văn về việc chi trả trợ cấp ưu đãi người có công tháng {month}', sender: SO_NOI_VU },
-  { unit: 'vhxh', docType: 'cong-van', title: 'Công văn về việc phát triển người tham gia bảo hiểm xã hội tự nguyện, bảo hiểm y tế hộ gia đình', sender: ['Bảo hiểm xã hội tỉnh', 'BHXH'] },
-  { unit: 'vhxh', docType: 'ke-hoach', title: 'Kế hoạch tuyển sinh vào lớp 1, lớp 6 năm học {year}-{nextYear}', sender: ['Sở Giáo dục và Đào tạo', 'SGDĐT'] },
-  { unit: 'tthcc', docType: 'cong-van', title: 'Công văn về việc nâng cao chất lượng giải quyết thủ tục hành chính trên Cổng Dịch vụ công quốc gia', sender: UBND_TINH },
-  { unit: 'tthcc', docType: 'cong-van', title: 'Công văn về việc công bố danh mục thủ tục hành chính mới ban hành lĩnh vực hộ tịch', sender: ['Sở Tư pháp', 'STP'] },
-  { unit: 'tthcc', docType: 'quyet-dinh', title: 'Quyết định công bố danh mục thủ tục hành chính được sửa đổi, bổ sung lĩnh vực đất đai', sender: UBND_TINH },
-  { unit: 'tthcc', docType: 'cong-van', title: 'Công văn về việc triển khai Đề án 06 về phát triển ứng dụng dữ liệu dân cư', sender: ['Công an tỉnh', 'CAT'] },
-];
-
-const OUTGOING: OutgoingTemplate[] = [
-  { unit: 'vp', docType: 'bao-cao', title: 'Báo cáo tình hình thực hiện nhiệm vụ phát triển kinh tế - xã hội tháng {month} năm {year}' },
-  { unit: 'vp', docType: 'ke-hoach', title: 'Kế hoạch công tác cải cách hành chính năm {year}' },
-  { unit: 'vp', docType: 'bao-cao', title: 'Báo cáo kết quả chuyển đổi số quý {quarter} năm {year}' },
-  { unit: 'vp', docType: 'quyet-dinh', title: 'Quyết định về việc kiện toàn Tổ công nghệ số cộng đồng' },
-  { unit: 'vp', docType: 'quyet-dinh', title: 'Quyết định về việc cử công chức tham gia lớp bồi dưỡng kiến thức quản lý nhà nước' },
-  { unit: 'vp', docType: 'to-trinh', title: 'Tờ trình về việc đề nghị khen thưởng tập thể, cá nhân có thành tích xuất sắc' },
-  { unit: 'vp', docType: 'cong-van', title: 'Công văn về việc góp ý dự thảo Quy chế làm việc của Ủy ban nhân dân xã' },
-  { unit: 'kt', docType: 'to-trinh', title: 'Tờ trình về việc đề nghị phê duyệt dự toán công trình đường giao thông {village}' },
-  { unit: 'kt', docType: 'bao-cao', title: 'Báo cáo kết quả thu ngân sách nhà nước tháng {month} năm {year}' },
-  { unit: 'kt', docType: 'ke-hoach', title: 'Kế hoạch kiểm tra trật tự xây dựng trên địa bàn xã quý {quarter} năm {year}' },
-  { unit: 'kt', docType: 'quyet-dinh', title: 'Quyết định về việc thành lập Đoàn kiểm tra hiện trạng sử dụng đất tại {village}' },
-  { unit: 'kt', docType: 'cong-van', title: 'Công văn về việc đề nghị hỗ trợ giống cây trồng vụ Hè Thu năm {year}' },
-  { unit: 'kt', docType: 'bao-cao', title: 'Báo cáo tiến độ thực hiện các công trình xây dựng cơ bản năm {year}' },
-  { unit: 'kt', docType: 'cong-van', title: 'Công văn về việc xác minh nguồn gốc đất của hộ gia đình tại {village}' },
-  { unit: 'vhxh', docType: 'bao-cao', title: 'Báo cáo kết quả rà soát hộ nghèo, hộ cận nghèo tại {village}' },
-  { unit: 'vhxh', docType: 'ke-hoach', title: 'Kế hoạch tổ chức Ngày hội Đại đoàn kết toàn dân tộc tại {village}' },
-  { unit: 'vhxh', docType: 'to-trinh', title: 'Tờ trình về việc đề nghị hỗ trợ đột xuất cho hộ gia đình có hoàn cảnh khó khăn' },
-  { unit: 'vhxh', docType: 'quyet-dinh', title: 'Quyết định về việc công nhận danh hiệu Gia đình văn hóa năm {year}' },
-  { unit: 'vhxh', docType: 'cong-van', title: 'Công văn về việc đề nghị cấp thẻ bảo hiểm y tế cho đối tượng bảo trợ xã hội' },
-  { unit: 'vhxh', docType: 'bao-cao', title: 'Báo cáo công tác y tế, dân số tháng {month} năm {year}' },
-  { unit: 'vhxh', docType: 'ke-hoach', title: 'Kế hoạch tuyên truyền phòng, chống tệ nạn xã hội năm {year}' },
-  { unit: 'tthcc', docType: 'bao-cao', title: 'Báo cáo kết quả giải quyết thủ tục hành chính tháng {month} năm {year}' },
-  { unit: 'tthcc', docType: 'cong-van', title: 'Công văn về việc xin lỗi công dân do giải quyết hồ sơ quá hạn' },
-  { unit: 'tthcc', docType: 'ke-hoach', title: 'Kế hoạch nâng cao chỉ số hài lòng của người dân, doanh nghiệp năm {year}' },
-  { unit: 'tthcc', docType: 'bao-cao', title: 'Báo cáo tình hình tiếp nhận hồ sơ trực tuyến toàn trình quý {quarter} năm {year}' },
-  { unit: 'tthcc', docType: 'to-trinh', title: 'Tờ trình về việc đề nghị bổ sung trang thiết bị cho Trung tâm Phục vụ hành chính công' },
-  { unit: 'tthcc', docType: 'cong-van', title: 'Công văn về việc đề nghị các phòng chuyên môn giải quyết hồ sơ đúng hạn' },
-];
-
-const TASKS: TaskTemplate[] = [
-  { unit: 'vp', title: 'Tổng hợp báo cáo giao ban tuần {week}', code: 'CV-06' },
-  { unit: 'vp', title: 'Chuẩn bị nội dung kỳ họp Hội đồng nhân dân xã', code: 'CH-02' },
-  { unit: 'vp', title: 'Rà soát hồ sơ công chức phục vụ đánh giá quý {quarter}', code: 'CV-12', quantity: [5, 25] },
-  { unit: 'vp', title: 'Cập nhật tin bài lên Cổng thông tin điện tử xã', code: 'CV-17', quantity: [2, 6] },
-  { unit: 'vp', title: 'Kiểm kê tài sản công của cơ quan', code: 'CV-14' },
-  { unit: 'kt', title: 'Kiểm tra hiện trường vi phạm đất đai tại {village}', code: 'CH-03' },
-  { unit: 'kt', title: 'Đo đạc, cắm mốc giới đất công tại {village}', code: 'CH-03', quantity: [1, 4] },
-  { unit: 'kt', title: 'Thống kê diện tích gieo cấy vụ Đông Xuân', code: 'CV-14' },
-  { unit: 'kt', title: 'Kiểm tra công trình xây dựng không phép tại {village}', code: 'CH-03' },
-  { unit: 'kt', title: 'Lập dự toán thu, chi ngân sách tháng {month}', code: 'CV-06' },
-  { unit: 'vhxh', title: 'Phúc tra hộ nghèo tại {village}', code: 'CV-12', quantity: [5, 20] },
-  { unit: 'vhxh', title: 'Thăm hỏi gia đình chính sách tại {village}', code: 'CV-16' },
-  { unit: 'vhxh', title: 'Vận động nhân dân tham gia bảo hiểm y tế hộ gia đình tại {village}', code: 'CV-16' },
-  { unit: 'vhxh', title: 'Kiểm tra hoạt động kinh doanh dịch vụ văn hóa trên địa bàn', code: 'CH-03' },
-  { unit: 'vhxh', title: 'Tuyên truyền phòng, chống sốt xuất huyết tại {village}', code: 'CV-16' },
-  { unit: 'tthcc', title: 'Hướng dẫn người dân nộp hồ sơ trực tuyến tại {village}', code: 'CV-13' },
-  { unit: 'tthcc', title: 'Số hóa hồ sơ, kết quả giải quyết thủ tục hành chính tháng {month}', code: 'CV-17', quantity: [20, 60] },
-  { unit: 'tthcc', title: 'Rà soát hồ sơ trễ hạn trên Hệ thống thông tin giải quyết thủ tục hành chính', code: 'CV-12', quantity: [3, 12] },
-  { unit: 'tthcc', title: 'Khảo sát mức độ hài lòng của người dân quý {quarter}', code: 'CV-14' },
-];
-
-const RETURN_REASONS = [
-  'Sai thể thức văn bản theo Nghị định 30/2020/NĐ-CP',
-  'Số liệu không khớp với báo cáo tháng trước',
-  'Thiếu căn cứ pháp lý',
-  'Nội dung chưa đáp ứng yêu cầu, đề nghị bổ sung',
-];
-const REJECT_REASONS = [
-  'Kết quả chưa đạt yêu cầu, đề nghị làm lại',
-  'Số liệu thống kê chưa chính xác',
-  'Hồ sơ còn thiếu biên bản kiểm tra',
-];
-const EXTEND_REASONS = [
-  'Chờ ý kiến của Sở chuyên ngành',
-  'Thời tiết mưa lớn, chưa kiểm tra được hiện trường',
-  'Công chức được cử đi tập huấn',
-  'Khối lượng công việc phát sinh lớn',
-];
-const CANCEL_REASONS = ['Nhiệm vụ đã được giao cho đơn vị khác', 'Cấp trên dừng triển khai nội dung này'];
-const AD_HOC_MEETINGS = [
-  'Họp triển khai công tác phòng, chống thiên tai',
-  'Họp bàn giải quyết kiến nghị của cử tri',
-  'Họp rà soát tiến độ giải quyết thủ tục hành chính',
-  'Họp triển khai đánh giá, xếp loại công chức quý {quarter}',
 ];
 
 // ---------------------------------------------------------------------------
@@ -607,25 +406,27 @@ export function generateDemo(opts: GenerateDemoOptions): DemoData {
 
     const outcome = rng.weighted([['onTime', 69], ['late', 12], ['extended', 10], ['rejected', 5], ['cancelled', 4]] as const);
     const onTime = (from: number, end: number): number => between(from + 0.2 * (end - from), end - 60);
+    const completed = (at: number, ordinal = dueOrdinal): void => {
+      emit(at, { type: 'task.completed', actor: { id: assignee.id }, subject: subjectDue(ordinal), data: {} });
+    };
     switch (outcome) {
       case 'onTime':
-        emit(onTime(start, dueEnd), { type: 'task.completed', actor: { id: assignee.id }, subject: subjectDue(dueOrdinal), data: {} });
+        completed(onTime(start, dueEnd));
         break;
       case 'late':
-        emit(dueEnd + rng.int(1800, 3 * OFFICE_DAY), { type: 'task.completed', actor: { id: assignee.id }, subject: subjectDue(dueOrdinal), data: {} });
+        completed(dueEnd + rng.int(1800, 3 * OFFICE_DAY));
         break;
       case 'extended': {
         const asked = Math.max(start + HOUR, dueEnd - rng.int(HOUR, Math.round(1.5 * OFFICE_DAY)));
         const newDueOrdinal = dueOrdinal + rng.int(2, 5);
         emit(asked, { type: 'task.extended', actor: { id: assigner.id }, subject: subjectDue(dueOrdinal), data: { assigneeId: assignee.id, newDueAt: deadlineOf(newDueOrdinal), excused: rng.chance(0.6), reason: rng.pick(EXTEND_REASONS) } });
         const newDueEnd = endOfOrdinal(newDueOrdinal);
-        const done = rng.chance(0.8) ? onTime(asked, newDueEnd) : newDueEnd + rng.int(1800, 2 * OFFICE_DAY);
-        emit(done, { type: 'task.completed', actor: { id: assignee.id }, subject: subjectDue(newDueOrdinal), data: {} });
+        completed(rng.chance(0.8) ? onTime(asked, newDueEnd) : newDueEnd + rng.int(1800, 2 * OFFICE_DAY), newDueOrdinal);
         break;
       }
       case 'rejected': {
         const done = onTime(start, dueEnd);
-        emit(done, { type: 'task.completed', actor: { id: assignee.id }, subject: subjectDue(dueOrdinal), data: {} });
+        completed(done);
         emit(done + rng.int(HOUR, OFFICE_DAY), { type: 'task.rejected', actor: { id: assigner.id }, subject: subjectDue(dueOrdinal), data: { assigneeId: assignee.id, excused: rng.chance(0.25), reason: rng.pick(REJECT_REASONS) } });
         break;
       }

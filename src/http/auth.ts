@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { AuthError } from '../domain/errors';
 import { ROLES, type Principal, type Role } from '../domain/principal';
-import type { AgencyRow } from '../db/knex-agency-store';
+import type { AgencyRecord } from '../stores';
 
 export const AUDIENCE = 'eoffice-kpi';
 export const MAX_WEBHOOK_TOKEN_LIFETIME_S = 300;
@@ -12,7 +12,7 @@ export const CLOCK_TOLERANCE_S = 30;
 export { ROLES, type Role, type Principal } from '../domain/principal';
 
 export interface AuthDeps {
-  getAgency(code: string): Promise<AgencyRow | null>;
+  getAgency(code: string): Promise<AgencyRecord | null>;
   validSecrets(code: string): Promise<string[]>;
   /** Records a webhook token id; false when it was already used within its lifetime. */
   useTokenId(agency: string, jti: string, expiresAt: Date): Promise<boolean>;
@@ -38,7 +38,7 @@ function claimedAgency(token: string): string {
 }
 
 /** The keys and pinned algorithm for an agency: RS256 with the host's public key where one is registered, else HS256 with each valid secret. */
-async function keysFor(deps: AuthDeps, agency: AgencyRow): Promise<{ algorithm: 'HS256' | 'RS256'; keys: Array<string | crypto.KeyObject> }> {
+async function keysFor(deps: AuthDeps, agency: AgencyRecord): Promise<{ algorithm: 'HS256' | 'RS256'; keys: Array<string | crypto.KeyObject> }> {
   if (agency.rs256PublicKey) return { algorithm: 'RS256', keys: [crypto.createPublicKey(agency.rs256PublicKey)] };
   const secrets = (await deps.validSecrets(agency.code)).filter((s) => s.length >= 16);
   return { algorithm: 'HS256', keys: secrets.map((s) => crypto.createSecretKey(Buffer.from(s, 'utf8'))) };
@@ -62,7 +62,7 @@ function verifyWithAny(token: string, algorithm: 'HS256' | 'RS256', keys: Array<
  * keys verify the token with the pinned algorithm and `aud`; the verified claims must then
  * name that same agency.
  */
-async function verifyAgencyToken(deps: AuthDeps, token: string | null, options: (agency: AgencyRow) => jwt.VerifyOptions): Promise<{ agency: AgencyRow; claims: jwt.JwtPayload; now: Date }> {
+async function verifyAgencyToken(deps: AuthDeps, token: string | null, options: (agency: AgencyRecord) => jwt.VerifyOptions): Promise<{ agency: AgencyRecord; claims: jwt.JwtPayload; now: Date }> {
   if (!token) throw new AuthError();
   const agency = await deps.getAgency(claimedAgency(token));
   if (!agency) throw new AuthError();

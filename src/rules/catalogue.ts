@@ -138,6 +138,11 @@ export interface CatalogueProblem {
   message: string;
 }
 
+/** A finite number above zero (minutes, quantities, coefficients). */
+export function isPositiveNumber(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0;
+}
+
 function isNonEmptyNfc(value: unknown): value is string {
   return typeof value === 'string' && value.trim() !== '' && value === value.normalize('NFC');
 }
@@ -164,13 +169,13 @@ export function validateCatalogue(catalogue: readonly WorkItem[]): CatalogueProb
     }
     if (!isNonEmptyNfc(item.name)) add('name', 'bad_name', 'Tên đầu công việc phải khác rỗng và ở dạng Unicode NFC (bad name)');
     if (!isNonEmptyNfc(item.unit)) add('unit', 'bad_unit', 'Đơn vị tính phải khác rỗng và ở dạng Unicode NFC (bad unit)');
-    if (typeof item.standardMinutes !== 'number' || !Number.isFinite(item.standardMinutes) || item.standardMinutes <= 0) {
+    if (!isPositiveNumber(item.standardMinutes)) {
       add('standardMinutes', 'bad_standard_minutes', 'Thời gian chuẩn phải là số phút dương (standardMinutes must be a positive number)');
     }
     if (!WORK_ITEM_KINDS.includes(item.kind as WorkItemKind)) add('kind', 'bad_kind', `Loại "${String(item.kind)}" không hợp lệ: count hoặc rated (bad kind)`);
     if (!WORK_ITEM_GROUPS.includes(item.group as WorkItemGroup)) add('group', 'bad_group', `Nhóm "${String(item.group)}" không hợp lệ (bad group)`);
     if (typeof item.active !== 'boolean') add('active', 'bad_active', 'Trường active phải là true/false (bad active)');
-    if (typeof item.maxQuantityPerEntry !== 'number' || !Number.isFinite(item.maxQuantityPerEntry) || item.maxQuantityPerEntry <= 0) {
+    if (!isPositiveNumber(item.maxQuantityPerEntry)) {
       add('maxQuantityPerEntry', 'bad_max_quantity', 'Số lượng tối đa mỗi mục phải là số dương (maxQuantityPerEntry must be positive)');
     }
   });

@@ -4,7 +4,8 @@
  * the Vietnamese default set and the check run whenever rules are edited.
  * Pure: no I/O.
  */
-import { type WorkItem } from './catalogue';
+import { isPlainObject } from '../domain/objects';
+import { isPositiveNumber, type WorkItem } from './catalogue';
 
 export type RuleScalar = string | number | boolean;
 
@@ -72,7 +73,8 @@ export const DRAFT_ROLE_COEFFICIENTS: Readonly<Record<string, number>> = Object.
 export const EVENT_PATH_ROOTS: readonly string[] = ['id', 'type', 'occurredAt', 'agency', 'actor', 'subject', 'data'];
 
 const PATH_SEGMENT_RE = /^[A-Za-z0-9_-]+$/;
-const FORBIDDEN_SEGMENTS = new Set(['__proto__', 'prototype', 'constructor']);
+/** Path segments that would reach an object's prototype: never valid, never followed. */
+export const FORBIDDEN_SEGMENTS: ReadonlySet<string> = new Set(['__proto__', 'prototype', 'constructor']);
 
 /**
  * A path the planner can follow: dot-separated segments of letters, digits,
@@ -98,6 +100,19 @@ function drafted(id: string, docTypes: string[] | null, workItemCode: string, pr
   };
 }
 
+/** document.processed in one role; `byUrgency` scales it by the document's urgency. */
+function processed(role: string, workItemCode: string, priority: number, byUrgency: boolean): MappingRule {
+  return {
+    id: `doc-processed-${role}`,
+    eventType: 'document.processed',
+    when: { 'data.role': role },
+    workItemCode,
+    ...(byUrgency ? { coefficientBy: { 'subject.urgency': { ...URGENCY_COEFFICIENTS } } } : {}),
+    priority,
+    active: true,
+  };
+}
+
 /**
  * The default rules, against `DEFAULT_CATALOGUE`. Every entry-making event type
  * has at least one rule; `document.processed` with a role other than main,
@@ -107,32 +122,9 @@ function drafted(id: string, docTypes: string[] | null, workItemCode: string, pr
 export const DEFAULT_RULES: MappingRule[] = [
   { id: 'doc-received', eventType: 'document.received', workItemCode: 'VT-01', priority: 100, active: true },
 
-  {
-    id: 'doc-processed-main',
-    eventType: 'document.processed',
-    when: { 'data.role': 'main' },
-    workItemCode: 'CV-01',
-    coefficientBy: { 'subject.urgency': { ...URGENCY_COEFFICIENTS } },
-    priority: 10,
-    active: true,
-  },
-  {
-    id: 'doc-processed-support',
-    eventType: 'document.processed',
-    when: { 'data.role': 'support' },
-    workItemCode: 'CV-02',
-    coefficientBy: { 'subject.urgency': { ...URGENCY_COEFFICIENTS } },
-    priority: 20,
-    active: true,
-  },
-  {
-    id: 'doc-processed-info',
-    eventType: 'document.processed',
-    when: { 'data.role': 'info' },
-    workItemCode: 'CV-03',
-    priority: 30,
-    active: true,
-  },
+  processed('main', 'CV-01', 10, true),
+  processed('support', 'CV-02', 20, true),
+  processed('info', 'CV-03', 30, false),
 
   drafted('doc-drafted-cong-van', ['cong-van'], 'CV-04', 10),
   drafted('doc-drafted-to-trinh', ['to-trinh'], 'CV-05', 20),
@@ -190,10 +182,6 @@ export interface RuleProblem {
 
 function isScalar(v: unknown): v is RuleScalar {
   return typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v));
-}
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function isActiveRule(r: unknown): r is MappingRule {
@@ -262,7 +250,7 @@ export function validateRules(rules: readonly MappingRule[], catalogue: readonly
     const q = rule.quantity;
     if (q !== undefined) {
       if (typeof q === 'number') {
-        if (!Number.isFinite(q) || q <= 0) add('quantity', 'bad_quantity', 'Số lượng phải là số dương (quantity must be positive)');
+        if (!isPositiveNumber(q)) add('quantity', 'bad_quantity', 'Số lượng phải là số dương (quantity must be positive)');
       } else if (isPlainObject(q) && Object.keys(q).length === 1 && 'path' in q) {
         if (!isValidEventPath(q.path)) add('quantity.path', 'bad_path', `Đường dẫn số lượng "${String(q.path)}" không hợp lệ (bad path)`);
       } else {
@@ -270,7 +258,7 @@ export function validateRules(rules: readonly MappingRule[], catalogue: readonly
       }
     }
 
-    if (rule.coefficient !== undefined && (typeof rule.coefficient !== 'number' || !Number.isFinite(rule.coefficient) || rule.coefficient <= 0)) {
+    if (rule.coefficient !== undefined && !isPositiveNumber(rule.coefficient)) {
       add('coefficient', 'bad_coefficient', 'Hệ số quy đổi phải là số dương (coefficient must be positive)');
     }
 

@@ -8,7 +8,7 @@
  * planner only describes them, so events may arrive in any order.
  */
 import { type WorkItem } from './catalogue';
-import { isEntryEventType, isKnownEventType, type MappingRule, type RuleScalar } from './mapping';
+import { FORBIDDEN_SEGMENTS, isEntryEventType, isKnownEventType, type MappingRule, type RuleScalar } from './mapping';
 
 /** The structural shape of a validated event (CONTRACT §1) that the planner reads. */
 export interface PlannerEvent {
@@ -81,8 +81,6 @@ export interface MatchOptions {
    */
   workItemCode?: string | null;
 }
-
-const FORBIDDEN_SEGMENTS = new Set(['__proto__', 'prototype', 'constructor']);
 
 /**
  * The value at a dotted path (`subject.urgency`, `data.assignees.0.userId`),
@@ -202,6 +200,11 @@ function str(value: unknown): string | null {
   return typeof value === 'string' && value !== '' ? value : null;
 }
 
+/** The id and name of a directory effect: the name from data, else the subject's title, else the id. */
+function directoryName(event: PlannerEvent, data: Record<string, unknown>): { id: string; name: string } {
+  return { id: event.subject.id, name: str(data.name) ?? str(event.subject.title) ?? event.subject.id };
+}
+
 function emptyEffects(): EventEffects {
   return { entries: [], assignments: [], marks: [], directory: [] };
 }
@@ -311,8 +314,7 @@ export function planEvent(event: PlannerEvent, ctx: PlannerContext): EventEffect
     case 'user.upserted':
       effects.directory.push({
         kind: 'user',
-        id: event.subject.id,
-        name: str(data.name) ?? str(event.subject.title) ?? event.subject.id,
+        ...directoryName(event, data),
         unitId: str(data.unitId),
         position: str(data.position),
         isLeader: data.isLeader === true,
@@ -322,8 +324,7 @@ export function planEvent(event: PlannerEvent, ctx: PlannerContext): EventEffect
     case 'unit.upserted':
       effects.directory.push({
         kind: 'unit',
-        id: event.subject.id,
-        name: str(data.name) ?? str(event.subject.title) ?? event.subject.id,
+        ...directoryName(event, data),
         parentId: str(data.parentId),
       });
       break;

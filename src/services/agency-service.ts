@@ -1,15 +1,12 @@
 import crypto from 'node:crypto';
-import type { Knex } from 'knex';
 import { DEFAULT_SETTINGS, type AgencySettings } from '../contract/events';
-import { validateSettings } from '../contract/validate';
+import { validateSettings } from '../contract/settings-validator';
 import { ConflictError, NotFoundError, ValidationError } from '../domain/errors';
 import { isValidTimeZone } from '../domain/time';
 import { cloneCatalogue, type WorkItem } from '../rules/catalogue';
 import { cloneRules, validateRules, type MappingRule } from '../rules/mapping';
 import { getProfile, validateProfile, type ScoringProfile } from '../scoring/profiles';
-import { parseJson } from '../db/rows';
-import type { AgencyRow, KnexAgencyStore, SecretRow, StoredWorkItem } from '../db/knex-agency-store';
-import { writeTransaction } from '../db/dialects';
+import type { AgencyRecord, SecretRecord, StoredWorkItem, Stores, UnitOfWork } from '../stores';
 
 export const AGENCY_CODE_RE = /^[a-z0-9][a-z0-9-]{1,62}$/;
 /** How long the previous secret stays valid after a rotation, unless the integrator says otherwise. */
@@ -27,19 +24,18 @@ const messages = {
 };
 
 export interface AgencyContext {
-  agency: AgencyRow;
+  agency: AgencyRecord;
   settings: AgencySettings;
   rules: MappingRule[];
   catalogue: Map<string, StoredWorkItem>;
   /** The same items as a list, built once per load (the planner caches its lookups per list). */
   items: StoredWorkItem[];
   /** Secrets not yet expired when loaded; filter by the clock at use (see cachedSecrets). */
-  secrets: SecretRow[];
+  secrets: SecretRecord[];
 }
 
 export interface AgencyServiceDeps {
-  knex: Knex;
-  store: KnexAgencyStore;
+  uow: UnitOfWork;
   clock?: () => Date;
   /** How long a loaded agency context is reused before it is read again (other processes may have changed it). */
   contextTtlMs?: number;
@@ -60,20 +56,22 @@ export function normaliseOrigin(o: string): string {
 
 /** Agencies (tenants): creation with their secret, rotation, settings, catalogue and rules. */
 export class AgencyService {
-  private readonly knex: Knex;
-  private readonly store: KnexAgencyStore;
+  private readonly uow: UnitOfWork;
   private readonly clock: () => Date;
   private readonly ttl: number;
   private readonly contexts = new Map<string, { at: number; ctx: Promise<AgencyContext> }>();
 
   constructor(deps: AgencyServiceDeps) {
-    this.knex = deps.knex;
-    this.store = deps.store;
+    this.uow = deps.uow;
     this.clock = deps.clock ?? (() => new Date());
     this.ttl = deps.contextTtlMs ?? 2000;
   }
 
   /** Adds an agency with a fresh secret, the default settings, catalogue and mapping rules. The secret is returned once. */
+  private get store(): Stores {
+    return this.uow.read;
+  }
+
   async addAgency(input: { code: string; name: string; hostOrigins?: string[]; issuer?: string; timeZone?: string; rs256PublicKey?: string | null }): Promise<{ agency: string; secret: string; issuer: string }> {
     const code = input.code.trim();
     if (!AGENCY_CODE_RE.test(code)) throw new ValidationError(messages.badCode(code), 'code');
@@ -83,17 +81,17 @@ export class AgencyService {
     if (!isValidTimeZone(timeZone)) throw new ValidationError(messages.badTz(timeZone), 'timeZone');
     const hostOrigins = (input.hostOrigins ?? []).map(normaliseOrigin);
     const issuer = input.issuer?.trim() || DEFAULT_ISSUER;
-    if (await this.store.getAgency(code)) throw new ConflictError(messages.exists(code), 'agency_exists');
+    if (await this.store.agencies.get(code)) throw new ConflictError(messages.exists(code), 'agency_exists');
     const secret = newSecret();
     const now = this.clock();
     const settings: AgencySettings = { ...DEFAULT_SETTINGS, timeZone, hostOrigins };
-    await writeTransaction(this.knex, async (trx) => {
-      await this.store.insertAgency(trx, { code, name, timeZone, issuer, hostOrigins, rs256PublicKey: input.rs256PublicKey ?? null }, now);
-      await this.store.insertSecret(trx, code, secret, now);
-      await this.store.putSettingsJson(trx, code, settings, 'system', now);
-      await this.store.saveCatalogue(trx, code, cloneCatalogue(), now);
-      await this.store.replaceRules(trx, code, cloneRules(), now);
-      await this.store.audit(trx, code, 'system', 'agency.add', code, { name, issuer, hostOrigins }, now);
+    await this.uow.write(async (tx) => {
+      await tx.agencies.insert({ code, name, timeZone, issuer, hostOrigins, rs256PublicKey: input.rs256PublicKey ?? null }, now);
+      await tx.agencies.insertSecret(code, secret, now);
+      await tx.agencies.putSettingsJson(code, settings, 'system', now);
+      await tx.catalogue.save(code, cloneCatalogue(), now);
+      await tx.catalogue.replaceRules(code, cloneRules(), now);
+      await tx.audit.record({ agency: code, actor: 'system', action: 'agency.add', target: code, details: { name, issuer, hostOrigins }, at: now });
     });
     return { agency: code, secret, issuer };
   }
@@ -105,10 +103,10 @@ export class AgencyService {
     const now = this.clock();
     const until = new Date(now.getTime() + overlapSeconds * 1000);
     const secret = newSecret();
-    await writeTransaction(this.knex, async (trx) => {
-      await this.store.expireCurrentSecrets(trx, code, until);
-      await this.store.insertSecret(trx, code, secret, now);
-      await this.store.audit(trx, code, actor, 'agency.rotate-secret', code, { previousValidUntil: until.toISOString() }, now);
+    await this.uow.write(async (tx) => {
+      await tx.agencies.expireSecretsAfter(code, until);
+      await tx.agencies.insertSecret(code, secret, now);
+      await tx.audit.record({ agency: code, actor, action: 'agency.rotate-secret', target: code, details: { previousValidUntil: until.toISOString() }, at: now });
     });
     this.invalidate(code);
     return { agency: code, secret, previousValidUntil: until.toISOString() };
@@ -129,42 +127,42 @@ export class AgencyService {
       }
     }
     const now = this.clock();
-    await writeTransaction(this.knex, async (trx) => {
-      await this.store.updateAgency(code, { rs256PublicKey: publicKeyPem }, now, trx);
-      await this.store.audit(trx, code, actor, 'agency.host-key', code, { registered: publicKeyPem !== null }, now);
+    await this.uow.write(async (tx) => {
+      await tx.agencies.update(code, { rs256PublicKey: publicKeyPem }, now);
+      await tx.audit.record({ agency: code, actor, action: 'agency.host-key', target: code, details: { registered: publicKeyPem !== null }, at: now });
     });
     this.invalidate(code);
   }
 
-  async requireAgency(code: string): Promise<AgencyRow> {
-    const a = await this.store.getAgency(code);
+  async requireAgency(code: string): Promise<AgencyRecord> {
+    const a = await this.store.agencies.get(code);
     if (!a) throw new NotFoundError(messages.notFound(code), 'agency_not_found');
     return a;
   }
 
-  getAgency(code: string): Promise<AgencyRow | null> {
-    return this.store.getAgency(code);
+  getAgency(code: string): Promise<AgencyRecord | null> {
+    return this.store.agencies.get(code);
   }
 
-  listAgencies(): Promise<AgencyRow[]> {
-    return this.store.listAgencies();
+  listAgencies(): Promise<AgencyRecord[]> {
+    return this.store.agencies.list();
   }
 
   validSecrets(code: string): Promise<string[]> {
-    return this.store.validSecrets(code, this.clock()).then((rows) => rows.map((r) => r.secret));
+    return this.store.agencies.validSecrets(code, this.clock()).then((rows) => rows.map((r) => r.secret));
   }
 
   /** The newest valid secret of an agency: what the CLI's `token` and `demo` sign user tokens with. */
   async currentSecret(code: string): Promise<string> {
     await this.requireAgency(code);
-    const [newest] = await this.store.validSecrets(code, this.clock());
+    const [newest] = await this.store.agencies.validSecrets(code, this.clock());
     if (!newest) throw new NotFoundError(`Cơ quan "${code}" không còn khóa bí mật hợp lệ, hãy chạy agency rotate-secret (agency has no valid secret)`, 'secret_not_found');
     return newest.secret;
   }
 
   async getSettings(code: string): Promise<AgencySettings> {
     await this.requireAgency(code);
-    const raw = await this.store.getSettingsJson(code);
+    const raw = await this.store.agencies.settingsJson(code);
     return { ...DEFAULT_SETTINGS, ...(raw as Partial<AgencySettings> | null) };
   }
 
@@ -174,37 +172,37 @@ export class AgencyService {
     const patch = validateSettings(raw, { partial: true });
     const next = validateSettings({ ...current, ...patch });
     const now = this.clock();
-    await writeTransaction(this.knex, async (trx) => {
-      await this.store.putSettingsJson(trx, code, next, actor, now);
+    await this.uow.write(async (tx) => {
+      await tx.agencies.putSettingsJson(code, next, actor, now);
       // The host origins and time zone also live on the agency, for the webhook and the panels' frame-ancestors.
-      await this.store.updateAgency(code, { hostOrigins: next.hostOrigins, timeZone: next.timeZone }, now, trx);
-      await this.store.audit(trx, code, actor, 'settings.put', code, { before: current, after: next }, now);
+      await tx.agencies.update(code, { hostOrigins: next.hostOrigins, timeZone: next.timeZone }, now);
+      await tx.audit.record({ agency: code, actor, action: 'settings.put', target: code, details: { before: current, after: next }, at: now });
     });
     this.invalidate(code);
     return next;
   }
 
   /**
-   * The agency's scoring profile: a custom one stored in kpi_profiles (newest version) when
+   * The agency's scoring profile: a custom one stored for the agency (newest version) when
    * the settings name one, else the built-in of that id.
    */
   async profile(code: string): Promise<ScoringProfile> {
     const settings = await this.getSettings(code);
-    const row = await this.knex('kpi_profiles').where({ agency_code: code, id: settings.profile }).orderBy('version', 'desc').first('params');
-    const custom = row ? [validateProfile(parseJson<unknown>(row.params, null))] : [];
+    const params = await this.store.agencies.customProfile(code, settings.profile);
+    const custom = params === null ? [] : [validateProfile(params)];
     return getProfile(settings.profile, custom);
   }
 
   catalogue(code: string): Promise<StoredWorkItem[]> {
-    return this.store.currentCatalogue(code);
+    return this.store.catalogue.current(code);
   }
 
   async saveCatalogue(code: string, items: WorkItem[], actor: string): Promise<string[]> {
     await this.requireAgency(code);
     const now = this.clock();
-    const changed = await writeTransaction(this.knex, async (trx) => {
-      const c = await this.store.saveCatalogue(trx, code, items, now);
-      await this.store.audit(trx, code, actor, 'catalogue.save', code, { changed: c }, now);
+    const changed = await this.uow.write(async (tx) => {
+      const c = await tx.catalogue.save(code, items, now);
+      await tx.audit.record({ agency: code, actor, action: 'catalogue.save', target: code, details: { changed: c }, at: now });
       return c;
     });
     this.invalidate(code);
@@ -212,17 +210,17 @@ export class AgencyService {
   }
 
   rules(code: string): Promise<MappingRule[]> {
-    return this.store.rules(code);
+    return this.store.catalogue.rules(code);
   }
 
   async replaceRules(code: string, rules: MappingRule[], actor: string): Promise<void> {
-    const catalogue = await this.store.currentCatalogue(code);
+    const catalogue = await this.store.catalogue.current(code);
     const problems = validateRules(rules, catalogue);
     if (problems.length > 0) throw new ValidationError(messages.badRules(problems.map((p) => p.message).join('; ')), 'rules');
     const now = this.clock();
-    await writeTransaction(this.knex, async (trx) => {
-      await this.store.replaceRules(trx, code, rules, now);
-      await this.store.audit(trx, code, actor, 'rules.replace', code, { count: rules.length }, now);
+    await this.uow.write(async (tx) => {
+      await tx.catalogue.replaceRules(code, rules, now);
+      await tx.audit.record({ agency: code, actor, action: 'rules.replace', target: code, details: { count: rules.length }, at: now });
     });
     this.invalidate(code);
   }
@@ -234,7 +232,7 @@ export class AgencyService {
     if (hit && nowMs - hit.at < this.ttl) return hit.ctx;
     const ctx = (async () => {
       const agency = await this.requireAgency(code);
-      const [settings, rules, items, secrets] = await Promise.all([this.getSettings(code), this.store.rules(code), this.store.currentCatalogue(code), this.store.validSecrets(code, this.clock())]);
+      const [settings, rules, items, secrets] = await Promise.all([this.getSettings(code), this.store.catalogue.rules(code), this.store.catalogue.current(code), this.store.agencies.validSecrets(code, this.clock())]);
       return { agency, settings, rules, catalogue: new Map(items.map((i) => [i.code, i])), items, secrets };
     })();
     this.contexts.set(code, { at: nowMs, ctx });
@@ -243,7 +241,7 @@ export class AgencyService {
   }
 
   /** The agency from the cached context (null when there is none): token checks read it on every call. */
-  async cachedAgency(code: string): Promise<AgencyRow | null> {
+  async cachedAgency(code: string): Promise<AgencyRecord | null> {
     try {
       return (await this.context(code)).agency;
     } catch (e) {
@@ -263,7 +261,12 @@ export class AgencyService {
   }
 
   async audit(code: string, actor: string, action: string, target: string | null, details?: unknown): Promise<void> {
-    await this.store.audit(this.knex, code, actor, action, target, details, this.clock());
+    await this.store.audit.record({ agency: code, actor, action, target, details, at: this.clock() });
+  }
+
+  /** Records a webhook token id; false when it was already used within its lifetime. */
+  useTokenId(code: string, jti: string, expiresAt: Date): Promise<boolean> {
+    return this.store.agencies.useTokenId(code, jti, expiresAt, this.clock());
   }
 }
 

@@ -1,16 +1,13 @@
-import type { Knex } from 'knex';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../domain/errors';
+import { hasAtMostDecimals, isPlainObject } from '../domain/objects';
 import { parsePeriod, periodOfDay, type Period } from '../domain/period';
+import type { Principal } from '../domain/principal';
 import { today } from '../domain/time';
-import type { Principal } from '../http/auth';
 import type { ScoringProfile } from '../scoring/profiles';
-import { isUniqueViolation } from '../db/knex-agency-store';
-import { toBool, toIso, toNum } from '../db/rows';
+import type { Assessment, UnitOfWork } from '../stores';
 import type { AgencyService } from './agency-service';
 import type { JournalService } from './journal-service';
-import { PeriodService } from './period-service';
-import { audit, hasAtMostDecimals } from './review-service';
-import { writeTransaction } from '../db/dialects';
+import { assertPeriodOpen } from './period-service';
 
 /**
  * The general criteria (tiêu chí chung, SCORING.md `G`): 0..generalMax points per official
@@ -56,10 +53,6 @@ const messages = {
   changed: 'Đánh giá vừa được người khác ghi, hãy thử lại (assessment written meanwhile, retry)',
 };
 
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
-
 export interface AssessmentInput { userId: string; period: Period; general?: number | null; disqualified?: boolean }
 
 /** The body of POST /assessments: shapes only (the maximum depends on the profile and the person). */
@@ -87,18 +80,27 @@ export function checkGeneral(general: number | null, max: number): void {
   if (general < 0 || general > max || !hasAtMostDecimals(general, 2)) throw new ValidationError(messages.general(max), 'general', 'invalid_general');
 }
 
-export interface AssessmentServiceDeps { knex: Knex; agencies: AgencyService; journal: JournalService; clock?: () => Date }
+export interface AssessmentServiceDeps {
+  uow: UnitOfWork;
+  agencies: AgencyService;
+  journal: JournalService;
+  clock?: () => Date;
+  /** Whether an error is a unique-key violation (a concurrent first assessment of the same key). */
+  isDuplicate: (e: unknown) => boolean;
+}
 
 interface Target { id: string; name: string; unitId: string | null; isLeader: boolean }
 
 export class AssessmentService {
-  private readonly knex: Knex;
+  private readonly uow: UnitOfWork;
   private readonly agencies: AgencyService;
   private readonly journal: JournalService;
   private readonly clock: () => Date;
+  private readonly isDuplicate: (e: unknown) => boolean;
 
   constructor(deps: AssessmentServiceDeps) {
-    this.knex = deps.knex;
+    this.uow = deps.uow;
+    this.isDuplicate = deps.isDuplicate;
     this.agencies = deps.agencies;
     this.journal = deps.journal;
     this.clock = deps.clock ?? (() => new Date());
@@ -123,30 +125,25 @@ export class AssessmentService {
     const profile = await this.profile(p.agency);
     const max = target.isLeader ? profile.leader.generalMax : profile.generalMax;
     if (input.general !== undefined) checkGeneral(input.general, max);
-    const key = { agency_code: p.agency, user_id: target.id, period: input.period.key };
+    const period = input.period.key;
     const now = this.clock();
-    const created = await writeTransaction(this.knex, async (trx) => {
-      await new PeriodService({ knex: trx }).assertPeriodOpen(p.agency, input.period.key);
-      const before = await trx('kpi_assessments').where(key).first('general', 'disqualified');
-      const prev = { general: before?.general == null ? null : toNum(before.general), disqualified: before ? toBool(before.disqualified) : false };
+    const created = await this.uow.write(async (tx) => {
+      await assertPeriodOpen(tx.periods, p.agency, period);
+      const before = await tx.assessments.get(p.agency, target.id, period);
+      const prev = { general: before?.general ?? null, disqualified: before?.disqualified ?? false };
       const next = { general: input.general !== undefined ? input.general : prev.general, disqualified: input.disqualified ?? prev.disqualified };
       if (!isHr && next.disqualified !== prev.disqualified) throw new ForbiddenError(messages.hrOnly, 'hr_only');
-      const row = { general: next.general, disqualified: next.disqualified, assessed_by: p.userId, updated_at: now };
-      if (before) {
-        await trx('kpi_assessments').where(key).update(row);
-      } else {
-        try {
-          await trx('kpi_assessments').insert({ ...key, ...row });
-        } catch (e) {
-          if (isUniqueViolation(e)) throw new ConflictError(messages.changed, 'assessment_changed');
-          throw e;
-        }
+      try {
+        await tx.assessments.put(p.agency, target.id, period, { ...next, assessedBy: p.userId, updatedAt: now }, before !== null);
+      } catch (e) {
+        if (!before && this.isDuplicate(e)) throw new ConflictError(messages.changed, 'assessment_changed');
+        throw e;
       }
-      await audit(trx, p, 'assessment.put', `assessment:${target.id}:${input.period.key}`, { userId: target.id, period: input.period.key, before: before ? prev : null, after: next, generalMax: max }, now);
+      await tx.audit.record({ agency: p.agency, actor: p.userId, action: 'assessment.put', target: `assessment:${target.id}:${period}`, details: { userId: target.id, period, before: before ? prev : null, after: next, generalMax: max }, at: now });
       return !before;
     });
-    const r = await this.knex('kpi_assessments').where(key).first('general', 'disqualified', 'assessed_by', 'updated_at');
-    return { created, assessment: this.json(target, input.period.key, r, max, true) };
+    const stored = await this.uow.read.assessments.get(p.agency, target.id, period);
+    return { created, assessment: this.json(target, period, stored ?? undefined, max, true) };
   }
 
   /** The officials of a unit (or, for HR, of the agency) active in the period, with their assessment if any. */
@@ -163,39 +160,27 @@ export class AssessmentService {
       unit = mine;
     }
     const profile = await this.profile(p.agency);
-    let query = this.knex('kpi_users as u')
-      .leftJoin('kpi_assessments as a', function join() {
-        this.on('a.agency_code', '=', 'u.agency_code').andOn('a.user_id', '=', 'u.id').andOnVal('a.period', '=', period.key);
-      })
-      .where('u.agency_code', p.agency)
-      .andWhere((w) => w
-        .whereNotNull('a.user_id')
-        .orWhere((x) => x
-          .where((y) => y.whereNull('u.active_from').orWhere('u.active_from', '<=', period.to))
-          .andWhere((y) => y.whereNull('u.active_to').orWhere('u.active_to', '>=', period.from))));
-    if (unit !== null) query = query.andWhere('u.unit_id', unit);
-    const rows = await query.orderBy([{ column: 'u.unit_id' }, { column: 'u.is_leader', order: 'desc' }, { column: 'u.name' }, { column: 'u.id' }]).limit(20000)
-      .select('u.id', 'u.name', 'u.unit_id', 'u.is_leader', 'a.general', 'a.disqualified', 'a.assessed_by', 'a.updated_at');
+    const rows = await this.uow.read.assessments.withUsers(p.agency, { period: period.key, from: period.from, to: period.to, unitId: unit, limit: 20000 });
     const assessments = rows.map((r) => {
-      const t: Target = { id: String(r.id), name: String(r.name), unitId: (r.unit_id as string | null) ?? null, isLeader: toBool(r.is_leader) };
+      const t: Target = { id: r.id, name: r.name, unitId: r.unitId, isLeader: r.isLeader };
       const can = t.id !== p.userId && (isHr || (!t.isLeader && mine !== null && t.unitId === mine));
-      return this.json(t, period.key, r.assessed_by == null ? undefined : r, t.isLeader ? profile.leader.generalMax : profile.generalMax, can);
+      return this.json(t, period.key, r.assessment ?? undefined, t.isLeader ? profile.leader.generalMax : profile.generalMax, can);
     });
     return { period: period.key, unit, profile: { id: profile.id, version: profile.version }, generalMax: { official: profile.generalMax, leader: profile.leader.generalMax }, assessments };
   }
 
   private async target(agency: string, userId: string): Promise<Target> {
-    const r = await this.knex('kpi_users').where({ agency_code: agency, id: userId }).first('id', 'name', 'unit_id', 'is_leader');
-    if (!r) throw new NotFoundError(messages.userNotFound(userId), 'user_not_found');
-    return { id: String(r.id), name: String(r.name), unitId: (r.unit_id as string | null) ?? null, isLeader: toBool(r.is_leader) };
+    const u = await this.uow.read.directory.user(agency, userId);
+    if (!u) throw new NotFoundError(messages.userNotFound(userId), 'user_not_found');
+    return { id: u.id, name: u.name, unitId: u.unitId, isLeader: u.isLeader };
   }
 
-  private json(t: Target, period: string, r: Record<string, unknown> | undefined, generalMax: number, canAssess: boolean): AssessmentJson {
+  private json(t: Target, period: string, a: Assessment | undefined, generalMax: number, canAssess: boolean): AssessmentJson {
     return {
       userId: t.id, name: t.name, unitId: t.unitId, isLeader: t.isLeader, period,
-      general: r?.general == null ? null : toNum(r.general), generalMax,
-      disqualified: r ? toBool(r.disqualified) : false,
-      assessedBy: (r?.assessed_by as string | null | undefined) ?? null, updatedAt: r ? toIso(r.updated_at) : null, canAssess,
+      general: a?.general ?? null, generalMax,
+      disqualified: a?.disqualified ?? false,
+      assessedBy: a?.assessedBy ?? null, updatedAt: a?.updatedAt ? a.updatedAt.toISOString() : null, canAssess,
     };
   }
 }

@@ -1,16 +1,15 @@
 import { TZDate } from '@date-fns/tz';
-import type { Knex } from 'knex';
 import { ForbiddenError, ValidationError } from '../domain/errors';
 import { workingDays, type AgencyCalendar } from '../domain/calendar';
 import { addDays, parsePeriod, periodOfDay, type Period } from '../domain/period';
 import { localDay, today } from '../domain/time';
-import type { Principal } from '../http/auth';
+import type { Principal } from '../domain/principal';
+import { namesUser } from '../rules/derive';
 import { ENTRY_EVENT_TYPES } from '../rules/mapping';
 import { getPath, matchRule, type PlannerEvent, type RuleMatch } from '../rules/planner';
-import { toDate, toNum } from '../db/rows';
+import type { UnitOfWork } from '../stores';
 import type { AgencyService } from './agency-service';
 import type { JournalService } from './journal-service';
-import { namesUser } from './review-service';
 
 /**
  * What the "My KPI" panel tells an official besides the score (PRODUCT.md, "what the
@@ -103,21 +102,16 @@ function startOfDay(day: string, timeZone: string): Date {
   return new Date(new TZDate(Number(day.slice(0, 4)), Number(day.slice(5, 7)) - 1, Number(day.slice(8, 10)), 0, 0, 0, 0, timeZone).getTime());
 }
 
-/** `%` `_` `[` and the escape character itself are literal in a LIKE pattern after this (with ESCAPE '!'). */
-export function likeLiteral(s: string): string {
-  return s.replace(/[!%_[]/g, (c) => `!${c}`);
-}
-
-export interface InsightsServiceDeps { knex: Knex; agencies: AgencyService; journal: JournalService; clock?: () => Date }
+export interface InsightsServiceDeps { uow: UnitOfWork; agencies: AgencyService; journal: JournalService; clock?: () => Date }
 
 export class InsightsService {
-  private readonly knex: Knex;
+  private readonly uow: UnitOfWork;
   private readonly agencies: AgencyService;
   private readonly journal: JournalService;
   private readonly clock: () => Date;
 
   constructor(deps: InsightsServiceDeps) {
-    this.knex = deps.knex;
+    this.uow = deps.uow;
     this.agencies = deps.agencies;
     this.journal = deps.journal;
     this.clock = deps.clock ?? (() => new Date());
@@ -133,13 +127,11 @@ export class InsightsService {
     const todayDay = today(settings.timeZone, this.clock());
     const period = q.period === undefined ? periodOfDay(todayDay, 'month') : parsePeriod(q.period as string);
 
-    const counted = await this.knex('kpi_journal_entries').where({ agency_code: p.agency, user_id: userId })
-      .whereIn('status', ['approved', 'pending']).andWhere('day', '>=', period.from).andWhere('day', '<=', period.to)
-      .select('day', 'minutes');
-    const rows = counted.map((r) => ({ day: String(r.day), minutes: toNum(r.minutes) }));
+    const read = this.uow.read;
+    const rows = (await read.journal.ofUser(p.agency, userId, period.from, period.to, ['approved', 'pending'])).map((e) => ({ day: e.day, minutes: e.minutes }));
 
-    const user = await this.knex('kpi_users').where({ agency_code: p.agency, id: userId }).first('active_from', 'active_to');
-    const active = { from: (user?.active_from as string | null) ?? null, to: (user?.active_to as string | null) ?? null };
+    const user = await read.directory.user(p.agency, userId);
+    const active = { from: user?.activeFrom ?? null, to: user?.activeTo ?? null };
     const cal = { holidays: settings.holidays, makeUpDays: settings.makeUpDays };
 
     return {
@@ -164,31 +156,24 @@ export class InsightsService {
   private async suggestions(agency: string, userId: string, period: Period, timeZone: string, ctx: Awaited<ReturnType<AgencyService['context']>>): Promise<Suggestion[]> {
     const fromInstant = startOfDay(period.from, timeZone);
     const toInstant = startOfDay(addDays(period.to, 1), timeZone);
-    const events = await this.knex('kpi_events').where({ agency_code: agency })
-      .andWhere('occurred_at', '>=', fromInstant).andWhere('occurred_at', '<', toInstant)
-      .andWhere((w) => w.whereIn('type', [...ENTRY_EVENT_TYPES]).orWhereIn('status', ['ignored', 'failed']))
-      // A superset prefilter (the user id as a JSON string anywhere in the payload); the exact test is namesUser below.
-      .andWhereRaw("payload like ? escape '!'", [`%${likeLiteral(JSON.stringify(userId))}%`])
-      .orderBy('occurred_at', 'desc').limit(MAX_EVENTS_SCANNED)
-      .select('event_id', 'type', 'status', 'error', 'occurred_at', 'payload');
+    const read = this.uow.read;
+    const events = await read.events.mentioning(agency, {
+      userId, from: fromInstant, to: toInstant, types: ENTRY_EVENT_TYPES, statuses: ['ignored', 'failed'], limit: MAX_EVENTS_SCANNED,
+    });
     if (events.length === 0) return [];
 
-    const withEntry = new Set<string>();
-    for (const r of await this.knex('kpi_journal_entries').where({ agency_code: agency, user_id: userId }).whereNotNull('event_id')
-      .andWhere('day', '>=', addDays(period.from, -1)).andWhere('day', '<=', addDays(period.to, 1)).select('event_id')) withEntry.add(String(r.event_id));
-    const manualSubjects = new Set<string>();
-    for (const r of await this.knex('kpi_journal_entries').where({ agency_code: agency, user_id: userId, source: 'manual' }).whereNotNull('subject_id')
-      .select('subject_kind', 'subject_id')) manualSubjects.add(`${r.subject_kind}\u0000${r.subject_id}`);
+    const withEntry = await read.journal.eventsWithEntry(agency, userId, addDays(period.from, -1), addDays(period.to, 1));
+    const manualSubjects = await read.journal.manualSubjects(agency, userId);
 
     const catalogue = [...ctx.catalogue.values()];
     const out: Suggestion[] = [];
     for (const r of events) {
       if (out.length >= MAX_SUGGESTIONS) break;
-      const eventId = String(r.event_id);
+      const eventId = r.eventId;
       if (withEntry.has(eventId)) continue;
       let ev: PlannerEvent;
       try {
-        ev = JSON.parse(String(r.payload)) as PlannerEvent;
+        ev = JSON.parse(r.payload) as PlannerEvent;
       } catch {
         continue;
       }
@@ -197,16 +182,16 @@ export class InsightsService {
       if (entryType ? ev.actor?.id !== userId : !namesUser(ev, userId)) continue;
       const subject = ev.subject ?? ({} as PlannerEvent['subject']);
       if (typeof subject.kind === 'string' && typeof subject.id === 'string' && manualSubjects.has(`${subject.kind}\u0000${subject.id}`)) continue;
-      const occurred = toDate(r.occurred_at);
+      const occurred = r.occurredAt;
       const m = entryType ? matchRule(ev, ctx.rules, catalogue) : null;
       out.push({
         eventId,
-        type: String(r.type),
-        status: r.status as Suggestion['status'],
+        type: r.type,
+        status: r.status,
         occurredAt: occurred ? occurred.toISOString() : null,
         date: occurred ? localDay(occurred, timeZone) : period.from,
         subject: { kind: subject.kind ?? null, id: subject.id ?? null, title: subject.title ?? null },
-        error: (r.error as string | null) ?? null,
+        error: r.error,
         workItemCode: m?.matched ? m.item.code : null,
         workItemName: m?.matched ? m.item.name : null,
         quantity: m?.matched ? suggestedQuantity(ev, m) : 1,

@@ -1,37 +1,11 @@
-import type { Knex } from 'knex';
 import { ForbiddenError, NotFoundError, ValidationError } from '../domain/errors';
+import { entryJson, type EntryStatus, type JournalEntry, type JournalEntryJson } from '../domain/journal';
+import type { Principal } from '../domain/principal';
 import { isValidDay, today } from '../domain/time';
-import type { Principal } from '../http/auth';
-import { toBool, toIso, toNum } from '../db/rows';
+import type { EventStatus, EventSummary, UnitOfWork } from '../stores';
 import type { AgencyService } from './agency-service';
 
-/** A journal entry as CONTRACT §3 shows it. */
-export interface JournalEntryJson {
-  id: string;
-  userId: string;
-  unitId: string | null;
-  date: string;
-  workItemCode: string;
-  itemVersion: number;
-  quantity: number;
-  coefficient: number;
-  rating: number | null;
-  standardMinutes: number;
-  minutes: number;
-  status: 'pending' | 'approved' | 'rejected';
-  source: 'event' | 'manual';
-  eventId: string | null;
-  subjectKind: string | null;
-  subjectId: string | null;
-  subjectTitle: string | null;
-  fails: number;
-  delays: number;
-  late: boolean;
-  note: string | null;
-  reviewReason: string | null;
-  reviewedBy: string | null;
-  occurredAt: string | null;
-}
+export { entryJson, type JournalEntryJson };
 
 export const MAX_RANGE_DAYS = 366;
 /** Entries in one page of the journal list: `limit` defaults to the first, may go up to the second. */
@@ -75,26 +49,7 @@ function parseLimit(v: string | number | undefined): number {
   return n;
 }
 
-export const ENTRY_COLUMNS = [
-  'id', 'user_id', 'unit_id', 'day', 'work_item_code', 'item_version', 'item_kind', 'quantity', 'coefficient', 'rating', 'standard_minutes', 'minutes',
-  'status', 'source', 'event_id', 'subject_kind', 'subject_id', 'subject_title', 'fails', 'delays', 'late', 'note', 'review_reason', 'reviewed_by', 'occurred_at',
-] as const;
-
-export function entryJson(r: Record<string, unknown>): JournalEntryJson {
-  return {
-    id: String(r.id), userId: String(r.user_id), unitId: (r.unit_id as string | null) ?? null, date: String(r.day), workItemCode: String(r.work_item_code),
-    itemVersion: toNum(r.item_version), quantity: toNum(r.quantity), coefficient: toNum(r.coefficient),
-    // A rated item has its rating once the leader rated it, which also approves it; until then it shows none.
-    rating: r.item_kind === 'rated' && r.status !== 'approved' ? null : toNum(r.rating),
-    standardMinutes: toNum(r.standard_minutes), minutes: toNum(r.minutes), status: r.status as JournalEntryJson['status'], source: r.source as JournalEntryJson['source'],
-    eventId: (r.event_id as string | null) ?? null, subjectKind: (r.subject_kind as string | null) ?? null, subjectId: (r.subject_id as string | null) ?? null,
-    subjectTitle: (r.subject_title as string | null) ?? null, fails: toNum(r.fails), delays: toNum(r.delays), late: toBool(r.late),
-    note: (r.note as string | null) ?? null, reviewReason: (r.review_reason as string | null) ?? null, reviewedBy: (r.reviewed_by as string | null) ?? null,
-    occurredAt: toIso(r.occurred_at),
-  };
-}
-
-export interface JournalServiceDeps { knex: Knex; agencies: AgencyService; clock?: () => Date }
+export interface JournalServiceDeps { uow: UnitOfWork; agencies: AgencyService; clock?: () => Date }
 
 /**
  * Reading the journal with the access rules of PRODUCT.md: an official sees their own
@@ -102,12 +57,12 @@ export interface JournalServiceDeps { knex: Knex; agencies: AgencyService; clock
  * nobody another agency's (the agency always comes from the verified token).
  */
 export class JournalService {
-  private readonly knex: Knex;
+  private readonly uow: UnitOfWork;
   private readonly agencies: AgencyService;
   private readonly clock: () => Date;
 
   constructor(deps: JournalServiceDeps) {
-    this.knex = deps.knex;
+    this.uow = deps.uow;
     this.agencies = deps.agencies;
     this.clock = deps.clock ?? (() => new Date());
   }
@@ -115,13 +70,11 @@ export class JournalService {
   /** The unit a leader leads: the token's `unit` claim, else the leader's unit in the directory. */
   async unitOf(p: Principal): Promise<string | null> {
     if (p.unit) return p.unit;
-    const r = await this.knex('kpi_users').where({ agency_code: p.agency, id: p.userId }).first('unit_id');
-    return (r?.unit_id as string | null) ?? null;
+    return this.userUnit(p.agency, p.userId);
   }
 
   async userUnit(agency: string, userId: string): Promise<string | null> {
-    const r = await this.knex('kpi_users').where({ agency_code: agency, id: userId }).first('unit_id');
-    return (r?.unit_id as string | null) ?? null;
+    return (await this.uow.read.directory.user(agency, userId))?.unitId ?? null;
   }
 
   /** Whether `p` may read (or, for leaders, review) the work of `userId`. */
@@ -158,20 +111,17 @@ export class JournalService {
     }
     const limit = parseLimit(q.limit);
     const cursor = q.after === undefined ? null : parseCursor(q.after);
-    let query = this.knex('kpi_journal_entries').where({ agency_code: p.agency }).andWhere('day', '>=', from).andWhere('day', '<=', to);
+    let who: { userId?: string; unitId?: string };
     if (q.unit !== undefined) {
       if (!(await this.canSeeUnit(p, q.unit))) throw new ForbiddenError();
-      query = query.whereIn('user_id', this.knex('kpi_users').select('id').where({ agency_code: p.agency, unit_id: q.unit }));
-      if (q.user !== undefined) query = query.andWhere('user_id', q.user);
+      who = q.user !== undefined ? { unitId: q.unit, userId: q.user } : { unitId: q.unit };
     } else {
       const user = q.user ?? p.userId;
       if (!(await this.canSee(p, user))) throw new ForbiddenError();
-      query = query.andWhere('user_id', user);
+      who = { userId: user };
     }
-    if (q.status !== undefined) query = query.andWhere('status', q.status);
-    if (cursor) query = query.andWhere((w) => w.where('day', '>', cursor.day).orWhere((x) => x.where('day', cursor.day).andWhere('id', '>', cursor.id)));
     // One more than the page tells whether another page follows.
-    const rows = await query.select(...ENTRY_COLUMNS).orderBy([{ column: 'day' }, { column: 'id' }]).limit(limit + 1);
+    const rows = await this.uow.read.journal.page(p.agency, { from, to, ...who, ...(q.status !== undefined ? { status: q.status as EntryStatus } : {}), after: cursor, limit: limit + 1 });
     const more = rows.length > limit;
     const entries = (more ? rows.slice(0, limit) : rows).map(entryJson);
     const last = entries[entries.length - 1];
@@ -179,16 +129,30 @@ export class JournalService {
   }
 
   async get(p: Principal, id: string): Promise<JournalEntryJson> {
-    if (!/^\d{1,18}$/.test(id)) throw new NotFoundError();
-    const r = await this.knex('kpi_journal_entries').where({ agency_code: p.agency, id }).first(...ENTRY_COLUMNS);
-    if (!r || !(await this.canSee(p, String(r.user_id)))) throw new NotFoundError();
-    return entryJson(r);
+    const e = await this.uow.read.journal.get(p.agency, id);
+    if (!e || !(await this.canSee(p, e.userId))) throw new NotFoundError();
+    return entryJson(e);
   }
 
-  async listEvents(agency: string, status: string): Promise<Array<{ id: string; type: string; status: string; error: string | null; attempts: number; occurredAt: string | null; receivedAt: string | null }>> {
+  /**
+   * The entries a document or task produced that the caller may see (their own; a leader's
+   * unit's; HR and admin all), with each owner's name, in day order (at most `limit`).
+   */
+  async ofSubject(p: Principal, kind: string, subjectId: string, limit: number): Promise<Array<{ entry: JournalEntry; ownerName: string }>> {
+    const read = this.uow.read;
+    const entries = (await read.journal.ofSubjects(p.agency, [{ kind, id: subjectId }])).slice(0, limit);
+    const owners = await read.directory.users(p.agency, { userIds: entries.map((e) => e.userId) });
+    const byId = new Map(owners.map((u) => [u.id, u]));
+    const all = p.roles.includes('hr') || p.roles.includes('admin');
+    const leaderUnit = p.roles.includes('leader') ? await this.unitOf(p) : null;
+    return entries
+      .filter((e) => all || e.userId === p.userId || (leaderUnit !== null && byId.get(e.userId)?.unitId === leaderUnit))
+      .map((entry) => ({ entry, ownerName: byId.get(entry.userId)?.name ?? entry.userId }));
+  }
+
+  async listEvents(agency: string, status: string): Promise<Array<Omit<EventSummary, 'occurredAt' | 'receivedAt'> & { occurredAt: string | null; receivedAt: string | null }>> {
     if (!['failed', 'processed', 'ignored'].includes(status)) throw new ValidationError('status: failed | processed | ignored', 'status');
-    const rows = await this.knex('kpi_events').where({ agency_code: agency, status }).orderBy('seq', 'desc').limit(500)
-      .select('event_id', 'type', 'status', 'error', 'attempts', 'occurred_at', 'received_at');
-    return rows.map((r) => ({ id: String(r.event_id), type: String(r.type), status: String(r.status), error: (r.error as string | null) ?? null, attempts: toNum(r.attempts), occurredAt: toIso(r.occurred_at), receivedAt: toIso(r.received_at) }));
+    const rows = await this.uow.read.events.list(agency, status as EventStatus, 500);
+    return rows.map((r) => ({ ...r, occurredAt: r.occurredAt ? r.occurredAt.toISOString() : null, receivedAt: r.receivedAt ? r.receivedAt.toISOString() : null }));
   }
 }

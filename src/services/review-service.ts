@@ -1,16 +1,15 @@
-import type { Knex } from 'knex';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../domain/errors';
+import { entryJson, entryMinutes, type EntryPatch, type EntryStatus, type JournalEntry, type JournalEntryJson } from '../domain/journal';
+import { hasAtMostDecimals, isPlainObject } from '../domain/objects';
 import { addDays } from '../domain/period';
+import type { Principal } from '../domain/principal';
 import { isValidDay, today } from '../domain/time';
-import type { Principal } from '../http/auth';
-import { deriveEntry, type MarkFact } from '../intake/derive';
-import { toBool, toDate, toNum } from '../db/rows';
-import type { StoredWorkItem } from '../db/knex-agency-store';
+import { namesUser } from '../rules/derive';
+import type { StoredWorkItem, Stores, UnitOfWork } from '../stores';
 import type { AgencyService } from './agency-service';
-import { ENTRY_COLUMNS, entryJson, type JournalEntryJson, type JournalService } from './journal-service';
-import { PeriodService } from './period-service';
-import { quirksFor, writeTransaction } from '../db/dialects';
-import { JournalDays, type DayKey } from '../db/journal-days';
+import type { JournalService } from './journal-service';
+import { assertDayOpen } from './period-service';
+import { rederive } from './rederive';
 
 /**
  * The life of a journal entry after the intake: an official adds what no event shows
@@ -25,7 +24,7 @@ import { JournalDays, type DayKey } from '../db/journal-days';
  *   directory), never on their own entries; HR and admin read but do not review;
  * - an entry the caller may not read at all is a 404 (no hint that it exists);
  * - nothing changes on a day that lies in a closed month, quarter or year (409).
- * Every change is written to kpi_audit_log in the same transaction as the change.
+ * Every change is written to the audit trail in the same transaction as the change.
  */
 
 /** How far back an official may date a manual entry unless the deps say otherwise. */
@@ -78,15 +77,7 @@ export interface ManualInput {
   fromEvent?: string;
 }
 
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
-
-/** True when `n` has at most `d` decimals (tolerating binary representation: 0.1 × 100). */
-export function hasAtMostDecimals(n: number, d: number): boolean {
-  const scaled = n * 10 ** d;
-  return Math.abs(scaled - Math.round(scaled)) < 1e-7 * Math.max(1, Math.abs(scaled));
-}
+export { hasAtMostDecimals };
 
 /**
  * The shape of POST/PATCH /journal bodies: types and lengths only (the catalogue and the
@@ -174,32 +165,27 @@ export function parseExcused(raw: unknown): boolean {
   return v;
 }
 
-type Row = Record<string, unknown>;
 /** The catalogue facts an entry keeps (so that a later catalogue edit does not change it). */
 type ItemRef = Pick<StoredWorkItem, 'code' | 'version' | 'kind' | 'standardMinutes'>;
 
 export interface ReviewServiceDeps {
-  knex: Knex;
+  uow: UnitOfWork;
   agencies: AgencyService;
   journal: JournalService;
   clock?: () => Date;
   /** How many days back a manual entry may be dated (default 60). */
   maxBackdateDays?: number;
-  /** The daily roll-ups to keep in step with every change (default: for `knex`'s dialect). */
-  days?: JournalDays;
 }
 
 export class ReviewService {
-  private readonly knex: Knex;
+  private readonly uow: UnitOfWork;
   private readonly agencies: AgencyService;
   private readonly journal: JournalService;
   private readonly clock: () => Date;
-  private readonly days: JournalDays;
   readonly maxBackdateDays: number;
 
   constructor(deps: ReviewServiceDeps) {
-    this.knex = deps.knex;
-    this.days = deps.days ?? new JournalDays(quirksFor(deps.knex));
+    this.uow = deps.uow;
     this.agencies = deps.agencies;
     this.journal = deps.journal;
     this.clock = deps.clock ?? (() => new Date());
@@ -217,26 +203,23 @@ export class ReviewService {
     const subject = input.fromEvent === undefined ? null : await this.eventSubject(p, input.fromEvent);
     const unitId = (await this.journal.userUnit(p.agency, p.userId)) ?? p.unit;
     // A qualitative item waits for the leader's rating whatever the setting: its minutes are not known before.
-    const status = settings.manualEntriesNeedApproval || item.kind === 'rated' ? 'pending' : 'approved';
+    const status: EntryStatus = settings.manualEntriesNeedApproval || item.kind === 'rated' ? 'pending' : 'approved';
     const now = this.clock();
-    const id = await writeTransaction(this.knex, async (trx) => {
-      await new PeriodService({ knex: trx }).assertDayOpen(p.agency, input.date!);
-      const row = {
-        agency_code: p.agency, user_id: p.userId, unit_id: unitId, day: input.date!, work_item_code: item.code, item_version: item.version,
-        item_kind: item.kind, standard_minutes: item.standardMinutes, quantity: input.quantity!, coefficient: 1, rating: 1,
-        minutes: input.quantity! * item.standardMinutes, status, source: 'manual', event_id: null, rule_id: null,
-        subject_kind: subject?.kind ?? null, subject_id: subject?.id ?? null, subject_title: subject?.title ?? null,
-        fails: 0, delays: 0, late: false, completes: false, note: input.note ?? null, review_reason: null,
-        reviewed_by: status === 'approved' ? 'system' : null, reviewed_at: status === 'approved' ? now : null,
-        occurred_at: now, created_at: now, updated_at: now,
-      };
-      const [ins] = (await trx('kpi_journal_entries').insert(row).returning(['id'])) as Array<{ id: number | string } | number>;
-      const newId = String(typeof ins === 'object' ? ins.id : ins);
-      await audit(trx, p, 'journal.create', `journal:${newId}`, { userId: p.userId, day: row.day, workItemCode: item.code, quantity: row.quantity, status, fromEvent: input.fromEvent ?? null }, now);
-      await this.days.refresh(trx, p.agency, [{ userId: p.userId, day: row.day }]);
+    const day = input.date!;
+    const id = await this.uow.write(async (tx) => {
+      await assertDayOpen(tx.periods, p.agency, day);
+      const newId = await tx.journal.insert(p.agency, {
+        userId: p.userId, unitId, day, workItemCode: item.code, itemVersion: item.version, itemKind: item.kind, standardMinutes: item.standardMinutes,
+        quantity: input.quantity!, coefficient: 1, rating: 1, minutes: entryMinutes(input.quantity!, item.standardMinutes, 1), status, source: 'manual',
+        eventId: null, ruleId: null, subjectKind: subject?.kind ?? null, subjectId: subject?.id ?? null, subjectTitle: subject?.title ?? null,
+        fails: 0, delays: 0, late: false, completes: false, note: input.note ?? null, reviewReason: null,
+        reviewedBy: status === 'approved' ? 'system' : null, reviewedAt: status === 'approved' ? now : null, occurredAt: now, createdAt: now, updatedAt: now,
+      });
+      await audit(tx, p, 'journal.create', `journal:${newId}`, { userId: p.userId, day, workItemCode: item.code, quantity: input.quantity!, status, fromEvent: input.fromEvent ?? null }, now);
+      await tx.journal.refreshDays(p.agency, [{ userId: p.userId, day }]);
       return newId;
     });
-    return entryJson((await this.load(this.knex, p.agency, id))!);
+    return this.json(p.agency, id);
   }
 
   /** Changes a pending manual entry of the caller's own. */
@@ -244,41 +227,42 @@ export class ReviewService {
     const before = await this.ownPending(p, id);
     const input = parseManualInput(raw, { partial: true });
     const settings = await this.agencies.getSettings(p.agency);
-    const day = input.date ?? String(before.day);
+    const day = input.date ?? before.day;
     if (input.date !== undefined) checkEntryDay(day, today(settings.timeZone, this.clock()), this.maxBackdateDays);
-    const code = input.workItemCode ?? String(before.work_item_code);
-    const quantity = input.quantity ?? toNum(before.quantity);
+    const code = input.workItemCode ?? before.workItemCode;
+    const quantity = input.quantity ?? before.quantity;
     // The item is looked up again only when the item or the quantity changes; a note or a date alone keeps the entry's own.
     const item: ItemRef = input.workItemCode !== undefined || input.quantity !== undefined
       ? checkItem(await this.agencies.catalogue(p.agency), code, quantity)
-      : { code, version: toNum(before.item_version), kind: before.item_kind as StoredWorkItem['kind'], standardMinutes: toNum(before.standard_minutes) };
+      : { code, version: before.itemVersion, kind: before.itemKind, standardMinutes: before.standardMinutes };
     const now = this.clock();
-    await writeTransaction(this.knex, async (trx) => {
-      const periods = new PeriodService({ knex: trx });
-      await periods.assertDayOpen(p.agency, String(before.day));
-      if (day !== before.day) await periods.assertDayOpen(p.agency, day);
-      const patch: Row = {
-        day, work_item_code: item.code, item_version: item.version, item_kind: item.kind, standard_minutes: item.standardMinutes,
-        quantity, rating: 1, minutes: quantity * item.standardMinutes * toNum(before.coefficient), updated_at: now,
+    await this.uow.write(async (tx) => {
+      await assertDayOpen(tx.periods, p.agency, before.day);
+      if (day !== before.day) await assertDayOpen(tx.periods, p.agency, day);
+      const patch: EntryPatch = {
+        day, workItemCode: item.code, itemVersion: item.version, itemKind: item.kind, standardMinutes: item.standardMinutes,
+        quantity, rating: 1, minutes: entryMinutes(quantity, item.standardMinutes, before.coefficient), updatedAt: now,
       };
       if (input.note !== undefined) patch.note = input.note;
-      await this.guardedUpdate(trx, p.agency, id, ['pending'], patch);
-      await audit(trx, p, 'journal.update', `journal:${id}`, { before: pick(before, ['day', 'work_item_code', 'quantity', 'note']), after: { day, work_item_code: item.code, quantity, ...(input.note !== undefined ? { note: input.note } : {}) } }, now);
-      await this.days.refresh(trx, p.agency, [{ userId: p.userId, day: String(before.day) }, { userId: p.userId, day }]);
+      await guardedUpdate(tx, p.agency, id, ['pending'], patch);
+      await audit(tx, p, 'journal.update', `journal:${id}`, {
+        before: { day: before.day, work_item_code: before.workItemCode, quantity: before.quantity, note: before.note },
+        after: { day, work_item_code: item.code, quantity, ...(input.note !== undefined ? { note: input.note } : {}) },
+      }, now);
+      await tx.journal.refreshDays(p.agency, [{ userId: p.userId, day: before.day }, { userId: p.userId, day }]);
     });
-    return entryJson((await this.load(this.knex, p.agency, id))!);
+    return this.json(p.agency, id);
   }
 
   /** Withdraws a pending manual entry of the caller's own. */
   async remove(p: Principal, id: string): Promise<void> {
     const before = await this.ownPending(p, id);
     const now = this.clock();
-    await writeTransaction(this.knex, async (trx) => {
-      await new PeriodService({ knex: trx }).assertDayOpen(p.agency, String(before.day));
-      const n = await trx('kpi_journal_entries').where({ agency_code: p.agency, id, status: 'pending', source: 'manual' }).delete();
-      if (n === 0) throw new ConflictError(messages.changed, 'entry_changed');
-      await audit(trx, p, 'journal.delete', `journal:${id}`, { entry: pick(before, ['user_id', 'day', 'work_item_code', 'quantity', 'note']) }, now);
-      await this.days.refresh(trx, p.agency, [{ userId: String(before.user_id), day: String(before.day) }]);
+    await this.uow.write(async (tx) => {
+      await assertDayOpen(tx.periods, p.agency, before.day);
+      if (!(await tx.journal.deletePendingManual(p.agency, id))) throw new ConflictError(messages.changed, 'entry_changed');
+      await audit(tx, p, 'journal.delete', `journal:${id}`, { entry: { user_id: before.userId, day: before.day, work_item_code: before.workItemCode, quantity: before.quantity, note: before.note } }, now);
+      await tx.journal.refreshDays(p.agency, [{ userId: before.userId, day: before.day }]);
     });
   }
 
@@ -286,9 +270,9 @@ export class ReviewService {
 
   async approve(p: Principal, id: string): Promise<JournalEntryJson> {
     const before = await this.reviewable(p, id);
-    if (before.status !== 'pending') throw new ConflictError(messages.notPending(String(before.status)), 'not_pending');
-    if (before.item_kind === 'rated') throw new ConflictError(messages.ratingRequired(String(before.work_item_code)), 'rating_required');
-    return this.review(p, id, before, ['pending'], 'journal.approve', { status: 'approved', review_reason: null }, {});
+    if (before.status !== 'pending') throw new ConflictError(messages.notPending(before.status), 'not_pending');
+    if (before.itemKind === 'rated') throw new ConflictError(messages.ratingRequired(before.workItemCode), 'rating_required');
+    return this.review(p, before, ['pending'], 'journal.approve', { status: 'approved', reviewReason: null }, {});
   }
 
   /** Returns an entry (pending, or already approved — an event-made entry the leader disputes) with a reason: it never counts. */
@@ -296,159 +280,109 @@ export class ReviewService {
     const before = await this.reviewable(p, id);
     const reason = parseReason(raw);
     if (before.status === 'rejected') throw new ConflictError(messages.rejected, 'already_rejected');
-    return this.review(p, id, before, ['pending', 'approved'], 'journal.return', { status: 'rejected', review_reason: reason }, { reason });
+    return this.review(p, before, ['pending', 'approved'], 'journal.return', { status: 'rejected', reviewReason: reason }, { reason });
   }
 
   /** Rates a qualitative item (pending, or approved to correct a rating) and approves it. */
   async rate(p: Principal, id: string, raw: unknown): Promise<JournalEntryJson> {
     const before = await this.reviewable(p, id);
     const rating = parseRating(raw);
-    if (before.item_kind !== 'rated') throw new ConflictError(messages.notRated(String(before.work_item_code)), 'not_rated_item');
+    if (before.itemKind !== 'rated') throw new ConflictError(messages.notRated(before.workItemCode), 'not_rated_item');
     if (before.status === 'rejected') throw new ConflictError(messages.rejected, 'already_rejected');
-    const minutes = toNum(before.quantity) * toNum(before.standard_minutes) * toNum(before.coefficient) * rating;
-    return this.review(p, id, before, ['pending', 'approved'], 'journal.rate', { status: 'approved', rating, minutes, review_reason: null }, { rating, minutes });
+    const minutes = entryMinutes(before.quantity, before.standardMinutes, before.coefficient, rating);
+    return this.review(p, before, ['pending', 'approved'], 'journal.rate', { status: 'approved', rating, minutes, reviewReason: null }, { rating, minutes });
   }
 
   /**
    * A leader's "not met" (không đạt) quality assessment. Recorded as a fail mark, like
    * task.rejected and document.returned: on the entry's subject for its owner when the
    * entry has one (so every entry of that owner for the subject is re-derived, exactly
-   * as the intake would), else on the entry itself (`subject_kind` 'entry', `subject_id`
-   * the entry id; the entry's own subject columns stay empty).
+   * as the intake would), else on the entry itself (subject kind `entry`, id the entry's;
+   * the entry's own subject stays empty).
    */
   async fail(p: Principal, id: string, raw: unknown): Promise<JournalEntryJson> {
     const before = await this.reviewable(p, id);
     const excused = parseExcused(raw);
     if (before.status === 'rejected') throw new ConflictError(messages.rejected, 'already_rejected');
     const now = this.clock();
-    const owner = String(before.user_id);
-    const subjectKind = before.subject_kind == null ? 'entry' : String(before.subject_kind);
-    const subjectId = before.subject_kind == null ? String(before.id) : String(before.subject_id);
-    await writeTransaction(this.knex, async (trx) => {
-      await new PeriodService({ knex: trx }).assertDayOpen(p.agency, String(before.day));
-      await trx('kpi_marks').insert({
-        agency_code: p.agency, subject_kind: subjectKind, subject_id: subjectId, user_id: owner, kind: 'fail', excused, new_due_at: null, at: now, event_id: null,
-      });
-      const changed = await this.rederive(trx, p.agency, subjectKind, subjectId, subjectKind === 'entry' ? String(before.id) : null, now);
-      await audit(trx, p, 'journal.fail', `journal:${String(before.id)}`, { userId: owner, subjectKind, subjectId, excused }, now);
-      await this.days.refresh(trx, p.agency, changed);
+    const owner = before.userId;
+    const subject = before.subjectKind === null || before.subjectId === null ? { kind: 'entry', id: before.id } : { kind: before.subjectKind, id: before.subjectId };
+    await this.uow.write(async (tx) => {
+      await assertDayOpen(tx.periods, p.agency, before.day);
+      await tx.assignments.insertMarks(p.agency, [{ subjectKind: subject.kind, subjectId: subject.id, userId: owner, kind: 'fail', excused, newDueAt: null, at: now, eventId: null }]);
+      const changed = await rederive(tx, p.agency, [subject], now);
+      await audit(tx, p, 'journal.fail', `journal:${before.id}`, { userId: owner, subjectKind: subject.kind, subjectId: subject.id, excused }, now);
+      await tx.journal.refreshDays(p.agency, changed);
     });
-    return entryJson((await this.load(this.knex, p.agency, id))!);
+    return this.json(p.agency, id);
   }
 
   // ------------------------------------------------------------------ internals
 
-  private async load(db: Knex, agency: string, id: string): Promise<Row | undefined> {
-    if (!/^\d{1,18}$/.test(id)) return undefined;
-    return db('kpi_journal_entries').where({ agency_code: agency, id }).first(...ENTRY_COLUMNS) as Promise<Row | undefined>;
+  private async json(agency: string, id: string): Promise<JournalEntryJson> {
+    return entryJson((await this.uow.read.journal.get(agency, id))!);
   }
 
   /** The entry, when the caller may read it; else 404 whether or not it exists. */
-  private async visible(p: Principal, id: string): Promise<Row> {
-    const r = await this.load(this.knex, p.agency, id);
-    if (!r || !(await this.journal.canSee(p, String(r.user_id)))) throw new NotFoundError();
-    return r;
+  private async visible(p: Principal, id: string): Promise<JournalEntry> {
+    const e = await this.uow.read.journal.get(p.agency, id);
+    if (!e || !(await this.journal.canSee(p, e.userId))) throw new NotFoundError();
+    return e;
   }
 
-  private async ownPending(p: Principal, id: string): Promise<Row> {
-    const r = await this.visible(p, id);
-    if (String(r.user_id) !== p.userId) throw new ForbiddenError(messages.notOwner, 'not_owner');
-    if (r.source !== 'manual') throw new ConflictError(messages.notManual, 'not_manual');
-    if (r.status !== 'pending') throw new ConflictError(messages.notPending(String(r.status)), 'not_pending');
-    return r;
+  private async ownPending(p: Principal, id: string): Promise<JournalEntry> {
+    const e = await this.visible(p, id);
+    if (e.userId !== p.userId) throw new ForbiddenError(messages.notOwner, 'not_owner');
+    if (e.source !== 'manual') throw new ConflictError(messages.notManual, 'not_manual');
+    if (e.status !== 'pending') throw new ConflictError(messages.notPending(e.status), 'not_pending');
+    return e;
   }
 
   /** The entry, when the caller is a leader of its owner's unit and not its owner. */
-  private async reviewable(p: Principal, id: string): Promise<Row> {
-    const r = await this.visible(p, id);
-    const owner = String(r.user_id);
-    if (owner === p.userId) throw new ForbiddenError(messages.ownEntry, 'own_entry');
+  private async reviewable(p: Principal, id: string): Promise<JournalEntry> {
+    const e = await this.visible(p, id);
+    if (e.userId === p.userId) throw new ForbiddenError(messages.ownEntry, 'own_entry');
     if (!p.roles.includes('leader')) throw new ForbiddenError(messages.notUnitLeader, 'not_unit_leader');
-    const [mine, theirs] = await Promise.all([this.journal.unitOf(p), this.journal.userUnit(p.agency, owner)]);
+    const [mine, theirs] = await Promise.all([this.journal.unitOf(p), this.journal.userUnit(p.agency, e.userId)]);
     if (mine === null || mine !== theirs) throw new ForbiddenError(messages.notUnitLeader, 'not_unit_leader');
-    return r;
+    return e;
   }
 
-  private async review(p: Principal, id: string, before: Row, from: string[], action: string, patch: Row, details: Record<string, unknown>): Promise<JournalEntryJson> {
+  private async review(p: Principal, before: JournalEntry, from: EntryStatus[], action: string, patch: Omit<EntryPatch, 'updatedAt'>, details: Record<string, unknown>): Promise<JournalEntryJson> {
     const now = this.clock();
-    await writeTransaction(this.knex, async (trx) => {
-      await new PeriodService({ knex: trx }).assertDayOpen(p.agency, String(before.day));
-      await this.guardedUpdate(trx, p.agency, id, from, { ...patch, reviewed_by: p.userId, reviewed_at: now, updated_at: now });
-      await audit(trx, p, action, `journal:${id}`, { userId: before.user_id, from: before.status, to: patch.status, ...details }, now);
-      await this.days.refresh(trx, p.agency, [{ userId: String(before.user_id), day: String(before.day) }]);
+    await this.uow.write(async (tx) => {
+      await assertDayOpen(tx.periods, p.agency, before.day);
+      await guardedUpdate(tx, p.agency, before.id, from, { ...patch, reviewedBy: p.userId, reviewedAt: now, updatedAt: now });
+      await audit(tx, p, action, `journal:${before.id}`, { userId: before.userId, from: before.status, to: patch.status, ...details }, now);
+      await tx.journal.refreshDays(p.agency, [{ userId: before.userId, day: before.day }]);
     });
-    return entryJson((await this.load(this.knex, p.agency, id))!);
-  }
-
-  /** Updates only while the entry is still in one of the `from` states: two leaders acting at once cannot both win. */
-  private async guardedUpdate(trx: Knex.Transaction, agency: string, id: string, from: string[], patch: Row): Promise<void> {
-    const n = await trx('kpi_journal_entries').where({ agency_code: agency, id }).whereIn('status', from).update(patch);
-    if (n === 0) throw new ConflictError(messages.changed, 'entry_changed');
+    return this.json(p.agency, before.id);
   }
 
   /** The subject of an event that touched the caller, for a manual entry made from a suggestion. */
   private async eventSubject(p: Principal, eventId: string): Promise<{ kind: string; id: string; title: string | null }> {
-    const r = await this.knex('kpi_events').where({ agency_code: p.agency, event_id: eventId }).first('payload');
+    const payload = await this.uow.read.events.payload(p.agency, eventId);
     let ev: { actor?: { id?: unknown }; subject?: { kind?: unknown; id?: unknown; title?: unknown }; data?: Record<string, unknown> } | null = null;
     try {
-      ev = r ? JSON.parse(String(r.payload)) : null;
+      ev = payload === null ? null : JSON.parse(payload);
     } catch {
       ev = null;
     }
     if (!ev || !namesUser(ev, p.userId) || typeof ev.subject?.kind !== 'string' || typeof ev.subject.id !== 'string') {
       throw new ValidationError(messages.fromEventUnknown(eventId), 'fromEvent', 'unknown_event');
     }
-    const made = await this.knex('kpi_journal_entries').where({ agency_code: p.agency, event_id: eventId, user_id: p.userId }).first('id');
-    if (made) throw new ConflictError(messages.eventHasEntry(eventId, String(made.id)), 'event_has_entry');
+    const made = await this.uow.read.journal.entryOfEvent(p.agency, eventId, p.userId);
+    if (made) throw new ConflictError(messages.eventHasEntry(eventId, made), 'event_has_entry');
     return { kind: ev.subject.kind, id: ev.subject.id, title: typeof ev.subject.title === 'string' ? ev.subject.title.slice(0, 500) : null };
   }
-
-  /**
-   * Re-derives fails/delays/late (intake/derive.ts) of the entries a subject's marks bear on.
-   * For an entry-subject (`onlyEntry`) that is the one entry, which completes nothing.
-   */
-  private async rederive(trx: Knex.Transaction, agency: string, subjectKind: string, subjectId: string, onlyEntry: string | null, now: Date): Promise<DayKey[]> {
-    const marks: MarkFact[] = (await trx('kpi_marks').where({ agency_code: agency, subject_kind: subjectKind, subject_id: subjectId })
-      .select('user_id', 'kind', 'excused', 'new_due_at', 'at'))
-      .map((m) => ({ kind: m.kind, userId: m.user_id ?? null, excused: toBool(m.excused), newDueAt: toDate(m.new_due_at), at: toDate(m.at)! }));
-    const due = new Map<string, Date | null>();
-    if (onlyEntry === null) {
-      for (const a of await trx('kpi_assignments').where({ agency_code: agency, subject_kind: subjectKind, subject_id: subjectId }).select('user_id', 'due_at')) {
-        due.set(String(a.user_id), toDate(a.due_at));
-      }
-    }
-    const entries = onlyEntry === null
-      ? await trx('kpi_journal_entries').where({ agency_code: agency, subject_kind: subjectKind, subject_id: subjectId }).select('id', 'user_id', 'day', 'completes', 'occurred_at', 'fails', 'delays', 'late')
-      : await trx('kpi_journal_entries').where({ agency_code: agency, id: onlyEntry }).select('id', 'user_id', 'day', 'completes', 'occurred_at', 'fails', 'delays', 'late');
-    const changed: DayKey[] = [];
-    for (const e of entries) {
-      const completes = onlyEntry === null && toBool(e.completes);
-      const d = deriveEntry({ userId: String(e.user_id), completes, occurredAt: toDate(e.occurred_at)! }, marks, due.get(String(e.user_id)) ?? null);
-      if (d.fails !== toNum(e.fails) || d.delays !== toNum(e.delays) || d.late !== toBool(e.late)) {
-        await trx('kpi_journal_entries').where({ id: e.id }).update({ fails: d.fails, delays: d.delays, late: d.late, updated_at: now });
-        changed.push({ userId: String(e.user_id), day: String(e.day) });
-      }
-    }
-    return changed;
-  }
 }
 
-/** Whether an event names a user: as its actor, or as the user its data is about. */
-export function namesUser(ev: { actor?: { id?: unknown }; data?: Record<string, unknown> | undefined }, userId: string): boolean {
-  if (ev.actor?.id === userId) return true;
-  const d = ev.data;
-  if (!d || typeof d !== 'object') return false;
-  if (d.userId === userId || d.assigneeId === userId) return true;
-  return Array.isArray(d.assignees) && d.assignees.some((a) => isPlainObject(a) && a.userId === userId);
+/** Updates only while the entry is still in one of the `from` states: two leaders acting at once cannot both win. */
+async function guardedUpdate(tx: Stores, agency: string, id: string, from: EntryStatus[], patch: EntryPatch): Promise<void> {
+  if (!(await tx.journal.updateIfStatus(agency, id, from, patch))) throw new ConflictError(messages.changed, 'entry_changed');
 }
 
-function pick(r: Row, keys: string[]): Row {
-  const out: Row = {};
-  for (const k of keys) out[k] = r[k] ?? null;
-  return out;
-}
-
-/** One row of kpi_audit_log, written with the change it records (same transaction). */
-export async function audit(db: Knex, p: Principal, action: string, target: string, details: unknown, at: Date): Promise<void> {
-  await db('kpi_audit_log').insert({ agency_code: p.agency, actor: p.userId, action, target, details: JSON.stringify(details), at });
+/** One line of the audit trail by the caller, written with the change it records (same transaction). */
+function audit(tx: Stores, p: Principal, action: string, target: string, details: unknown, at: Date): Promise<void> {
+  return tx.audit.record({ agency: p.agency, actor: p.userId, action, target, details, at });
 }

@@ -1,20 +1,17 @@
-import type { Knex } from 'knex';
 import type { AgencySettings } from '../contract/events';
 import { workingDays } from '../domain/calendar';
 import { ConflictError, ForbiddenError, ValidationError } from '../domain/errors';
 import { parsePeriod, quartersOfYear, type Period } from '../domain/period';
 import { today } from '../domain/time';
-import type { Principal } from '../http/auth';
-import type { DirectoryUser, KnexScoreStore } from '../db/knex-score-store';
-import { applyQuota, scoreUnitDetailed, scoreYear, rankUnits, type OfficialInput, type Score, type ScoringParams, type UnitRank } from '../scoring/engine';
+import type { Principal } from '../domain/principal';
+import type { DirectoryUser, UnitOfWork } from '../stores';
+import { applyQuota, scoreUnitDetailed, scoreYear, rankUnits, type OfficialInput, type Score, type ScoringParams, type UnitRank } from '../scoring';
 import type { ScoringProfile } from '../scoring/profiles';
 import type { AgencyService } from './agency-service';
 import type { JournalService } from './journal-service';
-import { writeTransaction } from '../db/dialects';
 
 export interface ScoringServiceDeps {
-  knex: Knex;
-  store: KnexScoreStore;
+  uow: UnitOfWork;
   agencies: AgencyService;
   journal: JournalService;
   clock?: () => Date;
@@ -36,15 +33,13 @@ const messages = {
  * read from its snapshot and never recomputed silently.
  */
 export class ScoringService {
-  private readonly knex: Knex;
-  private readonly store: KnexScoreStore;
+  private readonly uow: UnitOfWork;
   private readonly agencies: AgencyService;
   private readonly journal: JournalService;
   private readonly clock: () => Date;
 
   constructor(deps: ScoringServiceDeps) {
-    this.knex = deps.knex;
-    this.store = deps.store;
+    this.uow = deps.uow;
     this.agencies = deps.agencies;
     this.journal = deps.journal;
     this.clock = deps.clock ?? (() => new Date());
@@ -55,8 +50,7 @@ export class ScoringService {
   }
 
   async periodStatus(agency: string, period: string): Promise<{ status: 'open' | 'closed'; applyQuota: boolean }> {
-    const r = await this.knex('kpi_periods').where({ agency_code: agency, period }).first('status', 'apply_quota');
-    return { status: r?.status === 'closed' ? 'closed' : 'open', applyQuota: r ? Boolean(r.apply_quota) && r.apply_quota !== 0 : false };
+    return this.uow.read.periods.state(agency, period);
   }
 
   /** Scores of every official (or one unit, one official) of the agency for a period. */
@@ -65,7 +59,7 @@ export class ScoringService {
     if (period.kind === 'year') return this.yearScores(agency, period, filter);
     const { status } = await this.periodStatus(agency, period.key);
     if (status === 'closed') {
-      const snap = await this.store.snapshots<Score>(agency, period.key);
+      const snap = await this.uow.read.periods.snapshots<Score>(agency, period.key);
       return snap.filter((s) => (filter.unitId === undefined || s.unitId === filter.unitId) && (filter.userId === undefined || s.userId === filter.userId));
     }
     const all = await this.compute(agency, period, { provisional: true, filter, withEntries: opts.withEntries ?? false });
@@ -82,15 +76,16 @@ export class ScoringService {
     const t = today(settings.timeZone, this.clock());
     if (period.from > t) return [];
     const filter = opts.filter ?? {};
+    const read = this.uow.read;
     let users: DirectoryUser[];
     if (filter.userId !== undefined) {
-      const [me] = await this.store.users(agency, { userIds: [filter.userId] });
+      const me = await read.directory.user(agency, filter.userId);
       if (!me) return [];
-      users = me.unitId === null ? [me] : await this.store.users(agency, { unitId: me.unitId });
+      users = me.unitId === null ? [me] : await read.directory.users(agency, { unitId: me.unitId });
     } else if (filter.unitId !== undefined) {
-      users = await this.store.users(agency, { unitId: filter.unitId });
+      users = await read.directory.users(agency, { unitId: filter.unitId });
     } else {
-      users = await this.store.users(agency);
+      users = await read.directory.users(agency);
     }
     const to = period.to < t ? period.to : t; // an open period counts the working days up to today
     users = users.filter((u) => (u.activeFrom === null || u.activeFrom <= period.to) && (u.activeTo === null || u.activeTo >= period.from));
@@ -99,9 +94,9 @@ export class ScoringService {
     const statuses: Array<'approved' | 'pending'> = opts.provisional ? ['approved', 'pending'] : ['approved'];
     const agg = { agency, from: period.from, to: period.to, statuses, capMinutes: params.capMinutes, clip: params.capPolicy === 'clip', failPenalty: params.profile.failPenalty, delayPenalty: params.profile.delayPenalty, ...(ids ? { userIds: ids } : {}) };
     const [{ totals, overDays }, assessments, assignments] = await Promise.all([
-      this.store.totals(agg),
-      this.store.assessments(agency, period.key),
-      params.profile.assignedBasis === 'norm' ? Promise.resolve(new Map<string, number>()) : this.store.assignmentMinutes(agency, period.from, period.to, ids),
+      read.journal.periodTotals(agg),
+      read.assessments.ofPeriod(agency, period.key),
+      params.profile.assignedBasis === 'norm' ? Promise.resolve(new Map<string, number>()) : read.assignments.minutesDue(agency, period.from, period.to, ids),
     ]);
     const cal = { holidays: settings.holidays, makeUpDays: settings.makeUpDays };
     const baseDays = workingDays(period.from, to, cal);
@@ -123,7 +118,7 @@ export class ScoringService {
     });
     if (opts.withEntries && filter.userId !== undefined) {
       const me = inputs.find((i) => i.userId === filter.userId);
-      if (me) me.entries = (await this.store.entriesOf(agency, me.userId, period.from, period.to, statuses)).map((e) => ({ id: e.id, day: e.day, minutes: e.minutes, fails: e.fails, delays: e.delays, late: e.late, workItemCode: e.workItemCode }));
+      if (me) me.entries = (await read.journal.ofUser(agency, me.userId, period.from, period.to, statuses)).map((e) => ({ id: e.id, day: e.day, minutes: e.minutes, fails: e.fails, delays: e.delays, late: e.late, workItemCode: e.workItemCode }));
     }
     const scored = scoreUnitDetailed(inputs, params, period.key).map((s) => s.score);
     const withQuota = applyQuota(scored, params, { applyQuota: opts.applyQuota ?? false });
@@ -183,14 +178,13 @@ export class ScoringService {
     const settings = await this.agencies.getSettings(agency);
     if (period.from > today(settings.timeZone, this.clock())) throw new ConflictError(messages.future(period.key), 'period_not_started');
     if ((await this.periodStatus(agency, period.key)).status === 'closed') throw new ConflictError(messages.closed(period.key), 'period_closed');
-    const pending = await this.store.countPending(agency, period.from, period.to);
+    const pending = await this.uow.read.journal.countPending(agency, period.from, period.to);
     const scores = await this.compute(agency, period, { provisional: false, applyQuota: opts.applyQuota });
     const now = this.clock();
-    await writeTransaction(this.knex, async (trx) => {
-      const updated = await trx('kpi_periods').where({ agency_code: agency, period: period.key }).update({ status: 'closed', apply_quota: opts.applyQuota, closed_by: opts.actor, closed_at: now, updated_at: now });
-      if (updated === 0) await trx('kpi_periods').insert({ agency_code: agency, period: period.key, status: 'closed', apply_quota: opts.applyQuota, closed_by: opts.actor, closed_at: now, reopen_reason: null, updated_at: now });
-      await this.store.writeSnapshots(trx, agency, period.key, scores, now);
-      await trx('kpi_audit_log').insert({ agency_code: agency, actor: opts.actor, action: 'period.close', target: period.key, details: JSON.stringify({ applyQuota: opts.applyQuota, scored: scores.length, pendingEntries: pending }), at: now });
+    await this.uow.write(async (tx) => {
+      await tx.periods.close(agency, period.key, { applyQuota: opts.applyQuota, actor: opts.actor, now });
+      await tx.periods.writeSnapshots(agency, period.key, scores, now);
+      await tx.audit.record({ agency, actor: opts.actor, action: 'period.close', target: period.key, details: { applyQuota: opts.applyQuota, scored: scores.length, pendingEntries: pending }, at: now });
     });
     const warnings = pending > 0 ? [`Còn ${pending} mục nhật ký chờ duyệt không được tính vào kỳ ${period.key} (${pending} pending entries were left out)`] : [];
     return { period: period.key, scored: scores.length, pendingEntries: pending, warnings };
@@ -203,9 +197,9 @@ export class ScoringService {
     if (!reason || reason.length > 1000) throw new ValidationError(messages.reason, 'reason');
     if ((await this.periodStatus(agency, period.key)).status !== 'closed') throw new ConflictError(messages.notClosed(period.key), 'period_not_closed');
     const now = this.clock();
-    await writeTransaction(this.knex, async (trx) => {
-      await trx('kpi_periods').where({ agency_code: agency, period: period.key }).update({ status: 'open', reopen_reason: reason, updated_at: now });
-      await trx('kpi_audit_log').insert({ agency_code: agency, actor: opts.actor, action: 'period.reopen', target: period.key, details: JSON.stringify({ reason }), at: now });
+    await this.uow.write(async (tx) => {
+      await tx.periods.reopen(agency, period.key, reason, now);
+      await tx.audit.record({ agency, actor: opts.actor, action: 'period.reopen', target: period.key, details: { reason }, at: now });
     });
     return { period: period.key, status: 'open' };
   }

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { DEFAULT_SETTINGS, SETTINGS_KEYS } from '../../src/contract/events';
-import { loadManifest } from '../../src/contract/validate';
+import { loadManifest } from '../../src/contract/manifest-validator';
 import { ROLES, type Role } from '../../src/http/auth';
 import { startHarness, type Harness, type TestAgency } from '../helpers/harness';
 

@@ -4,20 +4,10 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { ConfigError, ValidationError } from '../../src/domain/errors';
 import { DEFAULT_SETTINGS, KNOWN_EVENT_TYPES, PANEL_SLOTS, SETTINGS_KEYS, type PluginManifest } from '../../src/contract/events';
-import {
-  MANIFEST_PATH,
-  PACKAGE_ROOT,
-  SCHEMA_DIR,
-  SCHEMA_FILES,
-  eventSchemaFile,
-  findPackageRoot,
-  getValidator,
-  listSchemaFiles,
-  loadManifest,
-  validateAgainst,
-  validateEvent,
-  validateManifest,
-} from '../../src/contract/validate';
+import { SCHEMA_FILES, eventSchemaFile, getValidator, validateAgainst } from '../../src/contract/ajv';
+import { validateEvent } from '../../src/contract/event-validator';
+import { loadManifest, validateManifest } from '../../src/contract/manifest-validator';
+import { MANIFEST_PATH, PACKAGE_ROOT, SCHEMA_DIR, findPackageRoot, listSchemaFiles } from '../../src/contract/package-files';
 
 type Json = Record<string, unknown>;
 

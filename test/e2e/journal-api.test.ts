@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { expect } from 'chai';
 import jwt from 'jsonwebtoken';
-import { SCHEMA_FILES, validateAgainst } from '../../src/contract/validate';
+import { SCHEMA_FILES, validateAgainst } from '../../src/contract/ajv';
 import { AUDIENCE, type Role } from '../../src/http/auth';
 import { cloneRules } from '../../src/rules/mapping';
 import { buildEvent, startHarness, type Harness, type TestAgency } from '../helpers/harness';

@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import { openDb, parseDbUrl } from '../../src/db/connection';
 import { migrateLatest, migrateRollbackAll } from '../../src/db/migrate';
 import { createKpiPlugin } from '../../src/index';
-import { quirksFor } from '../../src/db/dialects';
+import { dialectFor } from '../../src/db/dialects';
 import { JournalDays } from '../../src/db/journal-days';
 import { silentLogger } from '../helpers/harness';
 import { expectRollupsMatchEntries } from '../helpers/rollups';
@@ -46,7 +46,7 @@ describe(`e2e: two processes ingesting the same events (${PG ? 'postgres' : 'sql
       const plugin = await createKpiPlugin({ knex, logger: silentLogger });
       await plugin.services.agencies.addAgency({ code: 'hai-tien-trinh', name: 'Hai tiến trình' });
       // Built (empty) first, so that both processes keep it up to date as they go.
-      expect(await new JournalDays(quirksFor(knex)).ensure(knex, 'hai-tien-trinh', { fail: 0.25, delay: 0.25 })).to.equal(true);
+      expect(await new JournalDays(dialectFor(knex)).ensure(knex, 'hai-tien-trinh', { fail: 0.25, delay: 0.25 })).to.equal(true);
       const types = ['document.received', 'document.processed', 'document.drafted', 'task.completed'];
       const lines: string[] = [];
       for (let i = 0; i < 3000; i++) {

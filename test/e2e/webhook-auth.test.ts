@@ -1,7 +1,9 @@
 import crypto from 'node:crypto';
 import { expect } from 'chai';
 import jwt from 'jsonwebtoken';
+import { countRows } from '../helpers/count-rows';
 import { buildEvent, startHarness, type Harness, type TestAgency } from '../helpers/harness';
+import { algNone, b64url, hs256 } from '../helpers/tokens';
 
 /**
  * CONTRACT §2, webhook authentication, over real HTTP as a host (or an attacker) would
@@ -10,21 +12,10 @@ import { buildEvent, startHarness, type Harness, type TestAgency } from '../help
  * either secret during a rotation's overlap) are a 202.
  */
 
-// ------------------------------------------------------------------ tokens made by hand
+// ------------------------------------------------------------------ tokens made by hand (hs256, algNone: test/helpers/tokens)
 
-const b64url = (v: unknown): string => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url');
+/** The body digest a webhook token carries (`body_sha256`). */
 const sha256 = (raw: string): string => crypto.createHash('sha256').update(raw).digest('hex');
-
-/** A JWT signed with HMAC-SHA256 under any key (empty, a PEM…), without a library's guard rails. */
-function hs256(claims: object, key: string | Buffer, header: object = { alg: 'HS256', typ: 'JWT' }): string {
-  const input = `${b64url(header)}.${b64url(claims)}`;
-  return `${input}.${crypto.createHmac('sha256', key).update(input).digest('base64url')}`;
-}
-
-/** The unsigned token of the `alg: none` attack. */
-function algNone(claims: object): string {
-  return `${b64url({ alg: 'none', typ: 'JWT' })}.${b64url(claims)}.`;
-}
 
 // ------------------------------------------------------------------ the harness and its clock
 
@@ -54,10 +45,7 @@ async function post(raw: string, authorization?: string): Promise<{ status: numb
   return { status: res.status, body, text };
 }
 
-async function count(table: string): Promise<number> {
-  const [r] = await h.knex(table).count({ n: '*' });
-  return Number((r as { n: unknown }).n);
-}
+const count = (table: string): Promise<number> => countRows(h.knex, table);
 
 /** An event of `agency` with an id no other case uses, and its raw body. */
 function freshEvent(agency: TestAgency): { id: string; raw: string } {
@@ -81,6 +69,12 @@ async function expectRefused(id: string, raw: string, authorization: string | un
   expect(await count('kpi_events')).to.equal(events);
   expect(await count('kpi_token_uses')).to.equal(uses);
   expect(await count('kpi_journal_entries')).to.equal(entries);
+}
+
+/** A fresh event of `agency`, sent once for each of `changes` to the claims a correct host sends (HS256, the agency's secret): each call refused. */
+async function expectClaimsRefused(agency: TestAgency, ...changes: Array<Record<string, unknown>>): Promise<void> {
+  const { id, raw } = freshEvent(agency);
+  for (const c of changes) await expectRefused(id, raw, `Bearer ${hs256(claimsFor(agency, raw, c), agency.secret)}`);
 }
 
 async function expectAccepted(id: string, raw: string, authorization: string, agency: string): Promise<void> {
@@ -154,48 +148,34 @@ describe('e2e: webhook authentication (CONTRACT §2)', function () {
     });
 
     it('when the agency claim names no registered agency', async () => {
-      const { id, raw } = freshEvent(a);
-      await expectRefused(id, raw, `Bearer ${hs256(claimsFor(a, raw, { agency: 'ag-nobody' }), a.secret)}`);
-      await expectRefused(id, raw, `Bearer ${hs256(claimsFor(a, raw, { agency: undefined }), a.secret)}`);
+      await expectClaimsRefused(a, { agency: 'ag-nobody' }, { agency: undefined });
     });
 
     it('when aud is not "eoffice-kpi" (wrong, missing, another audience only)', async () => {
-      const { id, raw } = freshEvent(a);
-      await expectRefused(id, raw, `Bearer ${hs256(claimsFor(a, raw, { aud: 'eoffice-kpi-admin' }), a.secret)}`);
-      await expectRefused(id, raw, `Bearer ${hs256(claimsFor(a, raw, { aud: undefined }), a.secret)}`);
-      await expectRefused(id, raw, `Bearer ${hs256(claimsFor(a, raw, { aud: ['some-other-service'] }), a.secret)}`);
+      await expectClaimsRefused(a, { aud: 'eoffice-kpi-admin' }, { aud: undefined }, { aud: ['some-other-service'] });
     });
 
     it("when iss is not the agency's registered host (another agency's host, missing)", async () => {
-      const { id, raw } = freshEvent(a);
-      await expectRefused(id, raw, `Bearer ${hs256(claimsFor(a, raw, { iss: 'host-b' }), a.secret)}`);
-      await expectRefused(id, raw, `Bearer ${hs256(claimsFor(a, raw, { iss: undefined }), a.secret)}`);
+      await expectClaimsRefused(a, { iss: 'host-b' }, { iss: undefined });
     });
 
     it('when it has expired (beyond the clock tolerance)', async () => {
-      const { id, raw } = freshEvent(a);
       const iat = nowS() - 200;
-      await expectRefused(id, raw, `Bearer ${hs256(claimsFor(a, raw, { iat, exp: iat + 140 }), a.secret)}`);
+      await expectClaimsRefused(a, { iat, exp: iat + 140 });
     });
 
     it('when its lifetime (exp − iat) is over 300 s, or it has no exp or no iat', async () => {
-      const { id, raw } = freshEvent(a);
       const iat = nowS();
-      await expectRefused(id, raw, `Bearer ${hs256(claimsFor(a, raw, { iat, exp: iat + 301 }), a.secret)}`);
-      await expectRefused(id, raw, `Bearer ${hs256(claimsFor(a, raw, { iat: iat - 250, exp: iat + 100 }), a.secret)}`);
-      await expectRefused(id, raw, `Bearer ${hs256(claimsFor(a, raw, { exp: undefined }), a.secret)}`);
-      await expectRefused(id, raw, `Bearer ${hs256(claimsFor(a, raw, { iat: undefined }), a.secret)}`);
+      await expectClaimsRefused(a, { iat, exp: iat + 301 }, { iat: iat - 250, exp: iat + 100 }, { exp: undefined }, { iat: undefined });
     });
 
     it('when it was issued in the future', async () => {
-      const { id, raw } = freshEvent(a);
       const iat = nowS() + 120;
-      await expectRefused(id, raw, `Bearer ${hs256(claimsFor(a, raw, { iat, exp: iat + 60 }), a.secret)}`);
+      await expectClaimsRefused(a, { iat, exp: iat + 60 });
     });
 
     it('when body_sha256 is missing', async () => {
-      const { id, raw } = freshEvent(a);
-      await expectRefused(id, raw, `Bearer ${hs256(claimsFor(a, raw, { body_sha256: undefined }), a.secret)}`);
+      await expectClaimsRefused(a, { body_sha256: undefined });
     });
 
     it('when body_sha256 does not match the body (the body was changed after signing)', async () => {
@@ -212,8 +192,7 @@ describe('e2e: webhook authentication (CONTRACT §2)', function () {
     });
 
     it('when it has no jti', async () => {
-      const { id, raw } = freshEvent(a);
-      await expectRefused(id, raw, `Bearer ${hs256(claimsFor(a, raw, { jti: undefined }), a.secret)}`);
+      await expectClaimsRefused(a, { jti: undefined });
     });
 
     it('when its jti was already used, then the second call is 401 (a replay of the same call)', async () => {

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
-import { SCHEMA_FILES, validateAgainst } from '../../src/contract/validate';
+import { SCHEMA_FILES, validateAgainst } from '../../src/contract/ajv';
 import { signWebhookToken } from '../../src/http/auth';
+import { ERROR_LEAKS, expectErrorBody } from '../helpers/error-body';
 import { buildEvent, startHarness, type Harness, type TestAgency } from '../helpers/harness';
 
 /**
@@ -9,16 +10,9 @@ import { buildEvent, startHarness, type Harness, type TestAgency } from '../help
  */
 
 const FIVE_MB = 5 * 1024 * 1024;
-const LEAKS = [/\bselect\b/i, /\binsert\b/i, /\n\s+at /, /\bat \S+ \(.*:\d+:\d+\)/, /\.(?:js|ts):\d+/, /kpi_[a-z_]+/];
 
 function expectCleanError(body: unknown, status: number, code?: string): void {
-  expect(body, `status ${status}`).to.be.an('object').with.property('error');
-  const err = (body as { error: { code: unknown; message: unknown } }).error;
-  expect(err.code).to.be.a('string').and.not.be.empty;
-  expect(err.message).to.be.a('string').and.not.be.empty;
-  if (code !== undefined) expect(err.code).to.equal(code);
-  const text = JSON.stringify(body);
-  for (const re of LEAKS) expect(text, `error body leaks ${re}`).to.not.match(re);
+  expectErrorBody(body, code, ERROR_LEAKS, `status ${status}`);
 }
 
 describe('e2e: webhook intake (CONTRACT §1, §2)', function () {

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { quirksFor } from '../../src/db/dialects';
+import { dialectFor } from '../../src/db/dialects';
 import { JournalDays } from '../../src/db/journal-days';
 import { buildEvent, startHarness, testDialect, type Harness, type TestAgency } from '../helpers/harness';
 import { expectRollupsMatchEntries } from '../helpers/rollups';
@@ -21,7 +21,7 @@ describe(`integration: the journal's daily roll-ups follow every change (${testD
   before(async () => {
     h = await startHarness({ clock: () => new Date('2026-03-20T03:00:00Z') });
     a = await h.addAgency('cuon-ngay');
-    const built = await new JournalDays(quirksFor(h.knex)).ensure(h.knex, a.code, { fail: 0.25, delay: 0.25 });
+    const built = await new JournalDays(dialectFor(h.knex)).ensure(h.knex, a.code, { fail: 0.25, delay: 0.25 });
     expect(built, 'built (empty) before any entry').to.equal(true);
     const dir = '2026-03-01T01:00:00Z';
     const res = await h.postEvents(a, { events: [
@@ -116,7 +116,7 @@ describe(`integration: the journal's daily roll-ups follow every change (${testD
   });
 
   it('when the profile changes a penalty, then the next score rebuilds the roll-up with it', async () => {
-    const days = new JournalDays(quirksFor(h.knex));
+    const days = new JournalDays(dialectFor(h.knex));
     expect(await days.ensure(h.knex, a.code, { fail: 0.5, delay: 0.25 })).to.equal(true);
     await expectRollupsMatchEntries(h.knex, a.code, { fail: 0.5, delay: 0.25 });
     expect(await days.ensure(h.knex, a.code, { fail: 0.25, delay: 0.25 })).to.equal(true);

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { Knex } from 'knex';
 import { openDb, parseDbUrl } from '../../src/db/connection';
-import { quirksFor } from '../../src/db/dialects';
+import { dialectFor } from '../../src/db/dialects';
 import { JournalDays } from '../../src/db/journal-days';
 import { MIGRATION_TABLE, migrateLatest, migrateNext, migrateRollbackAll, migrationNames } from '../../src/db/migrate';
 import { testDbUrl, testDialect } from '../helpers/harness';
@@ -280,9 +280,9 @@ describe(`migrations on ${dialect} (${parseDbUrl(testDbUrl()).display})`, functi
     await knex('kpi_journal_entries').insert([entry(1, 'approved', 90, 1), entry(2, 'pending', 30, 0), entry(3, 'rejected', 500, 0)]);
     expect(await migrateLatest(knex)).to.deep.equal(migrationNames().slice(1));
     expect(await knex('kpi_journal_days_state').select('agency_code', 'fail_penalty')).to.deep.equal([{ agency_code: 'cu', fail_penalty: null }]);
-    expect(await new JournalDays(quirksFor(knex)).ensure(knex, 'cu', { fail: 0.25, delay: 0.25 })).to.equal(true);
+    expect(await new JournalDays(dialectFor(knex)).ensure(knex, 'cu', { fail: 0.25, delay: 0.25 })).to.equal(true);
     const [row] = await knex('kpi_journal_days').where({ agency_code: 'cu' }).select('user_id', 'day', 'a_t', 'a_l', 'a_p', 'a_n', 'p_t', 'p_l', 'p_p', 'p_n');
     expect({ ...row, a_n: Number(row.a_n), p_n: Number(row.p_n) }).to.deep.equal({ user_id: 'u-1', day: '2026-03-12', a_t: 90, a_l: 67.5, a_p: 90, a_n: 1, p_t: 30, p_l: 30, p_p: 30, p_n: 1 });
-    expect(await new JournalDays(quirksFor(knex)).ensure(knex, 'cu', { fail: 0.25, delay: 0.25 }), 'built once').to.equal(false);
+    expect(await new JournalDays(dialectFor(knex)).ensure(knex, 'cu', { fail: 0.25, delay: 0.25 }), 'built once').to.equal(false);
   });
 });

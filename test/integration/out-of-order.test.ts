@@ -3,16 +3,7 @@ import type { Knex } from 'knex';
 import { generateDemo, mulberry32 as rng } from '../../src/demo/demo-data';
 import { createKpiPlugin, type KpiPlugin } from '../../src/index';
 import { freshDb, silentLogger } from '../helpers/harness';
-
-
-function shuffle<T>(list: T[], r: () => number): T[] {
-  const out = [...list];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(r() * (i + 1));
-    [out[i], out[j]] = [out[j]!, out[i]!];
-  }
-  return out;
-}
+import { chunk, shuffle } from '../helpers/random';
 
 /** Everything the events caused in one agency, without the agency code and the surrogate ids. */
 async function state(knex: Knex, agency: string): Promise<{ entries: unknown[]; assignments: unknown[]; events: unknown[]; users: unknown[] }> {
@@ -51,7 +42,7 @@ describe('integration: events out of order end in the same state as in order', f
     await plugin.services.agencies.addAgency({ code: 'shuffled', name: 'Đảo thứ tự' });
 
     const ordered = forAgency('in-order');
-    for (let i = 0; i < ordered.length; i += 500) await plugin.ingest(ordered.slice(i, i + 500));
+    for (const batch of chunk(ordered, 500)) await plugin.ingest(batch);
 
     const r = rng(42);
     const mixed = shuffle(forAgency('shuffled'), r);

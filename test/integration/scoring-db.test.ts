@@ -1,8 +1,6 @@
 import { expect } from 'chai';
 import type { Knex } from 'knex';
-import { quirksFor } from '../../src/db/dialects';
-import { KnexAgencyStore } from '../../src/db/knex-agency-store';
-import { KnexScoreStore } from '../../src/db/knex-score-store';
+import { KnexUnitOfWork } from '../../src/db/unit-of-work';
 import { workingDays } from '../../src/domain/calendar';
 import { parsePeriod } from '../../src/domain/period';
 import { AgencyService } from '../../src/services/agency-service';
@@ -104,10 +102,11 @@ describe('integration: scores aggregated in the database', function () {
   before(async () => {
     knex = await freshDb();
     const clock = () => NOW;
-    agencies = new AgencyService({ knex, store: new KnexAgencyStore(knex), clock, contextTtlMs: 0 });
+    const uow = new KnexUnitOfWork(knex);
+    agencies = new AgencyService({ uow, clock, contextTtlMs: 0 });
     await agencies.addAgency({ code: AGENCY, name: 'Cơ quan chấm điểm' });
-    const journal = new JournalService({ knex, agencies, clock });
-    scoring = new ScoringService({ knex, store: new KnexScoreStore(knex, quirksFor(knex)), agencies, journal, clock });
+    const journal = new JournalService({ uow, agencies, clock });
+    scoring = new ScoringService({ uow, agencies, journal, clock });
     data = await seed(knex, rng(20260331));
     const r = rng(7);
     for (const o of data.officials) {

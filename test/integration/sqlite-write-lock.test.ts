@@ -5,7 +5,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import type { Knex } from 'knex';
 import { openDb, parseDbUrl } from '../../src/db/connection';
-import { writeTransaction } from '../../src/db/dialects';
+import { dialectFor } from '../../src/db/dialects';
 import { migrateLatest } from '../../src/db/migrate';
 
 /**
@@ -74,7 +74,7 @@ describe('integration: SQLite writers in two processes', function () {
 
   it('when writeTransaction reads and writes while another process holds the lock, then it waits, sees that commit and writes', async () => {
     const holder = await holdWriteLock(file, 400);
-    const seen = await writeTransaction(knex, async (trx) => {
+    const seen = await dialectFor(knex).writeTransaction(knex, async (trx) => {
       const [r] = await trx('probe_rows').count({ n: '*' });
       await trx('probe_rows').insert({ n: 2 });
       return Number((r as { n: unknown }).n);

@@ -102,42 +102,33 @@ describe('cli/ingest: ingestNdjson', () => {
 });
 
 describe('cli/progress', () => {
-  function sink(isTTY: boolean) {
+  /** A progress line over a fake stream and a clock moved by hand (from 0): `update(at, text)` moves it, then updates. */
+  function progressAt(isTTY: boolean, intervalMs: number) {
     const out: string[] = [];
-    return { out, stream: { isTTY, write: (s: string) => out.push(s) } };
+    let t = 0;
+    const p = createProgress({ isTTY, write: (s: string) => out.push(s) }, { intervalMs, now: () => t });
+    return { out, done: () => p.done(), update(at: number, text: string) { t = at; p.update(text); } };
   }
 
   it('when work ends within the first interval, then nothing is shown', () => {
-    let t = 0;
-    const s = sink(false);
-    const p = createProgress(s.stream, { intervalMs: 1000, now: () => t });
-    t = 500;
-    p.update('a');
-    p.done();
+    const s = progressAt(false, 1000);
+    s.update(500, 'a');
+    s.done();
     expect(s.out).to.deep.equal([]);
   });
 
   it('when work goes on, then at most one line per interval is written (one line each, not a terminal)', () => {
-    let t = 0;
-    const s = sink(false);
-    const p = createProgress(s.stream, { intervalMs: 1000, now: () => t });
-    for (const [at, text] of [[1000, 'a'], [1500, 'b'], [2100, 'c'], [2200, 'd']] as const) {
-      t = at;
-      p.update(text);
-    }
-    p.done();
+    const s = progressAt(false, 1000);
+    for (const [at, text] of [[1000, 'a'], [1500, 'b'], [2100, 'c'], [2200, 'd']] as const) s.update(at, text);
+    s.done();
     expect(s.out).to.deep.equal(['a\n', 'c\n']);
   });
 
   it('when the stream is a terminal, then the line is rewritten in place and ended once', () => {
-    let t = 0;
-    const s = sink(true);
-    const p = createProgress(s.stream, { intervalMs: 10, now: () => t });
-    t = 10;
-    p.update('long text');
-    t = 20;
-    p.update('short');
-    p.done();
+    const s = progressAt(true, 10);
+    s.update(10, 'long text');
+    s.update(20, 'short');
+    s.done();
     expect(s.out).to.deep.equal(['\rlong text', '\rshort    ', '\n']);
   });
 

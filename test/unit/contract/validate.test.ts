@@ -9,7 +9,9 @@ import {
   type KnownEventType,
   type KnownKpiEvent,
 } from '../../../src/contract/events';
-import { isRealInstant, pointerToField, validateEvent, validateEventBatch, validateSettings } from '../../../src/contract/validate';
+import { isRealInstant, validateEvent, validateEventBatch } from '../../../src/contract/event-validator';
+import { pointerToField } from '../../../src/contract/messages';
+import { validateSettings } from '../../../src/contract/settings-validator';
 
 type Json = Record<string, unknown>;
 
@@ -87,59 +89,60 @@ describe('contract/validate', () => {
       });
     }
 
-    // [type, path to break (dotted, with numeric array indexes), the value (undefined = remove), the field named]
-    const cases: Array<[KnownEventType, string, unknown, string]> = [
-      ['document.assigned', 'subject.dueAt', undefined, 'subject.dueAt'],
-      ['document.assigned', 'subject.dueAt', null, 'subject.dueAt'],
-      ['document.assigned', 'subject.dueAt', '2026-03-14T17:00:00', 'subject.dueAt'],
-      ['document.assigned', 'data', undefined, 'data'],
-      ['document.assigned', 'data.assignees', undefined, 'data.assignees'],
-      ['document.assigned', 'data.assignees', [], 'data.assignees'],
-      ['document.assigned', 'data.assignees', 'u-1', 'data.assignees'],
+    // [type, path to break (dotted, with numeric array indexes), the value (undefined = remove), the field named when not the path]
+    const cases: Array<[KnownEventType, string, unknown, string?]> = [
+      ['document.assigned', 'subject.dueAt', undefined],
+      ['document.assigned', 'subject.dueAt', null],
+      ['document.assigned', 'subject.dueAt', '2026-03-14T17:00:00'],
+      ['document.assigned', 'data', undefined],
+      ['document.assigned', 'data.assignees', undefined],
+      ['document.assigned', 'data.assignees', []],
+      ['document.assigned', 'data.assignees', 'u-1'],
       ['document.assigned', 'data.assignees.0.role', 'boss', 'data.assignees[0].role'],
       ['document.assigned', 'data.assignees.2.role', undefined, 'data.assignees[2].role'],
       ['document.assigned', 'data.assignees.1.userId', undefined, 'data.assignees[1].userId'],
       ['document.assigned', 'data.assignees.1.userId', '', 'data.assignees[1].userId'],
-      ['document.processed', 'data.role', undefined, 'data.role'],
-      ['document.processed', 'data.role', 'info', 'data.role'],
-      ['document.processed', 'data', undefined, 'data'],
-      ['document.drafted', 'subject.docType', undefined, 'subject.docType'],
-      ['document.drafted', 'subject.docType', '', 'subject.docType'],
-      ['document.drafted', 'subject.docType', null, 'subject.docType'],
-      ['document.returned', 'data.userId', undefined, 'data.userId'],
-      ['document.returned', 'data.userId', 42, 'data.userId'],
-      ['document.returned', 'data.excused', undefined, 'data.excused'],
-      ['document.returned', 'data.excused', 'no', 'data.excused'],
-      ['task.assigned', 'data.assigneeId', undefined, 'data.assigneeId'],
-      ['task.assigned', 'subject.dueAt', undefined, 'subject.dueAt'],
-      ['task.assigned', 'data.quantity', 0, 'data.quantity'],
-      ['task.assigned', 'data.quantity', -1, 'data.quantity'],
-      ['task.assigned', 'data.quantity', '2', 'data.quantity'],
-      ['task.assigned', 'data.workItemCode', 7, 'data.workItemCode'],
-      ['task.assigned', 'data.workItemCode', '', 'data.workItemCode'],
-      ['task.extended', 'data.newDueAt', undefined, 'data.newDueAt'],
-      ['task.extended', 'data.newDueAt', '2026-03-25T17:00:00', 'data.newDueAt'],
-      ['task.extended', 'data.newDueAt', '2026-04-31T17:00:00+07:00', 'data.newDueAt'],
-      ['task.extended', 'data.excused', undefined, 'data.excused'],
-      ['task.extended', 'data.excused', 1, 'data.excused'],
-      ['task.rejected', 'data.excused', undefined, 'data.excused'],
-      ['task.rejected', 'data.excused', 'true', 'data.excused'],
-      ['user.upserted', 'data.name', undefined, 'data.name'],
-      ['user.upserted', 'data.name', '', 'data.name'],
-      ['user.upserted', 'data.unitId', undefined, 'data.unitId'],
-      ['user.upserted', 'data.position', undefined, 'data.position'],
-      ['user.upserted', 'data.isLeader', 'yes', 'data.isLeader'],
-      ['user.upserted', 'data.active', undefined, 'data.active'],
-      ['user.upserted', 'data.active', 0, 'data.active'],
-      ['unit.upserted', 'data.name', undefined, 'data.name'],
-      ['unit.upserted', 'data.parentId', 5, 'data.parentId'],
-      ['document.received', 'actor.id', undefined, 'actor.id'],
-      ['document.signed', 'subject.kind', '', 'subject.kind'],
-      ['document.issued', 'subject', undefined, 'subject'],
-      ['task.completed', 'subject.id', undefined, 'subject.id'],
-      ['task.cancelled', 'actor', 'u-1', 'actor'],
+      ['document.processed', 'data.role', undefined],
+      ['document.processed', 'data.role', 'info'],
+      ['document.processed', 'data', undefined],
+      ['document.drafted', 'subject.docType', undefined],
+      ['document.drafted', 'subject.docType', ''],
+      ['document.drafted', 'subject.docType', null],
+      ['document.returned', 'data.userId', undefined],
+      ['document.returned', 'data.userId', 42],
+      ['document.returned', 'data.excused', undefined],
+      ['document.returned', 'data.excused', 'no'],
+      ['task.assigned', 'data.assigneeId', undefined],
+      ['task.assigned', 'subject.dueAt', undefined],
+      ['task.assigned', 'data.quantity', 0],
+      ['task.assigned', 'data.quantity', -1],
+      ['task.assigned', 'data.quantity', '2'],
+      ['task.assigned', 'data.workItemCode', 7],
+      ['task.assigned', 'data.workItemCode', ''],
+      ['task.extended', 'data.newDueAt', undefined],
+      ['task.extended', 'data.newDueAt', '2026-03-25T17:00:00'],
+      ['task.extended', 'data.newDueAt', '2026-04-31T17:00:00+07:00'],
+      ['task.extended', 'data.excused', undefined],
+      ['task.extended', 'data.excused', 1],
+      ['task.rejected', 'data.excused', undefined],
+      ['task.rejected', 'data.excused', 'true'],
+      ['user.upserted', 'data.name', undefined],
+      ['user.upserted', 'data.name', ''],
+      ['user.upserted', 'data.unitId', undefined],
+      ['user.upserted', 'data.position', undefined],
+      ['user.upserted', 'data.isLeader', 'yes'],
+      ['user.upserted', 'data.active', undefined],
+      ['user.upserted', 'data.active', 0],
+      ['unit.upserted', 'data.name', undefined],
+      ['unit.upserted', 'data.parentId', 5],
+      ['document.received', 'actor.id', undefined],
+      ['document.signed', 'subject.kind', ''],
+      ['document.issued', 'subject', undefined],
+      ['task.completed', 'subject.id', undefined],
+      ['task.cancelled', 'actor', 'u-1'],
     ];
-    for (const [type, at, value, field] of cases) {
+    for (const [type, at, value, named] of cases) {
+      const field = named ?? at;
       const what = value === undefined ? 'missing' : `set to ${JSON.stringify(value)}`;
       it(`when ${type} has ${at} ${what}, then it is rejected naming ${field}`, () => {
         expectRejected(set(buildEvent(type), at, value), field);

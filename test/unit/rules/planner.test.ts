@@ -48,26 +48,18 @@ describe('rules/planner', () => {
         event: buildEvent({ type: 'document.received', subject: { urgency: 'hoa-toc' } }),
         expected: noEffects({ entries: [entry('VT-01', 'doc-received')] }),
       },
-      {
-        name: 'document.processed as main, ordinary urgency',
-        event: buildEvent({ type: 'document.processed', subject: { urgency: 'thuong' }, data: { role: 'main' } }),
-        expected: noEffects({ entries: [entry('CV-01', 'doc-processed-main', 1)] }),
-      },
-      {
-        name: 'document.processed as main, hỏa tốc',
-        event: buildEvent({ type: 'document.processed', subject: { urgency: 'hoa-toc' }, data: { role: 'main' } }),
-        expected: noEffects({ entries: [entry('CV-01', 'doc-processed-main', 1.5)] }),
-      },
-      {
-        name: 'document.processed as support, khẩn',
-        event: buildEvent({ type: 'document.processed', subject: { urgency: 'khan' }, data: { role: 'support' } }),
-        expected: noEffects({ entries: [entry('CV-02', 'doc-processed-support', 1.2)] }),
-      },
-      {
-        name: 'document.processed for information',
-        event: buildEvent({ type: 'document.processed', subject: { urgency: 'hoa-toc' }, data: { role: 'info' } }),
-        expected: noEffects({ entries: [entry('CV-03', 'doc-processed-info', 1)] }),
-      },
+      ...(
+        [
+          ['as main, ordinary urgency', 'thuong', 'main', 'CV-01', 1],
+          ['as main, hỏa tốc', 'hoa-toc', 'main', 'CV-01', 1.5],
+          ['as support, khẩn', 'khan', 'support', 'CV-02', 1.2],
+          ['for information', 'hoa-toc', 'info', 'CV-03', 1],
+        ] as const
+      ).map(([what, urgency, role, code, coefficient]) => ({
+        name: `document.processed ${what}`,
+        event: buildEvent({ type: 'document.processed', subject: { urgency }, data: { role } }),
+        expected: noEffects({ entries: [entry(code, `doc-processed-${role}`, coefficient)] }),
+      })),
       {
         name: 'document.processed with a role no rule knows',
         event: buildEvent({ type: 'document.processed', data: { role: 'observer' } }),

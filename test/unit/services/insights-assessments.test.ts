@@ -6,7 +6,8 @@ import { DEFAULT_CATALOGUE } from '../../../src/rules/catalogue';
 import { matchRule, type PlannerEvent } from '../../../src/rules/planner';
 import type { MappingRule } from '../../../src/rules/mapping';
 import { checkGeneral, parseAssessmentInput } from '../../../src/services/assessment-service';
-import { emptyWorkingDays, likeLiteral, overCapDays, suggestedQuantity } from '../../../src/services/insights-service';
+import { emptyWorkingDays, overCapDays, suggestedQuantity } from '../../../src/services/insights-service';
+import { likeLiteral } from '../../../src/db/knex-event-store';
 
 
 describe('services/insights-service: pure parts', () => {

@@ -1,10 +1,11 @@
 import { httpStatus } from '../../../src/http/errors';
 import { expect } from 'chai';
 import { fails } from '../../helpers/expect-kpi-error';
-import type { StoredWorkItem } from '../../../src/db/knex-agency-store';
+import type { StoredWorkItem } from '../../../src/stores';
 import {
-  checkEntryDay, checkItem, hasAtMostDecimals, namesUser, parseExcused, parseManualInput, parseQuantity, parseRating, parseReason,
+  checkEntryDay, checkItem, hasAtMostDecimals, parseExcused, parseManualInput, parseQuantity, parseRating, parseReason,
 } from '../../../src/services/review-service';
+import { namesUser } from '../../../src/rules/derive';
 
 /** The pure checks behind POST/PATCH /journal and the review actions. */
 

@@ -10,8 +10,10 @@
  * Pure.
  */
 
+export type MarkKind = 'fail' | 'extension' | 'completion' | 'cancel';
+
 export interface MarkFact {
-  kind: 'fail' | 'extension' | 'completion' | 'cancel';
+  kind: MarkKind;
   userId: string | null;
   excused: boolean;
   newDueAt: Date | null;
@@ -46,4 +48,13 @@ export function deriveEntry(entry: EntryFact, marks: readonly MarkFact[], assign
   }
   const late = finalDue !== null && entry.occurredAt.getTime() > finalDue.getTime();
   return { fails, delays: delays + (late ? 1 : 0), late };
+}
+
+/** Whether an event names a user: as its actor, or as the user its data is about. */
+export function namesUser(ev: { actor?: { id?: unknown }; data?: Record<string, unknown> | undefined }, userId: string): boolean {
+  if (ev.actor?.id === userId) return true;
+  const d = ev.data;
+  if (!d || typeof d !== 'object') return false;
+  if (d.userId === userId || d.assigneeId === userId) return true;
+  return Array.isArray(d.assignees) && d.assignees.some((a) => a !== null && typeof a === 'object' && (a as { userId?: unknown }).userId === userId);
 }

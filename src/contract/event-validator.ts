@@ -1,0 +1,97 @@
+/**
+ * Checks what a host sends to the webhook: one event (its envelope, then its
+ * known type's own schema) or the shape of a batch, plus what a schema cannot
+ * express portably (a real calendar instant).
+ */
+import { isPlainObject } from '../domain/objects';
+import { isValidDay } from '../domain/time';
+import { eventSchemaFile, getValidator, SCHEMA_FILES, validateAgainst } from './ajv';
+import { isKnownEventType, type KnownKpiEvent, type KpiEvent } from './events';
+import { fail, fieldError, PATTERN_MESSAGES, type FieldError } from './messages';
+
+// ---------------------------------------------------------------- instants
+
+const INSTANT_RE = /^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-](\d{2}):(\d{2}))$/;
+
+/**
+ * An ISO 8601 instant WITH an offset (or Z) that exists: `2026-02-30T…`,
+ * month 13, hour 24 or a missing offset are not.
+ */
+export function isRealInstant(value: string): boolean {
+  const m = INSTANT_RE.exec(value);
+  if (m === null) return false;
+  const [, day, hh, mm, ss, oh, om] = m;
+  if (day === undefined || !isValidDay(day)) return false;
+  if (Number(hh) > 23 || Number(mm) > 59 || (ss !== undefined && Number(ss) > 59)) return false;
+  if (oh !== undefined && (Number(oh) > 23 || Number(om) > 59)) return false;
+  return !Number.isNaN(Date.parse(value));
+}
+
+const NOT_A_REAL_INSTANT = 'không phải thời điểm có thật, ví dụ ngày 30/02 hay 24 giờ (not a real date and time)';
+
+/** The schema has checked the shape; this catches what a pattern cannot (30 February). */
+function checkInstant(value: unknown, field: string): FieldError | undefined {
+  if (typeof value !== 'string' || isRealInstant(value)) return undefined;
+  return fail(field, INSTANT_RE.test(value) ? NOT_A_REAL_INSTANT : (PATTERN_MESSAGES['instant'] as string));
+}
+
+// ---------------------------------------------------------------- events
+
+export type EventValidation =
+  | { ok: true; known: true; event: KnownKpiEvent }
+  | { ok: true; known: false; event: KpiEvent }
+  | FieldError;
+
+const OPTIONAL_SUBJECT_KEYS = ['title', 'docType', 'urgency', 'dueAt'] as const;
+/** Optional, nullable `data` keys per type: null means absent. */
+const OPTIONAL_DATA_KEYS: Record<string, readonly string[]> = {
+  'task.assigned': ['workItemCode', 'quantity'],
+};
+
+/** A copy with nulls of optional fields removed, `data` always an object, `unit.upserted` parentId always present. */
+function normalizeEvent(raw: Record<string, unknown>): KpiEvent {
+  const type = raw['type'] as string;
+  const subject: Record<string, unknown> = { ...(raw['subject'] as Record<string, unknown>) };
+  for (const key of OPTIONAL_SUBJECT_KEYS) if (subject[key] === null) delete subject[key];
+  const data: Record<string, unknown> = isPlainObject(raw['data']) ? { ...raw['data'] } : {};
+  for (const key of OPTIONAL_DATA_KEYS[type] ?? []) if (data[key] === null) delete data[key];
+  if (type === 'unit.upserted' && data['parentId'] === undefined) data['parentId'] = null;
+  return { ...raw, actor: { ...(raw['actor'] as Record<string, unknown>) }, subject, data } as unknown as KpiEvent;
+}
+
+/**
+ * Checks one event: the envelope first, then, for a known type, that type's
+ * own schema. An unknown type with a valid envelope is ok with known=false.
+ * The event returned is a normalized copy (see normalizeEvent).
+ */
+export function validateEvent(raw: unknown): EventValidation {
+  if (!isPlainObject(raw)) return fail('', 'sự kiện phải là một đối tượng JSON (an event must be a JSON object)');
+  const envelope = getValidator(SCHEMA_FILES.event);
+  if (!envelope(raw)) return fieldError(envelope.errors, raw);
+
+  const subject = raw['subject'] as Record<string, unknown>;
+  const bad = checkInstant(raw['occurredAt'], 'occurredAt') ?? checkInstant(subject['dueAt'], 'subject.dueAt');
+  if (bad !== undefined) return bad;
+
+  const type = raw['type'] as string;
+  if (!isKnownEventType(type)) return { ok: true, known: false, event: normalizeEvent(raw) };
+
+  const own = getValidator(eventSchemaFile(type));
+  if (!own(raw)) return fieldError(own.errors, raw);
+  if (type === 'task.extended') {
+    const late = checkInstant((raw['data'] as Record<string, unknown>)['newDueAt'], 'data.newDueAt');
+    if (late !== undefined) return late;
+  }
+  return { ok: true, known: true, event: normalizeEvent(raw) as KnownKpiEvent };
+}
+
+/**
+ * Checks the shape of a batch body `{ "events": [...] }` (at most 1000).
+ * The events themselves are checked one by one with validateEvent, so that a
+ * bad event never fails the batch.
+ */
+export function validateEventBatch(raw: unknown): { ok: true; events: unknown[] } | FieldError {
+  if (!isPlainObject(raw)) return fail('', 'lô sự kiện phải là một đối tượng JSON (a batch must be a JSON object)');
+  const result = validateAgainst(SCHEMA_FILES.eventBatch, raw);
+  return result.ok ? { ok: true, events: raw['events'] as unknown[] } : result;
+}

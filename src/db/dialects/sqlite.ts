@@ -1,0 +1,74 @@
+import type { Knex } from 'knex';
+import { OnConflictDialect } from './on-conflict';
+
+interface SqliteStatement { run(...params: unknown[]): { changes: number } }
+interface SqliteConnection { prepare(sql: string): SqliteStatement }
+
+/**
+ * SQLite (better-sqlite3) is in-process: a statement prepared once and run row by row inside
+ * the transaction is its fastest path, while a fresh multi-row statement of thousands of
+ * placeholders costs more to prepare than to run. So rows go through cached prepared
+ * statements on the transaction's own connection, with the bindings knex would use
+ * (dates as epoch milliseconds, booleans as 0/1). `ON CONFLICT DO NOTHING` per row tells
+ * from `changes` whether the event was new.
+ */
+export class SqliteDialect extends OnConflictDialect {
+  readonly name = 'sqlite' as const;
+  private readonly cache = new WeakMap<object, Map<string, SqliteStatement>>();
+
+  /**
+   * knex opens every SQLite transaction with a deferred `BEGIN`: it reads first and asks for the
+   * write lock at its first write. When another process (a second `eoffice-kpi ingest`, the
+   * server beside a CLI run) committed in between, SQLite cannot upgrade the stale snapshot and
+   * answers SQLITE_BUSY at once, without waiting on busy_timeout; under steady contention every
+   * retry can lose the same way. A write as the first statement (one that matches no row) takes
+   * the write lock before anything is read, as `BEGIN IMMEDIATE` would: the second writer waits
+   * on busy_timeout and then reads what the first committed. This works on any knex instance,
+   * a host's own included, where a custom `BEGIN IMMEDIATE` client would not.
+   */
+  override writeTransaction<T>(knex: Knex, work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
+    return knex.transaction(async (trx) => {
+      await trx.raw('update kpi_agencies set code = code where 1 = 0');
+      return work(trx);
+    });
+  }
+
+  private async statement(trx: Knex.Transaction, sql: string): Promise<SqliteStatement> {
+    const conn = (await (trx.client as unknown as { acquireConnection(): Promise<SqliteConnection> }).acquireConnection());
+    let byConn = this.cache.get(conn);
+    if (!byConn) this.cache.set(conn, (byConn = new Map()));
+    let stmt = byConn.get(sql);
+    if (!stmt) byConn.set(sql, (stmt = conn.prepare(sql)));
+    return stmt;
+  }
+
+  private static toBinding(v: unknown): unknown {
+    if (v instanceof Date) return v.valueOf();
+    if (typeof v === 'boolean') return v ? 1 : 0;
+    return v === undefined ? null : v;
+  }
+
+  private static insertSql(table: string, columns: string[], suffix = ''): string {
+    const q = (x: string) => `"${x.replace(/"/g, '""')}"`;
+    return `insert into ${q(table)} (${columns.map(q).join(', ')}) values (${columns.map(() => '?').join(', ')})${suffix}`;
+  }
+
+  override async insertMany(trx: Knex.Transaction, table: string, rows: Record<string, unknown>[]): Promise<void> {
+    if (rows.length === 0) return;
+    const columns = Object.keys(rows[0]!);
+    const stmt = await this.statement(trx, SqliteDialect.insertSql(table, columns));
+    for (const r of rows) stmt.run(...columns.map((c) => SqliteDialect.toBinding(r[c])));
+  }
+
+  override async insertNewEvents(trx: Knex.Transaction, rows: Record<string, unknown>[]): Promise<Set<string>> {
+    const inserted = new Set<string>();
+    if (rows.length === 0) return inserted;
+    const columns = Object.keys(rows[0]!);
+    const stmt = await this.statement(trx, SqliteDialect.insertSql('kpi_events', columns, ' on conflict ("agency_code", "event_id") do nothing'));
+    for (const r of rows) {
+      if (stmt.run(...columns.map((c) => SqliteDialect.toBinding(r[c]))).changes > 0) inserted.add(String(r.event_id));
+    }
+    return inserted;
+  }
+}
+

@@ -1,0 +1,58 @@
+import type { Knex } from 'knex';
+import type { EventStatus, EventStore, EventSummary, NewEvent, StoredEvent } from '../stores';
+import type { SqlDialect } from './dialects';
+import { chunkForParams, toDate, toNum } from './rows';
+
+/** `%` `_` `[` and the escape character itself are literal in a LIKE pattern after this (with ESCAPE '!'). */
+export function likeLiteral(s: string): string {
+  return s.replace(/[!%_[]/g, (c) => `!${c}`);
+}
+
+/** The event inbox (kpi_events). */
+export class KnexEventStore implements EventStore {
+  constructor(private readonly db: Knex | Knex.Transaction, private readonly dialect: SqlDialect) {}
+
+  insertNew(events: NewEvent[]): Promise<Set<string>> {
+    const rows = events.map((e) => ({
+      agency_code: e.agency, event_id: e.eventId, type: e.type, occurred_at: e.occurredAt, received_at: e.receivedAt,
+      payload: e.payload, status: e.status, error: e.error, attempts: 1, source: e.source,
+    }));
+    return this.dialect.insertNewEvents(this.db as Knex.Transaction, rows);
+  }
+
+  async failed(agency: string, ids?: string[]): Promise<Array<{ eventId: string; payload: string }>> {
+    const q = () => this.db('kpi_events').where({ agency_code: agency, status: 'failed' }).orderBy('seq').select('event_id', 'payload');
+    const rows: Array<{ event_id: string; payload: string }> = [];
+    if (ids === undefined || ids.length === 0) rows.push(...(await q()));
+    else for (const part of chunkForParams(ids, 1, this.dialect.maxParams - 2)) rows.push(...(await q().whereIn('event_id', part)));
+    return rows.map((r) => ({ eventId: String(r.event_id), payload: String(r.payload) }));
+  }
+
+  async settleFailed(agency: string, eventId: string, status: EventStatus, error: string | null): Promise<boolean> {
+    const n = await this.db('kpi_events').where({ agency_code: agency, event_id: eventId, status: 'failed' })
+      .update({ status, error, attempts: this.db.raw('attempts + 1') });
+    return n > 0;
+  }
+
+  async payload(agency: string, eventId: string): Promise<string | null> {
+    const r = await this.db('kpi_events').where({ agency_code: agency, event_id: eventId }).first('payload');
+    return r ? String(r.payload) : null;
+  }
+
+  async list(agency: string, status: EventStatus, limit: number): Promise<EventSummary[]> {
+    const rows = await this.db('kpi_events').where({ agency_code: agency, status }).orderBy('seq', 'desc').limit(limit)
+      .select('event_id', 'type', 'status', 'error', 'attempts', 'occurred_at', 'received_at');
+    return rows.map((r) => ({ id: String(r.event_id), type: String(r.type), status: String(r.status), error: (r.error as string | null) ?? null, attempts: toNum(r.attempts), occurredAt: toDate(r.occurred_at), receivedAt: toDate(r.received_at) }));
+  }
+
+  async mentioning(agency: string, q: { userId: string; from: Date; to: Date; types: readonly string[]; statuses: readonly EventStatus[]; limit: number }): Promise<StoredEvent[]> {
+    const rows = await this.db('kpi_events').where({ agency_code: agency })
+      .andWhere('occurred_at', '>=', q.from).andWhere('occurred_at', '<', q.to)
+      .andWhere((w) => w.whereIn('type', [...q.types]).orWhereIn('status', [...q.statuses]))
+      // A superset prefilter (the user id as a JSON string anywhere in the payload); the caller tests exactly.
+      .andWhereRaw("payload like ? escape '!'", [`%${likeLiteral(JSON.stringify(q.userId))}%`])
+      .orderBy('occurred_at', 'desc').limit(q.limit)
+      .select('event_id', 'type', 'status', 'error', 'occurred_at', 'payload');
+    return rows.map((r) => ({ eventId: String(r.event_id), type: String(r.type), status: r.status as EventStatus, error: (r.error as string | null) ?? null, occurredAt: toDate(r.occurred_at), payload: String(r.payload) }));
+  }
+}

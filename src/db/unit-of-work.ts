@@ -1,0 +1,60 @@
+import type { Knex } from 'knex';
+import type { Stores, UnitOfWork } from '../stores';
+import { dialectFor, type SqlDialect } from './dialects';
+import { KnexAgencyStore } from './knex-agency-store';
+import { KnexAssessmentStore } from './knex-assessment-store';
+import { KnexAssignmentStore } from './knex-assignment-store';
+import { KnexAuditStore } from './knex-audit-store';
+import { KnexCatalogueStore } from './knex-catalogue-store';
+import { KnexDirectoryStore } from './knex-directory-store';
+import { KnexEventStore } from './knex-event-store';
+import { KnexJournalStore } from './knex-journal-store';
+import { KnexPeriodStore } from './knex-period-store';
+
+/** How many times a transaction is tried when the database reports a passing conflict. */
+export const DEFAULT_ATTEMPTS = 6;
+
+/** The knex unit of work: every store bound to the knex instance, or to one transaction of it. */
+export class KnexUnitOfWork implements UnitOfWork {
+  readonly dialect: SqlDialect;
+  readonly read: Stores;
+  private readonly sweep = { last: 0 };
+
+  constructor(private readonly knex: Knex) {
+    this.dialect = dialectFor(knex);
+    this.read = this.bind(knex);
+  }
+
+  /** The stores bound to one handle: the knex instance itself, or a transaction of it. */
+  bind(db: Knex | Knex.Transaction): Stores {
+    const d = this.dialect;
+    return {
+      agencies: new KnexAgencyStore(db, this.sweep),
+      catalogue: new KnexCatalogueStore(db, d),
+      audit: new KnexAuditStore(db),
+      events: new KnexEventStore(db, d),
+      journal: new KnexJournalStore(db, this.knex, d),
+      assignments: new KnexAssignmentStore(db, d),
+      directory: new KnexDirectoryStore(db, d),
+      assessments: new KnexAssessmentStore(db),
+      periods: new KnexPeriodStore(db, d),
+    };
+  }
+
+  async write<T>(work: (stores: Stores) => Promise<T>, opts: { attempts?: number } = {}): Promise<T> {
+    const attempts = opts.attempts ?? DEFAULT_ATTEMPTS;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.dialect.writeTransaction(this.knex, (trx) => work(this.bind(trx)));
+      } catch (e) {
+        if (attempt >= attempts || !this.dialect.isRetryable(e)) throw e;
+        // A short random pause, longer each time, so that two writers do not collide again in step.
+        await new Promise((r) => setTimeout(r, Math.random() * 20 * attempt));
+      }
+    }
+  }
+
+  async ping(): Promise<void> {
+    await this.knex.raw('select 1 as ok');
+  }
+}

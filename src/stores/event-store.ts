@@ -1,0 +1,37 @@
+/** The event inbox: every accepted event, its outcome, and the failed ones kept for replay. */
+
+export type EventStatus = 'processed' | 'ignored' | 'failed';
+export type IntakeSource = 'webhook' | 'inprocess' | 'ingest' | 'pull' | 'demo' | 'replay';
+
+export interface NewEvent {
+  agency: string;
+  eventId: string;
+  type: string;
+  occurredAt: Date;
+  receivedAt: Date;
+  /** The event as JSON text. */
+  payload: string;
+  status: EventStatus;
+  error: string | null;
+  source: IntakeSource;
+}
+
+export interface EventSummary { id: string; type: string; status: string; error: string | null; attempts: number; occurredAt: Date | null; receivedAt: Date | null }
+export interface StoredEvent { eventId: string; type: string; status: EventStatus; error: string | null; occurredAt: Date | null; payload: string }
+
+export interface EventStore {
+  /** Inserts the events whose (agency, id) is not stored yet; returns the ids it inserted (exactly one caller wins an id). */
+  insertNew(events: NewEvent[]): Promise<Set<string>>;
+  /** Failed events in arrival order: all, or those of these ids. */
+  failed(agency: string, ids?: string[]): Promise<Array<{ eventId: string; payload: string }>>;
+  /** Sets a still-failed event's new outcome (one more attempt); false when it is no longer failed. */
+  settleFailed(agency: string, eventId: string, status: EventStatus, error: string | null): Promise<boolean>;
+  payload(agency: string, eventId: string): Promise<string | null>;
+  /** The newest events of a status (at most `limit`). */
+  list(agency: string, status: EventStatus, limit: number): Promise<EventSummary[]>;
+  /**
+   * Events between two instants that may name a user (a superset: the user id as a JSON string
+   * anywhere in the payload), of the given types or statuses, newest first.
+   */
+  mentioning(agency: string, q: { userId: string; from: Date; to: Date; types: readonly string[]; statuses: readonly EventStatus[]; limit: number }): Promise<StoredEvent[]>;
+}

@@ -1,0 +1,47 @@
+import type { AgencyStore } from './agency-store';
+import type { AssessmentStore } from './assessment-store';
+import type { AssignmentStore } from './assignment-store';
+import type { AuditStore } from './audit-store';
+import type { CatalogueStore } from './catalogue-store';
+import type { DirectoryStore } from './directory-store';
+import type { EventStore } from './event-store';
+import type { JournalStore } from './journal-store';
+import type { PeriodStore } from './period-store';
+
+export type * from './agency-store';
+export type * from './assessment-store';
+export type * from './assignment-store';
+export type * from './audit-store';
+export type * from './catalogue-store';
+export type * from './directory-store';
+export type * from './event-store';
+export type * from './journal-store';
+export type * from './period-store';
+export { subjectKey } from './assignment-store';
+
+/** Every store, bound to one database handle: outside a transaction, or inside one (see UnitOfWork). */
+export interface Stores {
+  agencies: AgencyStore;
+  catalogue: CatalogueStore;
+  audit: AuditStore;
+  events: EventStore;
+  journal: JournalStore;
+  assignments: AssignmentStore;
+  directory: DirectoryStore;
+  assessments: AssessmentStore;
+  periods: PeriodStore;
+}
+
+/**
+ * The stores and their transactions. `read` serves reads outside a transaction; `write` runs a
+ * piece of work in ONE transaction with every store bound to it, begun the way the database
+ * needs for a writer, and runs it again when the database reports a passing conflict (busy,
+ * deadlock, serialization) — so the work must do nothing outside the stores that it cannot
+ * do twice. Any other error, and a conflict after the last try, reaches the caller.
+ */
+export interface UnitOfWork {
+  readonly read: Stores;
+  write<T>(work: (stores: Stores) => Promise<T>, opts?: { attempts?: number }): Promise<T>;
+  /** Whether the database is reachable. */
+  ping(): Promise<void>;
+}

@@ -1,0 +1,16 @@
+/** Periods (month, quarter, year) and their state, and the frozen scores of closed ones. */
+
+export interface PeriodState { status: 'open' | 'closed'; applyQuota: boolean }
+
+export interface SnapshotScore { userId: string; unitId: string | null; total: number; classification: string | null; profile: { id: string; version: number } }
+
+export interface PeriodStore {
+  state(agency: string, period: string): Promise<PeriodState>;
+  /** Which of these period keys are closed. */
+  closedAmong(agency: string, periods: readonly string[]): Promise<string[]>;
+  close(agency: string, period: string, opts: { applyQuota: boolean; actor: string; now: Date }): Promise<void>;
+  reopen(agency: string, period: string, reason: string, now: Date): Promise<void>;
+  snapshots<T>(agency: string, period: string): Promise<T[]>;
+  /** Replaces a period's snapshot with these scores. */
+  writeSnapshots(agency: string, period: string, scores: readonly SnapshotScore[], now: Date): Promise<void>;
+}
