@@ -3,7 +3,7 @@ import type { Knex } from 'knex';
 /**
  * The whole schema of the plugin, v1.
  *
- * Conventions (STYLE.md): tables `kpi_*`, snake_case, explicit names for every
+ * Conventions (docs/architecture.md): tables `kpi_*`, snake_case, explicit names for every
  * index and constraint (≤ 128 chars for SQL Server); strings are `string()`,
  * which knex renders NVARCHAR on SQL Server; long text is `text()` (NVARCHAR(MAX)
  * on SQL Server); instants are `datetime(…)`, i.e. datetime2 on SQL Server (bound as

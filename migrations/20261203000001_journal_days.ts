@@ -4,7 +4,7 @@ import type { Knex } from 'knex';
  * Daily roll-ups of the journal, so that a province's quarter scores from one row per
  * (official, day) instead of grouping two million entries at every request.
  *
- * `kpi_journal_days` holds, per (agency, official, local day), the sums SCORING.md needs
+ * `kpi_journal_days` holds, per (agency, official, local day), the sums docs/hr.md needs
  * before the daily cap, for approved and for pending entries apart (a provisional score
  * counts both, a closed one approved only):
  *   `*_t` = Σ m(e), `*_l` = Σ m(e)·max(0, 1 − failPenalty·fails(e)),

@@ -14,7 +14,7 @@ export interface Config {
 }
 
 /**
- * Configuration from the environment (CONTRACT §5). A bad value stops start-up with a
+ * Configuration from the environment (docs/integrators.md (configuration)). A bad value stops start-up with a
  * message that names the variable.
  */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {

@@ -40,7 +40,7 @@ export interface KpiPlugin {
 }
 
 /**
- * The in-process factory (CONTRACT §2.1) and the one place that wires the plugin:
+ * The in-process factory (docs/integrators.md (the in-process door)) and the one place that wires the plugin:
  * stores, services and the router are all built here.
  */
 export async function createKpiPlugin(opts: KpiPluginOptions): Promise<KpiPlugin> {

@@ -11,7 +11,7 @@ export interface BenchUnit { id: string; name: string }
 export interface BenchUser { id: string; name: string; unitId: string; position: string; isLeader: boolean; clerk: boolean }
 export interface BenchDirectory { units: BenchUnit[]; users: BenchUser[] }
 
-/** A benchmark event is an event of the contract (CONTRACT §1). */
+/** A benchmark event is an event of the contract (docs/integrators.md (events)). */
 export type BenchEvent = KpiEvent;
 
 /** The demo's seeded PRNG (mulberry32): small, fast, reproducible. */

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `eoffice-kpi` (CONTRACT §4). The entry point only connects the real process to runCli:
+ * `eoffice-kpi` (docs/integrators.md (command line)). The entry point only connects the real process to runCli:
  * arguments, environment, stdout/stderr, signals, and the exit code.
  */
 import { runCli } from './program';

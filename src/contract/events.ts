@@ -1,6 +1,6 @@
 /**
  * The published contract in TypeScript: the event envelope and the known
- * event types (CONTRACT §1), the agency settings (§3), the token claims, the
+ * event types (docs/integrators.md (events)), the agency settings (§3), the token claims, the
  * webhook answer, the error body and the plugin manifest (§6).
  *
  * The JSON Schemas in ./schemas are the source of truth for hosts written in
@@ -11,7 +11,7 @@
 
 // ---------------------------------------------------------------- events
 
-/** Every event type the plugin understands, in the order of CONTRACT §1. */
+/** Every event type the plugin understands, in the order of docs/integrators.md (events). */
 export const KNOWN_EVENT_TYPES = [
   'document.received',
   'document.assigned',
@@ -153,7 +153,7 @@ import type { CapPolicy, Locale, Role } from '../domain/principal';
 
 export type { CapPolicy, Locale, Role };
 
-/** Claims of the host's panel / API token (CONTRACT §3). */
+/** Claims of the host's panel / API token (docs/integrators.md (panels and API)). */
 export interface PanelTokenClaims {
   sub: string;
   agency: string;
@@ -166,7 +166,7 @@ export interface PanelTokenClaims {
   iat?: number;
 }
 
-/** Claims of the host's webhook token (CONTRACT §2). */
+/** Claims of the host's webhook token (docs/integrators.md (delivery)). */
 export interface WebhookTokenClaims {
   iss: string;
   aud: string | string[];

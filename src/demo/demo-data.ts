@@ -1,6 +1,6 @@
 /**
  * A demo agency: its units, its officials and some weeks of host events
- * (CONTRACT §1), made up but shaped like a Vietnamese commune People's
+ * (docs/integrators.md (events)), made up but shaped like a Vietnamese commune People's
  * Committee (UBND xã) running an E-Office system.
  *
  * Pure and deterministic: the same inputs give the same output, byte for byte
@@ -40,7 +40,7 @@ export interface DemoUser {
   roles: DemoRole[];
 }
 
-/** One host event as CONTRACT §1 shapes it. */
+/** One host event as docs/integrators.md (events) shapes it. */
 export interface DemoEvent {
   id: string;
   type: string;

@@ -1,7 +1,7 @@
 /**
  * The agency's working calendar: Monday to Friday, minus its holidays, plus its
  * make-up working days (ngày làm bù: a Saturday or Sunday that is worked).
- * A day listed both as a holiday and as a make-up day is worked: SCORING.md
+ * A day listed both as a holiday and as a make-up day is worked: docs/hr.md
  * defines W(P) as "(Mon–Fri minus holidays) plus make-up days".
  */
 import { ValidationError } from './errors';

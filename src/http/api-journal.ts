@@ -11,7 +11,7 @@ export interface JournalApiServices {
 }
 
 /**
- * The journal's life and the general criteria over JSON (CONTRACT §3), mounted on /api/v1
+ * The journal's life and the general criteria over JSON (docs/integrators.md (panels and API)), mounted on /api/v1
  * through the `extraApi` hook. The role gate here is coarse; the services decide who may
  * touch which entry (owner, leader of the owner's unit, HR) and answer 404 for an entry the
  * caller may not see.

@@ -18,7 +18,7 @@ export interface AppDeps {
   ping(): Promise<void>;
   /** Extra /api/v1 routes mounted after the built-in ones (scores, review...). */
   extraApi?: (api: Router, helpers: ApiHelpers) => void;
-  /** The server-rendered panels (CONTRACT §3), mounted at /panels. */
+  /** The server-rendered panels (docs/integrators.md (panels and API)), mounted at /panels. */
   panels?: Router;
   log?: { error(obj: object, msg: string): void; warn(obj: object, msg: string): void };
 }

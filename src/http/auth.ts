@@ -74,7 +74,7 @@ async function verifyAgencyToken(deps: AuthDeps, token: string | null, options: 
 }
 
 /**
- * Verifies a webhook call (CONTRACT §2): the agency's key with the pinned algorithm,
+ * Verifies a webhook call (docs/integrators.md (delivery)): the agency's key with the pinned algorithm,
  * `aud`, `iss` = the agency's registered host, `exp` at most 300 s after `iat`, a `jti`
  * never seen within its lifetime, and `body_sha256` equal to the SHA-256 of the raw body.
  * Returns the agency the token speaks for. Every failure is the same 401.
@@ -94,7 +94,7 @@ export async function verifyWebhook(deps: AuthDeps, authorization: string | unde
 }
 
 /**
- * Verifies a user token (CONTRACT §3): HS256 with the agency's secret (RS256 where the host
+ * Verifies a user token (docs/integrators.md (panels and API)): HS256 with the agency's secret (RS256 where the host
  * registered a key), `aud`, `exp` required; `sub`, `agency`, `roles` required. The agency of
  * every request comes from here and nowhere else.
  */

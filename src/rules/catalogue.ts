@@ -7,7 +7,7 @@
  *
  * `standardMinutes` (thời gian chuẩn) is the time one unit of the item takes an
  * experienced official; `m(e) = quantity × standardMinutes × coefficient × rating`
- * (SCORING.md). Items of kind `rated` are qualitative work (dân vận, giám sát,
+ * (docs/hr.md). Items of kind `rated` are qualitative work (dân vận, giám sát,
  * đoàn thể) whose rating in [0, 1] is set by the approving leader.
  */
 

@@ -1,6 +1,6 @@
 /**
  * fails(e), delays(e) and lateness, derived from stored facts so that the result does not
- * depend on the order in which events arrived (SCORING.md):
+ * depend on the order in which events arrived (docs/hr.md):
  * - fails(e): non-excused failed quality assessments of e's work. A mark that names a user
  *   applies to that user's entries for the subject; a mark that names nobody (a task
  *   rejected without `data.userId`) applies to every entry that completed the subject.

@@ -1,6 +1,6 @@
 /**
  * Mapping rules: which work item, quantity and coefficient an event produces.
- * Rules are data (CONTRACT §1), editable by the integrator; this module ships
+ * Rules are data (docs/integrators.md (events)), editable by the integrator; this module ships
  * the Vietnamese default set and the check run whenever rules are edited.
  * Pure: no I/O.
  */
@@ -37,7 +37,7 @@ export interface MappingRule {
   active: boolean;
 }
 
-/** Event types that make a journal entry for the actor (CONTRACT §1). Rules only make sense for these. */
+/** Event types that make a journal entry for the actor (docs/integrators.md (events)). Rules only make sense for these. */
 export const ENTRY_EVENT_TYPES = [
   'document.received',
   'document.processed',
@@ -48,7 +48,7 @@ export const ENTRY_EVENT_TYPES = [
 ] as const;
 export type EntryEventType = (typeof ENTRY_EVENT_TYPES)[number];
 
-/** The event types of CONTRACT §1 live in the contract; the rules re-export them for their callers. */
+/** The event types of docs/integrators.md (events) live in the contract; the rules re-export them for their callers. */
 export { KNOWN_EVENT_TYPES, isKnownEventType, type KnownEventType } from '../contract/events';
 
 export function isEntryEventType(type: string): type is EntryEventType {

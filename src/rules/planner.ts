@@ -4,13 +4,13 @@
  * directory updates. Pure: no database, clock or I/O; the same input always
  * gives the same output, and the inputs are never modified.
  *
- * The store turns marks into per-entry `fails`/`delays` (SCORING.md); the
+ * The store turns marks into per-entry `fails`/`delays` (docs/hr.md); the
  * planner only describes them, so events may arrive in any order.
  */
 import { type WorkItem } from './catalogue';
 import { FORBIDDEN_SEGMENTS, isEntryEventType, isKnownEventType, type MappingRule, type RuleScalar } from './mapping';
 
-/** The structural shape of a validated event (CONTRACT §1) that the planner reads. */
+/** The structural shape of a validated event (docs/integrators.md (events)) that the planner reads. */
 export interface PlannerEvent {
   id: string;
   type: string;

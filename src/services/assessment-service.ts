@@ -10,7 +10,7 @@ import type { JournalService } from './journal-service';
 import { assertPeriodOpen } from './period-service';
 
 /**
- * The general criteria (tiêu chí chung, SCORING.md `G`): 0..generalMax points per official
+ * The general criteria (tiêu chí chung, docs/hr.md `G`): 0..generalMax points per official
  * and period, recorded by the leader of the official's unit — by HR for a leader — and the
  * `disqualified` mark (discipline: KHTNV whatever S is), which only HR sets.
  * HR may assess anyone of the agency; nobody assesses themself; a closed period (or one

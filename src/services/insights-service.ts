@@ -12,8 +12,8 @@ import type { AgencyService } from './agency-service';
 import type { JournalService } from './journal-service';
 
 /**
- * What the "My KPI" panel tells an official besides the score (PRODUCT.md, "what the
- * pilots taught"): the days whose logged time passes the daily cap, the working days
+ * What the "My KPI" panel tells an official besides the score (the lessons of the provincial
+ * pilots): the days whose logged time passes the daily cap, the working days
  * with nothing logged, and the events that touched them but made no entry — each with
  * the work item a rule would now give it, so that the official adds it in one click
  * (POST /api/v1/journal with `fromEvent`).

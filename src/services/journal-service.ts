@@ -52,7 +52,7 @@ function parseLimit(v: string | number | undefined): number {
 export interface JournalServiceDeps { uow: UnitOfWork; agencies: AgencyService; clock?: () => Date }
 
 /**
- * Reading the journal with the access rules of PRODUCT.md: an official sees their own
+ * Reading the journal with the access rules of docs/integrators.md (roles): an official sees their own
  * entries; a leader those of their unit's members; HR and admin the whole agency;
  * nobody another agency's (the agency always comes from the verified token).
  */

@@ -15,7 +15,7 @@ import { rederive } from './rederive';
  * The life of a journal entry after the intake: an official adds what no event shows
  * (a manual entry for themself), may change or withdraw it while it waits, and the
  * leader of the official's unit approves it, returns it with a reason, rates a
- * qualitative item, or records a "not met" quality assessment (SCORING.md `fails`).
+ * qualitative item, or records a "not met" quality assessment (docs/hr.md `fails`).
  *
  * Who may do what:
  * - the owner, and only the owner, creates, changes and deletes their manual entries, and

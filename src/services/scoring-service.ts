@@ -28,7 +28,7 @@ const messages = {
 };
 
 /**
- * Scores of a period, from aggregates computed in the database (SCORING.md). An open
+ * Scores of a period, from aggregates computed in the database (docs/hr.md). An open
  * period is scored live and marked provisional (pending entries counted); a closed one is
  * read from its snapshot and never recomputed silently.
  */

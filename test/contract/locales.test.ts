@@ -6,7 +6,7 @@ import { formatDay, formatNumber, formatPeriod, localesDir, packageRoot, readCat
 import { createViews } from '../../src/views/render';
 
 /**
- * The locale files are a contract with whoever translates the plugin (STYLE.md, test/contract):
+ * The locale files are a contract with whoever translates the plugin (docs/architecture.md, test/contract):
  * vi and en have exactly the same keys, none empty, Vietnamese in composed Unicode (NFC) with
  * the same `{placeholders}` as English, and every key the templates and the sources ask for
  * exists. The templates print nothing unescaped.

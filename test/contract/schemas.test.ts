@@ -39,7 +39,7 @@ function manifestError(mutate: (m: Json) => void): ValidationError {
   return expect.fail('expected the manifest to be rejected');
 }
 
-/** The example event of CONTRACT.md §1, verbatim. */
+/** The example event of docs/integrators.md (events), verbatim. */
 const CONTRACT_EXAMPLE = {
   id: 'evt-2026-000123',
   type: 'document.processed',
@@ -97,7 +97,7 @@ describe('contract: the published JSON Schemas', () => {
     }
   });
 
-  it("when CONTRACT.md's example event is validated, then the envelope, its type's own schema and validateEvent accept it", () => {
+  it("when docs/integrators.md's example event is validated, then the envelope, its type's own schema and validateEvent accept it", () => {
     expect(validateAgainst(SCHEMA_FILES.event, CONTRACT_EXAMPLE)).to.deep.equal({ ok: true });
     expect(validateAgainst('document.processed.schema.json', CONTRACT_EXAMPLE)).to.deep.equal({ ok: true });
     const result = validateEvent(CONTRACT_EXAMPLE);
@@ -218,7 +218,7 @@ describe('contract: plugin-manifest.json', () => {
     expect(manifest.events).to.deep.equal([...KNOWN_EVENT_TYPES]);
   });
 
-  it('when its panels are read, then every slot is filled with the paths and roles of CONTRACT §3', () => {
+  it('when its panels are read, then every slot is filled with the paths and roles of docs/integrators.md (panels and API)', () => {
     const panels = manifest.panels.map((p) => [p.slot, p.path, [...p.roles].sort().join(',')]);
     expect(panels).to.deep.equal([
       ['document.tab', '/panels/document/:id', 'admin,hr,leader,official'],

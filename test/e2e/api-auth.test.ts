@@ -5,7 +5,7 @@ import { buildEvent, startHarness, type Harness, type TestAgency } from '../help
 import { algNone, hs256 } from '../helpers/tokens';
 
 /**
- * CONTRACT §3 for /api/v1: who the caller is comes only from a verified user token
+ * docs/integrators.md (panels and API) for /api/v1: who the caller is comes only from a verified user token
  * (HS256 with the agency's secret, aud "eoffice-kpi", exp), what they may do from its
  * roles, and nobody ever sees another agency's data. Errors are JSON
  * `{ error: { code, message } }` and never leak SQL or a stack trace.
@@ -19,7 +19,7 @@ function expectError(res: { status: number; body: any }, status: number, code?: 
   expectErrorBody(res.body, code, LEAKS);
 }
 
-describe('e2e: /api/v1 user tokens, roles and agency isolation (CONTRACT §3)', function () {
+describe('e2e: /api/v1 user tokens, roles and agency isolation (docs/integrators.md (panels and API))', function () {
   this.timeout(30000);
   let h: Harness;
   let a: TestAgency;

@@ -9,7 +9,7 @@ import { ERROR_LEAKS, expectNoLeak } from '../helpers/error-body';
 import { chunk, rng, shuffle } from '../helpers/random';
 
 /**
- * "Nothing lost" (PRODUCT.md) over real HTTP, on whatever database the suite runs on:
+ * "Nothing lost" (docs/integrators.md, delivery) over real HTTP, on whatever database the suite runs on:
  * the same events delivered many times by concurrent senders are stored once and make
  * their entries once; a database that stops mid-stream never gets a 2xx for an event it
  * did not store, and the host's retries complete the journal.

@@ -7,7 +7,7 @@ import { cloneRules } from '../../src/rules/mapping';
 import { buildEvent, startHarness, type Harness, type TestAgency } from '../helpers/harness';
 
 /**
- * The journal's life over HTTP (CONTRACT §3): manual entries by an official, their review by
+ * The journal's life over HTTP (docs/integrators.md (panels and API)): manual entries by an official, their review by
  * the leader of the official's unit, the insights of "My KPI" (daily cap, empty days,
  * suggestions) and the general-criteria assessments. The plugin runs on a fixed clock,
  * Friday 2026-03-20 10:00 in Hà Nội; tokens are signed for that clock.
@@ -37,7 +37,7 @@ function expectEntry(body: unknown): any {
   return body;
 }
 
-describe('e2e: journal review, insights and assessments (CONTRACT §3)', function () {
+describe('e2e: journal review, insights and assessments (docs/integrators.md (panels and API))', function () {
   this.timeout(60000);
   let h: Harness;
   let a: TestAgency;

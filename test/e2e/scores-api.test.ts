@@ -17,7 +17,7 @@ function directory(agency: string): Array<Record<string, unknown>> {
   ];
 }
 
-describe('e2e: scores, periods and their roles (CONTRACT §3)', function () {
+describe('e2e: scores, periods and their roles (docs/integrators.md (panels and API))', function () {
   this.timeout(60000);
   let h: Harness;
   let ag: TestAgency;

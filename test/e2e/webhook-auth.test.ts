@@ -6,7 +6,7 @@ import { buildEvent, startHarness, type Harness, type TestAgency } from '../help
 import { algNone, b64url, hs256 } from '../helpers/tokens';
 
 /**
- * CONTRACT §2, webhook authentication, over real HTTP as a host (or an attacker) would
+ * docs/integrators.md (delivery), webhook authentication, over real HTTP as a host (or an attacker) would
  * call it: every forged call is a 401 that writes nothing — no event, no used token id —
  * and the genuine ones (HS256 with the agency's secret, RS256 with a registered key,
  * either secret during a rotation's overlap) are a 202.
@@ -89,7 +89,7 @@ async function expectAccepted(id: string, raw: string, authorization: string, ag
   expect(await h.knex('kpi_token_uses').where({ agency_code: agency, jti }).first()).to.not.equal(undefined);
 }
 
-describe('e2e: webhook authentication (CONTRACT §2)', function () {
+describe('e2e: webhook authentication (docs/integrators.md (delivery))', function () {
   this.timeout(30000);
   let a: TestAgency;
   let b: TestAgency;

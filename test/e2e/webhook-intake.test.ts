@@ -5,7 +5,7 @@ import { ERROR_LEAKS, expectErrorBody } from '../helpers/error-body';
 import { buildEvent, startHarness, type Harness, type TestAgency } from '../helpers/harness';
 
 /**
- * CONTRACT §1 and §2 from the host's side of the wire: what a signed POST /events
+ * docs/integrators.md (events and delivery) from the host's side of the wire: what a signed POST /events
  * answers, what it stores, and that a second delivery changes nothing.
  */
 
@@ -15,7 +15,7 @@ function expectCleanError(body: unknown, status: number, code?: string): void {
   expectErrorBody(body, code, ERROR_LEAKS, `status ${status}`);
 }
 
-describe('e2e: webhook intake (CONTRACT §1, §2)', function () {
+describe('e2e: webhook intake (docs/integrators.md (events), §2)', function () {
   this.timeout(60000);
   let h: Harness;
   let a: TestAgency;

@@ -92,7 +92,7 @@ export async function startHarness(opts: { clock?: () => Date; chunkSize?: numbe
 }
 
 let seq = 0;
-/** An event as CONTRACT §1 shows it, with overrides. */
+/** An event as docs/integrators.md (events) shows it, with overrides. */
 export function buildEvent(overrides: Record<string, unknown> = {}): Record<string, any> {
   seq++;
   return {

@@ -36,7 +36,7 @@ function strings(v: unknown, out: string[] = []): string[] {
 }
 
 /**
- * What CONTRACT §1 requires of an event of a known type, checked field by field.
+ * What docs/integrators.md (events) requires of an event of a known type, checked field by field.
  * Returns the paths that are missing or wrong (empty when the event is valid).
  */
 function contractProblems(e: DemoEvent, userIds: Set<string>, unitIds: Set<string>): string[] {
@@ -249,7 +249,7 @@ describe('demo data generator', () => {
       for (const e of demo.events) for (const id of referencedUserIds(e)) expect(userIds.has(id), `${e.id} names ${id}`).to.equal(true);
     });
 
-    it('when generated, then every known-type event has the fields CONTRACT §1 requires for its type', () => {
+    it('when generated, then every known-type event has the fields docs/integrators.md (events) requires for its type', () => {
       const known = demo.events.filter((e) => KNOWN_TYPES.includes(e.type));
       expect(known.length).to.be.greaterThan(1000);
       for (const e of known) expect(contractProblems(e, userIds, unitIds), `${e.id} ${e.type}`).to.deep.equal([]);
@@ -264,7 +264,7 @@ describe('demo data generator', () => {
       expect(contractProblems({ ...extended, data: { ...extended.data, excused: 'yes' } }, userIds, unitIds)).to.deep.equal(['data.excused']);
     });
 
-    it('when generated, then every type of CONTRACT §1 occurs, and an unknown type too', () => {
+    it('when generated, then every type of docs/integrators.md (events) occurs, and an unknown type too', () => {
       const types = new Set(demo.events.map((e) => e.type));
       for (const t of KNOWN_TYPES) expect(types.has(t), t).to.equal(true);
       const unknown = [...types].filter((t) => !KNOWN_TYPES.includes(t));

@@ -41,7 +41,7 @@ function deepFreeze<T>(value: T): T {
 }
 
 describe('rules/planner', () => {
-  describe('planEvent — every event type of CONTRACT §1 with the default rules', () => {
+  describe('planEvent — every event type of docs/integrators.md (events) with the default rules', () => {
     const cases: Array<{ name: string; event: PlannerEvent; context?: PlannerContext; expected: EventEffects }> = [
       {
         name: 'document.received',
