@@ -65,7 +65,7 @@ export async function createKpiPlugin(opts: KpiPluginOptions): Promise<KpiPlugin
       registerScoresApi(api, helpers, { scoring });
       registerJournalApi(api, helpers, { review, assessments, insights });
     },
-    panels: createPanelsRouter({ auth, knex, agencies, journal, scoring, intake, review, assessments, insights, clock, log }),
+    panels: createPanelsRouter({ auth, agencies, journal, scoring, intake, review, assessments, insights, clock, log }),
   };
   const router = createRouter(deps);
   return {

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command, CommanderError } from 'commander';
-import { PACKAGE_ROOT } from '../contract/validate';
+import { PACKAGE_ROOT } from '../contract/package-files';
 import { registerAgency, registerEvents, registerMigrate, registerServe, registerToken } from './commands';
 import { CliContext, type CliIo } from './context';
 import { registerDemo } from './demo';
@@ -15,7 +15,7 @@ export const PROGRAM_NAME = 'eoffice-kpi';
 export type CommandModule = (program: Command, ctx: CliContext) => void;
 
 /**
- * The commands of `eoffice-kpi` (CONTRACT §4), in the order `--help` lists them.
+ * The commands of `eoffice-kpi` (docs/integrators.md (command line)), in the order `--help` lists them.
  *
  * ── EXTENSION POINT ──────────────────────────────────────────────────────────────────
  * `score --agency <code> --period <p> [--close]` is added by the scoring work: write

@@ -83,7 +83,11 @@ export class KnexAgencyStore implements AgencyStore {
    */
   async useTokenId(code: string, jti: string, expiresAt: Date, now: Date): Promise<boolean> {
     try {
-      await this.db('kpi_token_uses').insert({ agency_code: code, jti, expires_at: expiresAt });
+      const row = { agency_code: code, jti, expires_at: expiresAt };
+      // Inside a transaction the insert gets a savepoint of its own: PostgreSQL aborts the whole
+      // transaction on a refused row unless the failure is rolled back to one.
+      if ((this.db as Knex.Transaction).isTransaction) await this.db.transaction((sp) => sp('kpi_token_uses').insert(row));
+      else await this.db('kpi_token_uses').insert(row);
     } catch (e) {
       if (!isUniqueViolation(e)) throw e;
       // A used id whose lifetime is over may be swept; inside its lifetime it is a replay.

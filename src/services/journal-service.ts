@@ -1,8 +1,8 @@
 import { ForbiddenError, NotFoundError, ValidationError } from '../domain/errors';
-import { entryJson, type EntryStatus, type JournalEntry, type JournalEntryJson } from '../domain/journal';
+import { entryJson, type EntryStatus, type JournalEntryJson } from '../domain/journal';
 import type { Principal } from '../domain/principal';
 import { isValidDay, today } from '../domain/time';
-import type { EventStatus, EventSummary, UnitOfWork } from '../stores';
+import type { DirectoryUser, EventStatus, EventSummary, UnitOfWork } from '../stores';
 import type { AgencyService } from './agency-service';
 
 export { entryJson, type JournalEntryJson };
@@ -134,20 +134,26 @@ export class JournalService {
     return entryJson(e);
   }
 
+  /** People of the directory among `ids` (unknown ids are left out), by id: the names panels show. */
+  async people(agency: string, ids: readonly string[]): Promise<Map<string, DirectoryUser>> {
+    if (ids.length === 0) return new Map();
+    return new Map((await this.uow.read.directory.users(agency, { userIds: [...ids] })).map((u) => [u.id, u]));
+  }
+
+  /** The name of every unit of the agency, by id. */
+  async unitNames(agency: string): Promise<Map<string, string>> {
+    return new Map((await this.uow.read.directory.units(agency)).map((u) => [u.id, u.name]));
+  }
+
   /**
-   * The entries a document or task produced that the caller may see (their own; a leader's
-   * unit's; HR and admin all), with each owner's name, in day order (at most `limit`).
+   * Every entry a document or task produced (all people: the caller filters by role), by day
+   * then id, at most `limit`, with the name and unit of whom it counts for (null when the
+   * directory does not know them).
    */
-  async ofSubject(p: Principal, kind: string, subjectId: string, limit: number): Promise<Array<{ entry: JournalEntry; ownerName: string }>> {
-    const read = this.uow.read;
-    const entries = (await read.journal.ofSubjects(p.agency, [{ kind, id: subjectId }])).slice(0, limit);
-    const owners = await read.directory.users(p.agency, { userIds: entries.map((e) => e.userId) });
-    const byId = new Map(owners.map((u) => [u.id, u]));
-    const all = p.roles.includes('hr') || p.roles.includes('admin');
-    const leaderUnit = p.roles.includes('leader') ? await this.unitOf(p) : null;
-    return entries
-      .filter((e) => all || e.userId === p.userId || (leaderUnit !== null && byId.get(e.userId)?.unitId === leaderUnit))
-      .map((entry) => ({ entry, ownerName: byId.get(entry.userId)?.name ?? entry.userId }));
+  async subjectEntries(agency: string, kind: string, subjectId: string, limit: number): Promise<Array<{ entry: JournalEntryJson; userName: string | null; userUnit: string | null }>> {
+    const entries = (await this.uow.read.journal.ofSubjects(agency, [{ kind, id: subjectId }])).slice(0, limit);
+    const people = await this.people(agency, entries.map((e) => e.userId));
+    return entries.map((e) => ({ entry: entryJson(e), userName: people.get(e.userId)?.name ?? null, userUnit: people.get(e.userId)?.unitId ?? null }));
   }
 
   async listEvents(agency: string, status: string): Promise<Array<Omit<EventSummary, 'occurredAt' | 'receivedAt'> & { occurredAt: string | null; receivedAt: string | null }>> {

@@ -76,7 +76,10 @@ export interface JournalStore {
   applyDays(agency: string, added: readonly DayEntry[], changed: Iterable<DayKey>): Promise<void>;
   /** Recomputes the roll-ups of these days from the entries (call it last in the transaction). */
   refreshDays(agency: string, keys: Iterable<DayKey>): Promise<void>;
-  /** Brings the agency's roll-up to these penalties (built on first use, rebuilt when they change); true when it rebuilt. */
+  /**
+   * Brings the agency's roll-up to these penalties (built on first use, rebuilt when they change); true when it rebuilt.
+   * It runs its own write transaction: call it (and periodTotals) outside a `write`, from `read`.
+   */
   ensureDays(agency: string, penalties: Penalties): Promise<boolean>;
   /** C, CL, CT per official after the daily cap, and the days over the cap: one statement over the roll-ups. */
   periodTotals(q: TotalsQuery): Promise<PeriodTotals>;

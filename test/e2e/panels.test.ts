@@ -1,10 +1,10 @@
 import crypto from 'node:crypto';
 import { expect } from 'chai';
 import jwt from 'jsonwebtoken';
-import { loadManifest } from '../../src/contract/validate';
-import { AUDIENCE, ROLES, type Role } from '../../src/http/auth';
-import { CONTEXT_AUDIENCE, deriveKeys } from '../../src/http/context-token';
-import { formatVi } from '../../src/scoring/explain';
+import { loadManifest } from '../../src/contract/manifest-validator';
+import { AUDIENCE, ROLES, signWebhookToken, type Role } from '../../src/http/auth';
+import { CONTEXT_AUDIENCE, deriveKeys } from '../../src/panels/context-token';
+import { formatVi } from '../../src/i18n/i18n';
 import { startHarness, type Harness, type TestAgency } from '../helpers/harness';
 
 /**
@@ -21,6 +21,10 @@ const XSS = '<script>alert(1)</script>';
 
 type Page = { status: number; html: string; headers: Headers };
 type Form = { action: string; fields: Record<string, string> };
+
+async function pageOf(res: Response): Promise<Page> {
+  return { status: res.status, html: await res.text(), headers: res.headers };
+}
 
 /** The text of HTML attribute values and text nodes, as a browser reads them. */
 function decode(s: string): string {
@@ -66,6 +70,12 @@ function cspDirectives(headers: Headers): Map<string, string[]> {
   }));
 }
 
+/** `html` contains each of `shown` and none of `hidden`. */
+function expectShows(html: string, shown: readonly string[], hidden: readonly string[] = []): void {
+  for (const x of shown) expect(html, x).to.contain(x);
+  for (const x of hidden) expect(html, x).to.not.contain(x);
+}
+
 /** Order in which `attr` values appear in a page (table rows). */
 function order(html: string, attr: string): string[] {
   return [...html.matchAll(new RegExp(`${attr}="([^"]+)"`, 'g'))].map((m) => decode(m[1]!));
@@ -89,11 +99,7 @@ describe('e2e: panels (CONTRACT §3)', function () {
 
   async function post(agency: TestAgency, events: Array<Record<string, unknown>>): Promise<void> {
     const raw = JSON.stringify({ events });
-    const body_sha256 = crypto.createHash('sha256').update(raw).digest('hex');
-    const tok = jwt.sign({ agency: agency.code, body_sha256, iat: Math.floor(now.getTime() / 1000) }, agency.secret, {
-      algorithm: 'HS256', audience: AUDIENCE, issuer: agency.issuer, expiresIn: 120, jwtid: crypto.randomUUID(),
-    });
-    const r = await h.postEvents(agency, { events }, { token: tok, rawBody: raw });
+    const r = await h.postEvents(agency, { events }, { token: signWebhookToken(agency.secret, agency.code, agency.issuer, raw, 120, now), rawBody: raw });
     expect(r.status, JSON.stringify(r.body)).to.equal(202);
     expect(r.body.rejected).to.deep.equal([]);
   }
@@ -111,14 +117,12 @@ describe('e2e: panels (CONTRACT §3)', function () {
     const headers: Record<string, string> = {};
     if (opts.bearer) headers.authorization = `Bearer ${opts.bearer}`;
     if (opts.lang) headers['accept-language'] = opts.lang;
-    const res = await fetch(url, { headers, redirect: 'manual' });
-    return { status: res.status, html: await res.text(), headers: res.headers };
+    return pageOf(await fetch(url, { headers, redirect: 'manual' }));
   }
 
   /** Follows a link the way a browser in the iframe does: no host token, only what the link carries. */
   async function follow(href: string): Promise<Page> {
-    const res = await fetch(new URL(href, h.url), { redirect: 'manual' });
-    return { status: res.status, html: await res.text(), headers: res.headers };
+    return pageOf(await fetch(new URL(href, h.url), { redirect: 'manual' }));
   }
 
   async function submit(form: Form, changes: Record<string, string | undefined> = {}, headers: Record<string, string> = {}): Promise<Page & { location: string | null }> {
@@ -130,7 +134,7 @@ describe('e2e: panels (CONTRACT §3)', function () {
     const res = await fetch(new URL(form.action, h.url), {
       method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(fields).toString(),
     });
-    return { status: res.status, html: await res.text(), headers: res.headers, location: res.headers.get('location') };
+    return { ...(await pageOf(res)), location: res.headers.get('location') };
   }
 
   function expectPage(p: Page, status: number): void {
@@ -147,6 +151,31 @@ describe('e2e: panels (CONTRACT §3)', function () {
     expect(csp.get('style-src')).to.deep.equal([`'nonce-${nonce}'`]);
     expect(p.html).to.not.match(/<script/i);
     expect(p.html).to.not.match(/\sstyle="/);
+  }
+
+  /** Expects a panel page of `status` whose text says `words`. */
+  function expectPageSaying(p: Page, status: number, words: string, what?: string): void {
+    expectPage(p, status);
+    expect(decode(p.html), what).to.contain(words);
+  }
+
+  /** Opens a panel with the host token, expects a panel page of `status`, and reads its text as a browser does. */
+  async function open(path: string, hostToken: string | undefined, status = 200): Promise<Page & { text: string }> {
+    const p = await get(path, { token: hostToken });
+    expectPage(p, status);
+    return { ...p, text: decode(p.html) };
+  }
+
+  /** Follows a link (see follow) and expects a panel page of `status`. */
+  async function visit(href: string, status = 200): Promise<Page & { text: string }> {
+    const p = await follow(href);
+    expectPage(p, status);
+    return { ...p, text: decode(p.html) };
+  }
+
+  /** How many journal entries an official of agency a has. */
+  async function entryCount(userId: string): Promise<number> {
+    return Number((await h.knex('kpi_journal_entries').where({ agency_code: a.code, user_id: userId }).count({ n: '*' }).first())!.n);
   }
 
   const T: Record<string, string> = {};
@@ -191,8 +220,7 @@ describe('e2e: panels (CONTRACT §3)', function () {
   describe('authentication and roles', () => {
     it('when no token comes, then 401 with a Vietnamese page that no one may frame', async () => {
       const p = await get('/panels/me');
-      expectPage(p, 401);
-      expect(decode(p.html)).to.contain('Phiên làm việc không hợp lệ hoặc đã hết hạn');
+      expectPageSaying(p, 401, 'Phiên làm việc không hợp lệ hoặc đã hết hạn');
       expect(cspDirectives(p.headers).get('frame-ancestors')).to.deep.equal(["'none'"]);
     });
 
@@ -212,8 +240,7 @@ describe('e2e: panels (CONTRACT §3)', function () {
 
     it('when the host token comes as Authorization: Bearer instead of ?jwt=, then the panel renders', async () => {
       const p = await get('/panels/me', { bearer: T.off1 });
-      expectPage(p, 200);
-      expect(decode(p.html)).to.contain('Nguyễn Thị Ánh');
+      expectPageSaying(p, 200, 'Nguyễn Thị Ánh');
     });
 
     it('when each panel of the manifest is opened, then a role it lists gets 200 and a role it does not list gets a localized 403', async () => {
@@ -227,20 +254,18 @@ describe('e2e: panels (CONTRACT §3)', function () {
             expectPage(p, 200);
             expect(decode(p.html), `${panel.id} as ${role}`).to.contain(`<h1>${panel.title.vi}</h1>`);
           } else {
-            expectPage(p, 403);
-            expect(decode(p.html), `${panel.id} as ${role}`).to.contain('Tài khoản của bạn không có quyền xem trang này.');
+            expectPageSaying(p, 403, 'Tài khoản của bạn không có quyền xem trang này.', `${panel.id} as ${role}`);
           }
         }
       }
       const en = await get('/panels/admin', { token: token(a, 'off-1', ['official'], { locale: 'en' }) });
-      expectPage(en, 403);
-      expect(decode(en.html)).to.contain('Your account may not open this page.');
+      expectPageSaying(en, 403, 'Your account may not open this page.');
     });
 
     it('when a leader opens the board of another unit, then 403; HR opens any unit', async () => {
-      expectPage(await get('/panels/unit/p-a', { token: T.leadB }), 403);
-      expectPage(await get('/panels/unit/p-b', { token: T.leadA }), 403);
-      expectPage(await get('/panels/unit/p-b', { token: T.hr }), 200);
+      await open('/panels/unit/p-a', T.leadB, 403);
+      await open('/panels/unit/p-b', T.leadA, 403);
+      await open('/panels/unit/p-b', T.hr);
     });
   });
 
@@ -248,8 +273,7 @@ describe('e2e: panels (CONTRACT §3)', function () {
 
   describe('headers', () => {
     it('when the agency registered a host origin, then frame-ancestors lists exactly it', async () => {
-      const p = await get('/panels/me', { token: T.off1 });
-      expectPage(p, 200);
+      const p = await open('/panels/me', T.off1);
       const csp = cspDirectives(p.headers);
       expect(csp.get('frame-ancestors')).to.deep.equal([HOST]);
       expect(csp.get('form-action')).to.deep.equal(["'self'"]);
@@ -257,8 +281,7 @@ describe('e2e: panels (CONTRACT §3)', function () {
     });
 
     it('when the agency registered none, then frame-ancestors is none', async () => {
-      const p = await get('/panels/me', { token: T.otherOff });
-      expectPage(p, 200);
+      const p = await open('/panels/me', T.otherOff);
       expect(cspDirectives(p.headers).get('frame-ancestors')).to.deep.equal(["'none'"]);
       expect(p.headers.get('x-frame-options')).to.equal('DENY');
     });
@@ -286,51 +309,33 @@ describe('e2e: panels (CONTRACT §3)', function () {
 
   describe('document and task panels', () => {
     it('when an official opens a document, then only their own entry shows, with the title escaped and the name and date in Vietnamese', async () => {
-      const p = await get('/panels/document/VB-XSS', { token: T.off1 });
-      expectPage(p, 200);
-      expect(p.html).to.contain('&lt;script&gt;alert(1)&lt;/script&gt;');
-      expect(p.html).to.not.contain(XSS);
-      expect(p.html).to.contain('Nguyễn Thị Ánh');
-      expect(p.html).to.contain('12/03/2026');
-      expect(p.html).to.contain('CV-01');
-      expect(p.html).to.not.contain('Trần Văn Bình');
-      expect(p.html).to.not.contain('Phạm Thu Hằng');
-      expect(decode(p.html)).to.contain('1 cán bộ, tổng 30 phút chuẩn');
+      const p = await open('/panels/document/VB-XSS', T.off1);
+      expectShows(p.html, ['&lt;script&gt;alert(1)&lt;/script&gt;', 'Nguyễn Thị Ánh', '12/03/2026', 'CV-01'], [XSS, 'Trần Văn Bình', 'Phạm Thu Hằng']);
+      expect(p.text).to.contain('1 cán bộ, tổng 30 phút chuẩn');
     });
 
     it('when the leader of the unit opens it, then the unit members\' entries show but not another unit\'s', async () => {
-      const p = await get('/panels/document/VB-XSS', { token: T.leadA });
-      expectPage(p, 200);
-      expect(p.html).to.contain('Nguyễn Thị Ánh');
-      expect(p.html).to.contain('Trần Văn Bình');
-      expect(p.html).to.contain('CV-02');
-      expect(p.html).to.not.contain('Phạm Thu Hằng');
+      const p = await open('/panels/document/VB-XSS', T.leadA);
+      expectShows(p.html, ['Nguyễn Thị Ánh', 'Trần Văn Bình', 'CV-02'], ['Phạm Thu Hằng']);
     });
 
     it('when HR opens it, then every entry shows', async () => {
       const p = await get('/panels/document/VB-XSS', { token: T.hr });
-      for (const name of ['Nguyễn Thị Ánh', 'Trần Văn Bình', 'Phạm Thu Hằng']) expect(p.html).to.contain(name);
+      expectShows(p.html, ['Nguyễn Thị Ánh', 'Trần Văn Bình', 'Phạm Thu Hằng']);
       expect(decode(p.html)).to.contain('3 cán bộ, tổng 75 phút chuẩn');
     });
 
     it('when someone of another agency opens the same document id, then nothing of this agency shows', async () => {
-      const p = await get('/panels/document/VB-XSS', { token: T.otherOff });
-      expectPage(p, 200);
-      expect(p.html).to.not.contain('alert(1)');
-      expect(p.html).to.not.contain('Nguyễn Thị Ánh');
-      expect(decode(p.html)).to.contain('chưa tạo mục nhật ký nào mà bạn được xem');
+      const p = await open('/panels/document/VB-XSS', T.otherOff);
+      expectShows(p.html, [], ['alert(1)', 'Nguyễn Thị Ánh']);
+      expect(p.text).to.contain('chưa tạo mục nhật ký nào mà bạn được xem');
     });
 
     it('when the task panel is opened, then the completion entry shows for its official and not for another unit\'s leader', async () => {
-      const mine = await get('/panels/task/NV-01', { token: T.off1 });
-      expectPage(mine, 200);
-      expect(mine.html).to.contain('CV-16');
-      expect(mine.html).to.contain('Tổng hợp báo cáo tuần');
-      expect(mine.html).to.contain('17/03/2026');
-      const other = await get('/panels/task/NV-01', { token: T.leadB });
-      expectPage(other, 200);
-      expect(other.html).to.not.contain('CV-16');
-      expect(other.html).to.not.contain('Tổng hợp báo cáo tuần');
+      const mine = await open('/panels/task/NV-01', T.off1);
+      expectShows(mine.html, ['CV-16', 'Tổng hợp báo cáo tuần', '17/03/2026']);
+      const other = await open('/panels/task/NV-01', T.leadB);
+      expectShows(other.html, [], ['CV-16', 'Tổng hợp báo cáo tuần']);
     });
   });
 
@@ -358,21 +363,20 @@ describe('e2e: panels (CONTRACT §3)', function () {
       const p = await get('/panels/me', { token: T.off1 });
       const prev = linksOf(p.html).find((l) => l.includes('month=2026-02'))!;
       expect(prev).to.be.a('string');
-      const next = await follow(prev);
-      expectPage(next, 200);
-      expect(decode(next.html)).to.contain('Nhật ký công việc — Tháng 02/2026');
+      const next = await visit(prev);
+      expect(next.text).to.contain('Nhật ký công việc — Tháng 02/2026');
       const again = linksOf(next.html).find((l) => l.includes('month=2026-03'))!;
       expect(ctxOf(again)).to.not.equal(ctxOf(prev));
-      expectPage(await follow(again), 200);
+      await visit(again);
     });
 
     it('when the context token is older than 15 minutes, then the link is a 401', async () => {
       const p = await get('/panels/me', { token: T.off1 });
       const link = linksOf(p.html).find((l) => l.includes('month='))!;
       now = new Date(NOW.getTime() + 14 * 60 * 1000);
-      expectPage(await follow(link), 200);
+      await visit(link);
       now = new Date(NOW.getTime() + 16 * 60 * 1000);
-      expectPage(await follow(link), 401);
+      await visit(link, 401);
     });
 
     it('when the host token ends in 5 minutes, then no renewed context outlives it', async () => {
@@ -381,12 +385,11 @@ describe('e2e: panels (CONTRACT §3)', function () {
       const link = linksOf(p.html).find((l) => l.includes('month='))!;
       expect(jwt.decode(ctxOf(link), { json: true })!.exp).to.equal(jwt.decode(host, { json: true })!.exp);
       now = new Date(NOW.getTime() + 4 * 60 * 1000);
-      const renewed = await follow(link);
-      expectPage(renewed, 200);
+      const renewed = await visit(link);
       const link2 = linksOf(renewed.html).find((l) => l.includes('month='))!;
       expect(jwt.decode(ctxOf(link2), { json: true })!.exp).to.equal(jwt.decode(host, { json: true })!.exp);
       now = new Date(NOW.getTime() + 6 * 60 * 1000);
-      expectPage(await follow(link2), 401);
+      await visit(link2, 401);
     });
 
     it('when a context token is forged, tampered with, unsigned, or a host token is passed as one (and the other way round), then 401', async () => {
@@ -404,7 +407,7 @@ describe('e2e: panels (CONTRACT §3)', function () {
         T.off1!,
       ];
       for (const f of forged) expectPage(await get(`/panels/admin?ctx=${encodeURIComponent(f)}`), 401);
-      expectPage(await get('/panels/me', { token: ctx }), 401);
+      await open('/panels/me', ctx, 401);
       const genuine = jwt.sign({ ...claims }, deriveKeys(a.secret).sign, { algorithm: 'HS256' });
       expectPage(await get(`/panels/me?ctx=${encodeURIComponent(genuine)}`), 200);
     });
@@ -414,8 +417,7 @@ describe('e2e: panels (CONTRACT §3)', function () {
       const link = linksOf(p.html).find((l) => l.includes('month='))!;
       const rotated = await h.plugin.services.agencies.rotateSecret(a.code, 3600);
       try {
-        const after = await follow(link);
-        expectPage(after, 200);
+        const after = await visit(link);
         const renewed = ctxOf(linksOf(after.html).find((l) => l.includes('month='))!);
         expect(() => jwt.verify(renewed, deriveKeys(rotated.secret).sign, { algorithms: ['HS256'], audience: CONTEXT_AUDIENCE, clockTimestamp: Math.floor(now.getTime() / 1000) })).to.not.throw();
       } finally {
@@ -431,14 +433,10 @@ describe('e2e: panels (CONTRACT §3)', function () {
 
   describe('My KPI', () => {
     it('when an official opens it, then today, the month and the quarter show with a gauge, the three percentages and the formula lines of the score', async () => {
-      const p = await get('/panels/me', { token: T.off1 });
-      expectPage(p, 200);
-      const text = decode(p.html);
+      const p = await open('/panels/me', T.off1);
+      const { text } = p;
       expect(p.html).to.contain('<html lang="vi">');
-      expect(text).to.contain('Người xem: Nguyễn Thị Ánh');
-      expect(text).to.contain('Hôm nay · 20/03/2026');
-      expect(text).to.contain('Điểm tháng · Tháng 03/2026');
-      expect(text).to.contain('Điểm quý · Quý I/2026');
+      expectShows(text, ['Người xem: Nguyễn Thị Ánh', 'Hôm nay · 20/03/2026', 'Điểm tháng · Tháng 03/2026', 'Điểm quý · Quý I/2026']);
       expect(p.html.match(/<svg class="gauge/g)).to.have.length(2);
       const api = await h.api('GET', '/api/v1/scores?period=2026-03&user=off-1', T.off1!);
       expect(api.status).to.equal(200);
@@ -472,9 +470,8 @@ describe('e2e: panels (CONTRACT §3)', function () {
       const row = await h.knex('kpi_journal_entries').where({ agency_code: a.code, user_id: 'off-1', source: 'manual', work_item_code: 'CV-06' }).first('quantity', 'note', 'status', 'day');
       expect(row).to.include({ status: 'pending', day: '2026-03-19', note: 'Báo cáo sơ kết quý I <b>khẩn</b>'.normalize('NFC') });
       expect(Number(row.quantity)).to.equal(3);
-      const back = await follow(r.location!);
-      expectPage(back, 200);
-      const text = decode(back.html);
+      const back = await visit(r.location!);
+      const { text } = back;
       expect(text).to.contain('Đã lưu mục nhật ký.');
       expect(back.html).to.contain('Báo cáo sơ kết quý I &lt;b&gt;khẩn&lt;/b&gt;');
       expect(text).to.contain('Ngày 19/03/2026: đã kê khai 720 phút, vượt trần 480 phút/ngày');
@@ -493,17 +490,14 @@ describe('e2e: panels (CONTRACT §3)', function () {
 
     it('when the service refuses the entry, then the panel shows why in Vietnamese (400) and keeps what was typed', async () => {
       const p = await get('/panels/me', { token: T.off1 });
-      const before = await h.knex('kpi_journal_entries').where({ agency_code: a.code, user_id: 'off-1' }).count({ n: '*' }).first();
+      const before = await entryCount('off-1');
       const r = await submit(formTo(p.html, '/panels/me/entries'), { date: '2026-03-19', workItemCode: 'CV-04', quantity: '0', note: 'Ghi chú của tôi' });
-      expectPage(r, 400);
-      expect(decode(r.html)).to.contain('Số lượng phải là số lớn hơn 0, tối đa 2 chữ số thập phân.');
+      expectPageSaying(r, 400, 'Số lượng phải là số lớn hơn 0, tối đa 2 chữ số thập phân.');
       expect(r.html).to.contain('value="Ghi chú của tôi"');
       expect(r.html).to.contain('<option value="CV-04" selected>');
       const future = await submit(formTo(p.html, '/panels/me/entries'), { date: '2026-03-21', workItemCode: 'CV-04', quantity: '1' });
-      expectPage(future, 400);
-      expect(decode(future.html)).to.contain('Ngày kê khai không được sau hôm nay.');
-      const after = await h.knex('kpi_journal_entries').where({ agency_code: a.code, user_id: 'off-1' }).count({ n: '*' }).first();
-      expect(Number(after!.n)).to.equal(Number(before!.n));
+      expectPageSaying(future, 400, 'Ngày kê khai không được sau hôm nay.');
+      expect(await entryCount('off-1')).to.equal(before);
     });
 
     it('when a POST comes without its form token, with a wrong one, with one of another form or context, or without a context token, then 403 and nothing is saved', async () => {
@@ -513,8 +507,7 @@ describe('e2e: panels (CONTRACT §3)', function () {
       const otherForm = formTo(other.html, '/panels/me/entries');
       const withdraw = formsOf(p.html).find((f) => f.action.includes('/withdraw'))!;
       expect(withdraw, 'a withdraw form for a pending manual entry').to.not.equal(undefined);
-      const count = async (): Promise<number> => Number((await h.knex('kpi_journal_entries').where({ agency_code: a.code, user_id: 'off-1' }).count({ n: '*' }).first())!.n);
-      const before = await count();
+      const before = await entryCount('off-1');
       const body = { date: '2026-03-19', workItemCode: 'CV-04', quantity: '1' };
       const attempts: Array<[string, Promise<Page>]> = [
         ['no form token', submit(form, { ...body, _csrf: undefined })],
@@ -526,12 +519,11 @@ describe('e2e: panels (CONTRACT §3)', function () {
       ];
       for (const [what, pending] of attempts) {
         const r = await pending;
-        expectPage(r, 403);
-        expect(decode(r.html), what).to.contain('Biểu mẫu không hợp lệ hoặc đã hết hạn');
+        expectPageSaying(r, 403, 'Biểu mẫu không hợp lệ hoặc đã hết hạn', what);
       }
       expectPage(await submit(form, { ...body, ctx: undefined }), 401);
       expectPage(await submit(form, { ...body, ctx: 'x.y.z' }), 401);
-      expect(await count()).to.equal(before);
+      expect(await entryCount('off-1')).to.equal(before);
     });
 
     it('when the official withdraws a pending manual entry with its form, then it is gone', async () => {
@@ -558,9 +550,8 @@ describe('e2e: panels (CONTRACT §3)', function () {
 
   describe('the unit board', () => {
     it('when the leader opens it, then members\' scores are coloured and ordered highest first, or lowest first on request', async () => {
-      const p = await get('/panels/unit/p-a', { token: T.leadA });
-      expectPage(p, 200);
-      const text = decode(p.html);
+      const p = await open('/panels/unit/p-a', T.leadA);
+      const { text } = p;
       for (const name of ['Nguyễn Thị Ánh', 'Trần Văn Bình', 'Lê Hoàng Phúc']) expect(text).to.contain(name);
       expect(p.html).to.not.contain('Phạm Thu Hằng');
       expect(p.html.match(/<td class="score sc-(\d+|none)">/g)).to.have.length(3);
@@ -570,8 +561,7 @@ describe('e2e: panels (CONTRACT §3)', function () {
       const totals = new Map<string, number>((api.body.scores as Array<{ userId: string; total: number }>).map((s) => [s.userId, s.total]));
       const byTotal = (xs: string[]) => xs.map((x) => totals.get(x)!);
       expect(byTotal(high)).to.deep.equal([...byTotal(high)].sort((x, y) => y - x));
-      const low = await follow(linksOf(p.html).find((l) => l.includes('order=lowest'))!);
-      expectPage(low, 200);
+      const low = await visit(linksOf(p.html).find((l) => l.includes('order=lowest'))!);
       expect(order(low.html, 'data-user')).to.deep.equal([...high].reverse());
       const off2 = totals.get('off-2')!;
       expect(p.html).to.match(new RegExp(`<tr data-user="off-2">[\\s\\S]*?<td class="score sc-\\d+">${formatVi(off2)}</td>`));
@@ -603,8 +593,7 @@ describe('e2e: panels (CONTRACT §3)', function () {
       const p = await get('/panels/unit/p-a', { token: T.leadA });
       const form = formTo(p.html, `/entries/${created.body.id}/return`);
       const empty = await submit(form, { reason: '  ' });
-      expectPage(empty, 400);
-      expect(decode(empty.html)).to.contain('Cần nêu lý do trả lại.');
+      expectPageSaying(empty, 400, 'Cần nêu lý do trả lại.');
       const r = await submit(form, { reason: 'Trùng với mục đã kê khai' });
       expect(r.status).to.equal(303);
       const row = await h.knex('kpi_journal_entries').where({ id: created.body.id }).first('status', 'review_reason');
@@ -613,8 +602,7 @@ describe('e2e: panels (CONTRACT §3)', function () {
 
     it('when HR opens the board, then there are no review buttons but the general-criteria form is there', async () => {
       await h.api('POST', '/api/v1/journal', T.off2!, { date: '2026-03-17', workItemCode: 'CH-04', quantity: 1 });
-      const p = await get('/panels/unit/p-a', { token: T.hr });
-      expectPage(p, 200);
+      const p = await open('/panels/unit/p-a', T.hr);
       expect(order(p.html, 'data-entry').length).to.be.greaterThan(0);
       expect(formsOf(p.html).filter((f) => /\/(approve|return|rate)$/.test(f.action))).to.have.length(0);
       expect(formsOf(p.html).filter((f) => f.action.endsWith('/unit/p-a/assessments')).length).to.be.greaterThan(0);
@@ -625,8 +613,7 @@ describe('e2e: panels (CONTRACT §3)', function () {
       const form = formsOf(p.html).find((f) => f.action.endsWith('/unit/p-a/assessments') && f.fields.userId === 'off-1')!;
       expect(form.fields.period).to.equal('2026-03');
       const bad = await submit(form, { general: '31' });
-      expectPage(bad, 400);
-      expect(decode(bad.html)).to.contain('Điểm tiêu chí chung phải từ 0 đến mức tối đa');
+      expectPageSaying(bad, 400, 'Điểm tiêu chí chung phải từ 0 đến mức tối đa');
       const r = await submit(form, { general: '27' });
       expect(r.status, r.html.slice(0, 400)).to.equal(303);
       expect(r.location).to.contain('notice=assessed');
@@ -653,11 +640,8 @@ describe('e2e: panels (CONTRACT §3)', function () {
 
   describe('the ranking', () => {
     it('when a leader opens it, then units are ranked by mean score as the API ranks them, coloured, and their own unit links to its board', async () => {
-      const p = await get('/panels/ranking', { token: T.leadA });
-      expectPage(p, 200);
-      const text = decode(p.html);
-      expect(text).to.contain('Phòng Tổng hợp');
-      expect(text).to.contain('Phòng Kế hoạch – Tài chính');
+      const p = await open('/panels/ranking', T.leadA);
+      expectShows(p.text, ['Phòng Tổng hợp', 'Phòng Kế hoạch – Tài chính']);
       const api = await h.api('GET', '/api/v1/ranking?period=2026-03', T.leadA!);
       expect(order(p.html, 'data-unit')).to.deep.equal(api.body.units.map((u: { unitId: string }) => u.unitId));
       expect(order(p.html, 'data-unit')[0]).to.equal('p-a');
@@ -665,27 +649,23 @@ describe('e2e: panels (CONTRACT §3)', function () {
       const own = linksOf(p.html).find((l) => l.startsWith('/kpi/panels/unit/p-a?'))!;
       expect(own).to.be.a('string');
       expect(linksOf(p.html).some((l) => l.startsWith('/kpi/panels/unit/p-b?'))).to.equal(false);
-      const board = await follow(own);
-      expectPage(board, 200);
-      expect(decode(board.html)).to.contain('Phòng Tổng hợp');
+      const board = await visit(own);
+      expect(board.text).to.contain('Phòng Tổng hợp');
     });
 
     it('when lowest first is asked for a quarter, then the order is the API\'s lowest-first order', async () => {
-      const p = await get('/panels/ranking?period=2026-Q1&order=lowest', { token: T.hr });
-      expectPage(p, 200);
-      expect(decode(p.html)).to.contain('Quý I/2026');
+      const p = await open('/panels/ranking?period=2026-Q1&order=lowest', T.hr);
+      expect(p.text).to.contain('Quý I/2026');
       const api = await h.api('GET', '/api/v1/ranking?period=2026-Q1&order=lowest', T.hr!);
       expect(order(p.html, 'data-unit')).to.deep.equal(api.body.units.map((u: { unitId: string }) => u.unitId));
       expect(order(p.html, 'data-unit')[0]).to.not.equal('p-a');
     });
 
     it('when the year is asked, then it renders; a period that is not one is a 400 page', async () => {
-      const y = await get('/panels/ranking?period=2026', { token: T.admin });
-      expectPage(y, 200);
-      expect(decode(y.html)).to.contain('Năm 2026');
-      const bad = await get('/panels/ranking?period=2026-13', { token: T.admin });
-      expectPage(bad, 400);
-      expect(decode(bad.html)).to.contain('Dữ liệu không hợp lệ: period.');
+      const y = await open('/panels/ranking?period=2026', T.admin);
+      expect(y.text).to.contain('Năm 2026');
+      const bad = await open('/panels/ranking?period=2026-13', T.admin, 400);
+      expect(bad.text).to.contain('Dữ liệu không hợp lệ: period.');
     });
   });
 
@@ -693,12 +673,10 @@ describe('e2e: panels (CONTRACT §3)', function () {
 
   describe('the reports page', () => {
     it('when HR opens it, then the form lists the units, and choosing a period and units gives one workbook link per unit', async () => {
-      const p = await get('/panels/reports', { token: T.hr });
-      expectPage(p, 200);
+      const p = await open('/panels/reports', T.hr);
       expect(p.html).to.contain('name="unit" value="p-a"');
       expect(p.html).to.contain('name="unit" value="p-tc"');
-      const chosen = await get('/panels/reports?period=2026-Q1&unit=p-a&unit=p-b', { token: T.hr });
-      expectPage(chosen, 200);
+      const chosen = await open('/panels/reports?period=2026-Q1&unit=p-a&unit=p-b', T.hr);
       const links = linksOf(chosen.html).filter((l) => l.includes('/reports/'));
       expect(links.map((l) => l.replace(/&ctx=[^&]+$/, ''))).to.deep.equal(['/kpi/reports/2026-Q1.xlsx?unit=p-a', '/kpi/reports/2026-Q1.xlsx?unit=p-b']);
       for (const l of links) expect(jwt.decode(ctxOf(l), { json: true })!.aud).to.equal(CONTEXT_AUDIENCE);
@@ -707,7 +685,7 @@ describe('e2e: panels (CONTRACT §3)', function () {
     });
 
     it('when a unit that does not exist is asked, then 400', async () => {
-      expectPage(await get('/panels/reports?period=2026-Q1&unit=p-nowhere', { token: T.hr }), 400);
+      await open('/panels/reports?period=2026-Q1&unit=p-nowhere', T.hr, 400);
     });
   });
 
@@ -715,15 +693,12 @@ describe('e2e: panels (CONTRACT §3)', function () {
 
   describe('the admin page', () => {
     it('when the admin opens it, then the catalogue, the mapping rules, the settings and the failed events show', async () => {
-      const p = await get('/panels/admin', { token: T.admin });
-      expectPage(p, 200);
-      const text = decode(p.html);
-      expect(text).to.contain('Soạn thảo công văn');
-      expect(text).to.contain('doc-processed-main');
+      const p = await open('/panels/admin', T.admin);
+      expectShows(p.text, ['Soạn thảo công văn', 'doc-processed-main']);
       expect(p.html).to.match(/<tr><th>capMinutes<\/th><td>480<\/td><\/tr>/);
       expect(p.html).to.match(new RegExp(`<tr><th>hostOrigins</th><td>${HOST.replace(/[./]/g, '\\$&')}</td></tr>`));
       expect(order(p.html, 'data-event')).to.deep.equal(['evt-broken-1']);
-      expect(text).to.contain('XX-99');
+      expect(p.text).to.contain('XX-99');
       formTo(p.html, '/admin/events/evt-broken-1/replay');
     });
 
@@ -756,30 +731,18 @@ describe('e2e: panels (CONTRACT §3)', function () {
 
   describe('English', () => {
     it('when the token says en, then My KPI is in English with English dates, numbers and formula', async () => {
-      const p = await get('/panels/me', { token: T.off1En });
-      expectPage(p, 200);
-      const text = decode(p.html);
+      const p = await open('/panels/me', T.off1En);
+      const { text } = p;
       expect(p.html).to.contain('<html lang="en">');
-      expect(text).to.contain('<h1>My KPI</h1>');
-      expect(text).to.contain('Today · 20 Mar 2026');
-      expect(text).to.contain('Month score · March 2026');
-      expect(text).to.contain('Quarter score · Q1 2026');
-      expect(text).to.contain('Assigned work A = 15 × 480 × 1 = 7,200 min');
-      expect(text).to.contain('12 Mar 2026');
-      expect(text).to.contain('Add an entry');
+      expectShows(text, ['<h1>My KPI</h1>', 'Today · 20 Mar 2026', 'Month score · March 2026', 'Quarter score · Q1 2026', 'Assigned work A = 15 × 480 × 1 = 7,200 min', '12 Mar 2026', 'Add an entry']);
       for (const vi of ['Kê khai thêm công việc', 'Hôm nay', 'Điểm tháng', 'Nhật ký công việc', 'Chờ duyệt']) expect(text, vi).to.not.contain(vi);
       expect(p.html).to.contain('&lt;script&gt;alert(1)&lt;/script&gt;');
       expect(text).to.contain('Nguyễn Thị Ánh');
     });
 
     it('when a leader reads the unit board in English, then its headings and classes are English', async () => {
-      const p = await get('/panels/unit/p-a', { token: token(a, 'lead-a', ['official', 'leader'], { unit: 'p-a', locale: 'en' }) });
-      expectPage(p, 200);
-      const text = decode(p.html);
-      expect(text).to.contain("Members' scores");
-      expect(text).to.contain('Entries awaiting review');
-      expect(text).to.contain('Excellence quota');
-      expect(text).to.not.contain('Điểm của cán bộ');
+      const p = await open('/panels/unit/p-a', token(a, 'lead-a', ['official', 'leader'], { unit: 'p-a', locale: 'en' }));
+      expectShows(p.text, ["Members' scores", 'Entries awaiting review', 'Excellence quota'], ['Điểm của cán bộ']);
     });
   });
 });

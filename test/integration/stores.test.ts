@@ -2,15 +2,16 @@ import { expect } from 'chai';
 import type { Knex } from 'knex';
 import { defaultSettings } from '../../src/contract/events';
 import { parseDbUrl } from '../../src/db/connection';
-import { quirksFor } from '../../src/db/dialects';
-import { KnexAgencyStore } from '../../src/db/knex-agency-store';
 import { parseJson, toDate } from '../../src/db/rows';
-import type { Principal } from '../../src/http/auth';
-import { IntakeService } from '../../src/intake/intake-service';
+import { KnexUnitOfWork } from '../../src/db/unit-of-work';
+import type { Principal } from '../../src/domain/principal';
+import { buildServices } from '../../src/index';
+import type { IntakeService } from '../../src/intake/intake-service';
 import { cloneCatalogue, type WorkItem } from '../../src/rules/catalogue';
 import { cloneRules, type MappingRule } from '../../src/rules/mapping';
-import { AgencyService } from '../../src/services/agency-service';
-import { JournalService } from '../../src/services/journal-service';
+import type { AgencyService } from '../../src/services/agency-service';
+import type { JournalService } from '../../src/services/journal-service';
+import type { Stores } from '../../src/stores';
 import { buildEvent, freshDb, testDbUrl, testDialect } from '../helpers/harness';
 
 const T0 = new Date('2026-03-12T02:15:00.123Z');
@@ -28,17 +29,21 @@ function official(agency: string, userId: string): Principal {
 describe(`stores on ${testDialect()} (${parseDbUrl(testDbUrl()).display})`, function () {
   this.timeout(60000);
   let knex: Knex;
-  let store: KnexAgencyStore;
+  let uow: KnexUnitOfWork;
+  /** The stores outside a transaction (reads, as the services make them). */
+  let store: Stores;
   let agencies: AgencyService;
   let intake: IntakeService;
   let journal: JournalService;
 
   before(async () => {
     knex = await freshDb();
-    store = new KnexAgencyStore(knex);
-    agencies = new AgencyService({ knex, store });
-    intake = new IntakeService({ knex, quirks: quirksFor(knex), agencies });
-    journal = new JournalService({ knex, agencies });
+    const services = buildServices({ knex });
+    uow = services.uow;
+    store = uow.read;
+    agencies = services.agencies;
+    intake = services.intake;
+    journal = services.journal;
   });
 
   after(async () => {
@@ -46,29 +51,29 @@ describe(`stores on ${testDialect()} (${parseDbUrl(testDbUrl()).display})`, func
   });
 
   async function insertAgency(code: string, name = `Cơ quan ${code}`): Promise<void> {
-    await knex.transaction((trx) => store.insertAgency(trx, { code, name, timeZone: 'Asia/Ho_Chi_Minh', issuer: 'eoffice-host', hostOrigins: ['https://vp.example.gov.vn'], rs256PublicKey: null }, T0));
+    await uow.write((tx) => tx.agencies.insert({ code, name, timeZone: 'Asia/Ho_Chi_Minh', issuer: 'eoffice-host', hostOrigins: ['https://vp.example.gov.vn'], rs256PublicKey: null }, T0));
   }
 
-  describe('KnexAgencyStore', () => {
+  describe('KnexAgencyStore, KnexCatalogueStore, KnexAuditStore', () => {
     it('when agencies are inserted, then get returns each field for field and list orders them by code', async () => {
       await insertAgency('st-b');
-      await knex.transaction((trx) => store.insertAgency(trx, {
+      await uow.write((tx) => tx.agencies.insert({
         code: 'st-a', name: 'Sở Nội vụ', timeZone: 'Asia/Bangkok', issuer: 'host-7', hostOrigins: ['https://a.example.vn', 'https://b.example.vn:8443'], rs256PublicKey: '-----BEGIN PUBLIC KEY-----\nMIIB\n-----END PUBLIC KEY-----',
       }, T0));
-      const a = await store.getAgency('st-a');
+      const a = await store.agencies.get('st-a');
       expect(a).to.deep.equal({
         code: 'st-a', name: 'Sở Nội vụ', timeZone: 'Asia/Bangkok', issuer: 'host-7', hostOrigins: ['https://a.example.vn', 'https://b.example.vn:8443'],
         rs256PublicKey: '-----BEGIN PUBLIC KEY-----\nMIIB\n-----END PUBLIC KEY-----', createdAt: T0,
       });
-      expect(await store.getAgency('st-none')).to.equal(null);
-      const listed = (await store.listAgencies()).map((x) => x.code).filter((c) => c.startsWith('st-'));
+      expect(await store.agencies.get('st-none')).to.equal(null);
+      const listed = (await store.agencies.list()).map((x) => x.code).filter((c) => c.startsWith('st-'));
       expect(listed).to.deep.equal(['st-a', 'st-b']);
     });
 
     it('when an agency is updated, then only the fields given change', async () => {
       await insertAgency('st-upd');
-      await store.updateAgency('st-upd', { timeZone: 'UTC', hostOrigins: [] }, at(HOUR));
-      const a = await store.getAgency('st-upd');
+      await uow.write((tx) => tx.agencies.update('st-upd', { timeZone: 'UTC', hostOrigins: [] }, at(HOUR)));
+      const a = await store.agencies.get('st-upd');
       expect(a).to.include({ name: 'Cơ quan st-upd', timeZone: 'UTC', issuer: 'eoffice-host' });
       expect(a?.hostOrigins).to.deep.equal([]);
       const row = await knex('kpi_agencies').where({ code: 'st-upd' }).first();
@@ -77,34 +82,34 @@ describe(`stores on ${testDialect()} (${parseDbUrl(testDbUrl()).display})`, func
 
     it('when a secret is rotated with an overlap, then both are valid until the old one expires, newest first', async () => {
       await insertAgency('st-sec');
-      await store.insertSecret(knex, 'st-sec', 'secret-1', T0);
-      expect((await store.validSecrets('st-sec', T0)).map((s) => s.secret)).to.deep.equal(['secret-1']);
+      await uow.write((tx) => tx.agencies.insertSecret('st-sec', 'secret-1', T0));
+      expect((await store.agencies.validSecrets('st-sec', T0)).map((s) => s.secret)).to.deep.equal(['secret-1']);
 
       const until = at(HOUR);
-      await knex.transaction(async (trx) => {
-        await store.expireCurrentSecrets(trx, 'st-sec', until);
-        await store.insertSecret(trx, 'st-sec', 'secret-2', at(1000));
+      await uow.write(async (tx) => {
+        await tx.agencies.expireSecretsAfter('st-sec', until);
+        await tx.agencies.insertSecret('st-sec', 'secret-2', at(1000));
       });
-      const during = await store.validSecrets('st-sec', at(HOUR / 2));
+      const during = await store.agencies.validSecrets('st-sec', at(HOUR / 2));
       expect(during.map((s) => s.secret)).to.deep.equal(['secret-2', 'secret-1']);
       expect(during[1]?.expiresAt?.getTime()).to.equal(until.getTime());
       expect(during[0]?.expiresAt).to.equal(null);
       expect(during[0]?.createdAt.getTime()).to.equal(at(1000).getTime());
       // At the very instant of expiry the old secret is over (expires_at > now).
-      expect((await store.validSecrets('st-sec', until)).map((s) => s.secret)).to.deep.equal(['secret-2']);
-      expect((await store.validSecrets('st-sec', at(2 * HOUR))).map((s) => s.secret)).to.deep.equal(['secret-2']);
-      expect(await store.validSecrets('st-other', T0)).to.deep.equal([]);
+      expect((await store.agencies.validSecrets('st-sec', until)).map((s) => s.secret)).to.deep.equal(['secret-2']);
+      expect((await store.agencies.validSecrets('st-sec', at(2 * HOUR))).map((s) => s.secret)).to.deep.equal(['secret-2']);
+      expect(await store.agencies.validSecrets('st-other', T0)).to.deep.equal([]);
     });
 
     it('when settings are put twice, then the JSON comes back as last put, in one row, with who put it', async () => {
       await insertAgency('st-set');
-      expect(await store.getSettingsJson('st-set')).to.equal(null);
+      expect(await store.agencies.settingsJson('st-set')).to.equal(null);
       const first = defaultSettings({ holidays: ['2026-04-30', '2026-05-01'], hostOrigins: ['https://vp.example.gov.vn'] });
-      await store.putSettingsJson(knex, 'st-set', first, 'admin-1', T0);
-      expect(await store.getSettingsJson('st-set')).to.deep.equal(first);
+      await uow.write((tx) => tx.agencies.putSettingsJson('st-set', first, 'admin-1', T0));
+      expect(await store.agencies.settingsJson('st-set')).to.deep.equal(first);
       const second = defaultSettings({ capPolicy: 'warn', dailyMinutes: 450, timeZone: 'Asia/Bangkok' });
-      await store.putSettingsJson(knex, 'st-set', second, 'admin-2', at(HOUR));
-      expect(await store.getSettingsJson('st-set')).to.deep.equal(second);
+      await uow.write((tx) => tx.agencies.putSettingsJson('st-set', second, 'admin-2', at(HOUR)));
+      expect(await store.agencies.settingsJson('st-set')).to.deep.equal(second);
       const rows = await knex('kpi_settings').where({ agency_code: 'st-set' });
       expect(rows).to.have.length(1);
       expect(rows[0].updated_by).to.equal('admin-2');
@@ -114,24 +119,24 @@ describe(`stores on ${testDialect()} (${parseDbUrl(testDbUrl()).display})`, func
     it('when a changed catalogue is saved, then the changed item gets version 2 and version 1 stays, closed', async () => {
       await insertAgency('st-cat');
       const items = cloneCatalogue();
-      const saved = await store.saveCatalogue(knex, 'st-cat', items, T0);
+      const saved = await uow.write((tx) => tx.catalogue.save('st-cat', items, T0));
       expect(saved).to.deep.equal(items.map((i) => i.code));
-      const v1 = await store.currentCatalogue('st-cat');
+      const v1 = await store.catalogue.current('st-cat');
       expect(v1).to.have.length(items.length);
       expect(v1.every((i) => i.version === 1)).to.equal(true);
       const byCode = (a: WorkItem, b: WorkItem) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0);
       expect(v1.map(({ version: _v, ...rest }) => rest).sort(byCode)).to.deep.equal([...items].sort(byCode));
 
-      expect(await store.saveCatalogue(knex, 'st-cat', cloneCatalogue(), at(HOUR))).to.deep.equal([]);
+      expect(await uow.write((tx) => tx.catalogue.save('st-cat', cloneCatalogue(), at(HOUR)))).to.deep.equal([]);
 
       const changed: WorkItem[] = cloneCatalogue();
       const target = changed[1]!;
       target.standardMinutes += 5;
       target.name = `${target.name} (sửa đổi)`;
       const t2 = at(2 * HOUR);
-      expect(await store.saveCatalogue(knex, 'st-cat', changed, t2)).to.deep.equal([target.code]);
+      expect(await uow.write((tx) => tx.catalogue.save('st-cat', changed, t2))).to.deep.equal([target.code]);
 
-      const current = await store.currentCatalogue('st-cat');
+      const current = await store.catalogue.current('st-cat');
       expect(current).to.have.length(items.length);
       expect(current.find((i) => i.code === target.code)).to.deep.equal({ ...target, version: 2 });
       expect(current.filter((i) => i.code !== target.code).every((i) => i.version === 1)).to.equal(true);
@@ -152,23 +157,23 @@ describe(`stores on ${testDialect()} (${parseDbUrl(testDbUrl()).display})`, func
       await insertAgency('st-rul');
       await insertAgency('st-rul2');
       const all = cloneRules();
-      await store.replaceRules(knex, 'st-rul', all, T0);
-      await store.replaceRules(knex, 'st-rul2', all.slice(0, 2), T0);
+      await uow.write((tx) => tx.catalogue.replaceRules('st-rul', all, T0));
+      await uow.write((tx) => tx.catalogue.replaceRules('st-rul2', all.slice(0, 2), T0));
       const sorted = (list: MappingRule[]) => [...list].sort((a, b) => a.priority - b.priority || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-      expect(await store.rules('st-rul')).to.deep.equal(sorted(all));
+      expect(await store.catalogue.rules('st-rul')).to.deep.equal(sorted(all));
 
       const next = cloneRules().filter((r) => r.eventType.startsWith('document.'));
       next[0]!.active = false;
       next[0]!.priority = 999;
-      await store.replaceRules(knex, 'st-rul', next, at(HOUR));
-      expect(await store.rules('st-rul')).to.deep.equal(sorted(next));
-      expect(await store.rules('st-rul2')).to.deep.equal(sorted(all.slice(0, 2)));
+      await uow.write((tx) => tx.catalogue.replaceRules('st-rul', next, at(HOUR)));
+      expect(await store.catalogue.rules('st-rul')).to.deep.equal(sorted(next));
+      expect(await store.catalogue.rules('st-rul2')).to.deep.equal(sorted(all.slice(0, 2)));
     });
 
     it('when an action is audited, then the row keeps actor, action, target, details and time', async () => {
       await insertAgency('st-aud');
-      await store.audit(knex, 'st-aud', 'admin-1', 'settings.put', 'st-aud', { before: { capMinutes: 480 }, after: { capMinutes: 420 }, list: [1, 'hai', null] }, T0);
-      await store.audit(knex, 'st-aud', 'cli', 'agency.rotate-secret', null, undefined, at(1));
+      await uow.write((tx) => tx.audit.record({ agency: 'st-aud', actor: 'admin-1', action: 'settings.put', target: 'st-aud', details: { before: { capMinutes: 480 }, after: { capMinutes: 420 }, list: [1, 'hai', null] }, at: T0 }));
+      await uow.write((tx) => tx.audit.record({ agency: 'st-aud', actor: 'cli', action: 'agency.rotate-secret', target: null, details: undefined, at: at(1) }));
       const rows = await knex('kpi_audit_log').where({ agency_code: 'st-aud' }).orderBy('id');
       expect(rows).to.have.length(2);
       expect(rows[0]).to.include({ actor: 'admin-1', action: 'settings.put', target: 'st-aud' });
@@ -179,16 +184,16 @@ describe(`stores on ${testDialect()} (${parseDbUrl(testDbUrl()).display})`, func
 
     it('when a token id is reused within its lifetime, then it is refused; after its lifetime it is taken again', async () => {
       const exp = at(300_000);
-      expect(await store.useTokenId('st-tok', 'jti-1', exp, T0)).to.equal(true);
-      expect(await store.useTokenId('st-tok', 'jti-1', exp, at(1000))).to.equal(false);
-      expect(await store.useTokenId('st-tok', 'jti-1', at(600_000), at(299_999))).to.equal(false);
+      expect(await store.agencies.useTokenId('st-tok', 'jti-1', exp, T0)).to.equal(true);
+      expect(await store.agencies.useTokenId('st-tok', 'jti-1', exp, at(1000))).to.equal(false);
+      expect(await store.agencies.useTokenId('st-tok', 'jti-1', at(600_000), at(299_999))).to.equal(false);
       // Another agency, or another id: independent.
-      expect(await store.useTokenId('st-tok2', 'jti-1', exp, at(1000))).to.equal(true);
-      expect(await store.useTokenId('st-tok', 'jti-2', exp, at(1000))).to.equal(true);
+      expect(await store.agencies.useTokenId('st-tok2', 'jti-1', exp, at(1000))).to.equal(true);
+      expect(await store.agencies.useTokenId('st-tok', 'jti-2', exp, at(1000))).to.equal(true);
       // Once its lifetime is over, the id may come back, with a new lifetime that is again guarded.
       const exp2 = at(900_000);
-      expect(await store.useTokenId('st-tok', 'jti-1', exp2, at(300_001))).to.equal(true);
-      expect(await store.useTokenId('st-tok', 'jti-1', exp2, at(400_000))).to.equal(false);
+      expect(await store.agencies.useTokenId('st-tok', 'jti-1', exp2, at(300_001))).to.equal(true);
+      expect(await store.agencies.useTokenId('st-tok', 'jti-1', exp2, at(400_000))).to.equal(false);
       const row = await knex('kpi_token_uses').where({ agency_code: 'st-tok', jti: 'jti-1' }).first();
       expect(toDate(row.expires_at)?.getTime()).to.equal(exp2.getTime());
     });
@@ -203,8 +208,8 @@ describe(`stores on ${testDialect()} (${parseDbUrl(testDbUrl()).display})`, func
     it('when an agency is added with its name in NFC or NFD, then its name comes back NFC, unchanged', async () => {
       await agencies.addAgency({ code: 'vi-nfc', name: VI });
       await agencies.addAgency({ code: 'vi-nfd', name: VI_NFD });
-      expect((await store.getAgency('vi-nfc'))?.name).to.equal(VI);
-      expect((await store.getAgency('vi-nfd'))?.name).to.equal(VI);
+      expect((await store.agencies.get('vi-nfc'))?.name).to.equal(VI);
+      expect((await store.agencies.get('vi-nfd'))?.name).to.equal(VI);
       const raw = await knex('kpi_agencies').whereIn('code', ['vi-nfc', 'vi-nfd']).select('name');
       expect(raw.map((r) => r.name)).to.deep.equal([VI, VI]);
     });
@@ -228,7 +233,7 @@ describe(`stores on ${testDialect()} (${parseDbUrl(testDbUrl()).display})`, func
       items[1]!.name = VI_NFD;
       items[1]!.unit = 'hồ sơ'.normalize('NFD');
       await agencies.saveCatalogue('vi-nfc', items, 'admin');
-      const current = await store.currentCatalogue('vi-nfc');
+      const current = await store.catalogue.current('vi-nfc');
       const byCode = new Map(current.map((i) => [i.code, i]));
       expect(byCode.get(items[0]!.code)?.name).to.equal(VI);
       expect(byCode.get(items[1]!.code)?.name).to.equal(VI);
@@ -238,7 +243,7 @@ describe(`stores on ${testDialect()} (${parseDbUrl(testDbUrl()).display})`, func
       again[0]!.name = VI_NFD;
       again[1]!.name = VI;
       again[1]!.unit = 'hồ sơ';
-      expect(await store.saveCatalogue(knex, 'vi-nfc', again, at(HOUR))).to.deep.equal([]);
+      expect(await uow.write((tx) => tx.catalogue.save('vi-nfc', again, at(HOUR)))).to.deep.equal([]);
     });
 
     it('when entries are made from events titled in NFC or NFD, then their subject titles come back NFC', async () => {
@@ -255,17 +260,17 @@ describe(`stores on ${testDialect()} (${parseDbUrl(testDbUrl()).display})`, func
     });
 
     it('when settings hold Vietnamese text in NFC or NFD, then it comes back NFC', async () => {
-      await store.putSettingsJson(knex, 'vi-nfc', { ...defaultSettings(), note: VI }, VI, T0);
-      expect((await store.getSettingsJson('vi-nfc') as { note: string }).note).to.equal(VI);
+      await uow.write((tx) => tx.agencies.putSettingsJson('vi-nfc', { ...defaultSettings(), note: VI }, VI, T0));
+      expect((await store.agencies.settingsJson('vi-nfc') as { note: string }).note).to.equal(VI);
       expect((await knex('kpi_settings').where({ agency_code: 'vi-nfc' }).first()).updated_by).to.equal(VI);
-      await store.putSettingsJson(knex, 'vi-nfd', { ...defaultSettings(), note: VI_NFD }, VI_NFD, T0);
-      expect((await store.getSettingsJson('vi-nfd') as { note: string }).note).to.equal(VI);
+      await uow.write((tx) => tx.agencies.putSettingsJson('vi-nfd', { ...defaultSettings(), note: VI_NFD }, VI_NFD, T0));
+      expect((await store.agencies.settingsJson('vi-nfd') as { note: string }).note).to.equal(VI);
       expect((await knex('kpi_settings').where({ agency_code: 'vi-nfd' }).first()).updated_by).to.equal(VI);
     });
 
     it('when audit details hold Vietnamese text in NFC or NFD, then they come back NFC', async () => {
-      await store.audit(knex, 'vi-nfc', VI, 'demo.nfc', VI, { name: VI, list: [VI] }, T0);
-      await store.audit(knex, 'vi-nfc', VI_NFD, 'demo.nfd', VI_NFD, { name: VI_NFD, list: [VI_NFD] }, T0);
+      await uow.write((tx) => tx.audit.record({ agency: 'vi-nfc', actor: VI, action: 'demo.nfc', target: VI, details: { name: VI, list: [VI] }, at: T0 }));
+      await uow.write((tx) => tx.audit.record({ agency: 'vi-nfc', actor: VI_NFD, action: 'demo.nfd', target: VI_NFD, details: { name: VI_NFD, list: [VI_NFD] }, at: T0 }));
       const rows = await knex('kpi_audit_log').where({ agency_code: 'vi-nfc' }).whereIn('action', ['demo.nfc', 'demo.nfd']).orderBy('action');
       expect(rows.map((r) => [r.actor, r.target, parseJson(r.details, null)])).to.deep.equal([
         [VI, VI, { name: VI, list: [VI] }],

@@ -21,7 +21,8 @@
 import crypto from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { AuthError } from '../domain/errors';
-import { ROLES, type AuthDeps, type Principal, type Role } from './auth';
+import { ROLES, type Principal, type Role } from '../domain/principal';
+import type { AuthDeps } from '../http/auth';
 
 export const CONTEXT_AUDIENCE = 'eoffice-kpi-context';
 export const CONTEXT_LIFETIME_S = 15 * 60;

@@ -1,0 +1,84 @@
+/**
+ * What the panels read from a request: the forms' targets, the fields as typed, the period
+ * asked for, and the sentence shown when a service refuses what a form sent.
+ */
+import type { Request } from 'express';
+import { isKpiError, ValidationError, type KpiError } from '../domain/errors';
+import { parsePeriod, type Period } from '../domain/period';
+import type { Locale } from '../domain/principal';
+import { httpStatus } from '../http/errors';
+import { msgKey, t } from '../i18n/i18n';
+import { sessionOf } from './session';
+
+/** Form targets, the `action` each anti-forgery token is bound to. */
+export const ACTION = {
+  createEntry: 'me.entries.create',
+  withdraw: (id: string) => `me.entries.withdraw:${id}`,
+  approve: (unit: string, id: string) => `unit.approve:${unit}:${id}`,
+  returnEntry: (unit: string, id: string) => `unit.return:${unit}:${id}`,
+  rate: (unit: string, id: string) => `unit.rate:${unit}:${id}`,
+  assess: (unit: string, user: string, period: string) => `unit.assess:${unit}:${user}:${period}`,
+  replay: (id: string) => `admin.replay:${id}`,
+};
+
+/** Service error codes shown with a message of their own; any other 4xx shows `error.invalid` with its field. */
+const ERROR_MESSAGES: Readonly<Record<string, string>> = {
+  invalid_quantity: msgKey('error.code.invalid_quantity'),
+  quantity_over_max: msgKey('error.code.quantity_over_max'),
+  invalid_date: msgKey('error.code.invalid_date'),
+  date_in_future: msgKey('error.code.date_in_future'),
+  date_too_old: msgKey('error.code.date_too_old'),
+  invalid_work_item: msgKey('error.code.unknown_work_item'),
+  unknown_work_item: msgKey('error.code.unknown_work_item'),
+  inactive_work_item: msgKey('error.code.inactive_work_item'),
+  note_too_long: msgKey('error.code.note_too_long'),
+  required: msgKey('error.code.required'),
+  period_closed: msgKey('error.code.period_closed'),
+  reason_required: msgKey('error.code.reason_required'),
+  reason_too_long: msgKey('error.code.reason_too_long'),
+  invalid_rating: msgKey('error.code.invalid_rating'),
+  invalid_general: msgKey('error.code.invalid_general'),
+  not_pending: msgKey('error.code.not_pending'),
+  entry_changed: msgKey('error.code.entry_changed'),
+  assessment_changed: msgKey('error.code.entry_changed'),
+  event_has_entry: msgKey('error.code.event_has_entry'),
+  unknown_event: msgKey('error.code.unknown_event'),
+  rating_required: msgKey('error.code.rating_required'),
+  not_rated_item: msgKey('error.code.not_rated_item'),
+  already_rejected: msgKey('error.code.already_rejected'),
+};
+
+/** The message of a service's refusal, in the viewer's language. */
+export function errorText(l: Locale, e: KpiError): string {
+  const key = ERROR_MESSAGES[e.code];
+  if (key) return t(l, key, { field: e.field ?? '' });
+  return e.field ? t(l, 'error.invalid', { field: e.field }) : t(l, 'error.invalidNoField');
+}
+
+/** Runs a form's action; a refusal the user can fix (400, 409) shows the panel again with the message. */
+export async function attempt(req: Request, run: () => Promise<void>, again: (status: number, error: string) => Promise<void>): Promise<void> {
+  try {
+    await run();
+  } catch (e) {
+    const status = isKpiError(e) ? httpStatus(e) : 500;
+    if (isKpiError(e) && (status === 400 || status === 409)) return again(status, errorText(sessionOf(req).locale, e));
+    throw e;
+  }
+}
+
+/** A quantity as typed in a form: `1,5` and `1.5` alike; anything else goes to the service as is, which names it. */
+export function parseFormNumber(v: unknown): unknown {
+  if (typeof v !== 'string') return v;
+  const s = v.trim().replace(',', '.');
+  if (s === '') return undefined;
+  const n = Number(s);
+  return /^-?\d+(\.\d+)?$/.test(s) && Number.isFinite(n) ? n : v;
+}
+
+/** The period of the query parameter `name`, `fallback` when there is none. */
+export function periodParam(req: Request, fallback: Period, name = 'period'): Period {
+  const v = req.query[name];
+  if (v === undefined || v === '') return fallback;
+  if (typeof v !== 'string') throw new ValidationError(`${name}: YYYY-MM | YYYY-Qn | YYYY`, name);
+  return parsePeriod(v);
+}

@@ -1,0 +1,164 @@
+/**
+ * The unit board (GET /unit/:unitId, POST …/entries/:id/approve, /return, /rate,
+ * POST …/assessments), for the leader of the unit and HR: members' scores, the approval
+ * queue, the general criteria and the excellence quota.
+ */
+import type { Request, RequestHandler, Response, Router } from 'express';
+import { ForbiddenError, NotFoundError } from '../domain/errors';
+import { periodOfDay } from '../domain/period';
+import { formatPeriod, t } from '../i18n/i18n';
+import { quotaLimit } from '../scoring/engine';
+import type { AssessmentJson } from '../services/assessment-service';
+import type { JournalEntryJson } from '../domain/journal';
+import { JOURNAL_PAGE } from '../services/journal-service';
+import { ACTION, attempt, parseFormNumber, periodParam } from './forms';
+import type { PanelKit } from './kit';
+import { form, h, has, link, redirect, requireCsrf, str, type Session } from './session';
+import { classLabel, enc, entryRow, num, orderLinks, periodOptions, scoreClass } from './view-model';
+
+type ReviewKind = 'approve' | 'return' | 'rate';
+
+const REVIEW: Readonly<Record<ReviewKind, { action: (unit: string, id: string) => string; notice: string }>> = {
+  approve: { action: ACTION.approve, notice: 'approved' },
+  return: { action: ACTION.returnEntry, notice: 'returned' },
+  rate: { action: ACTION.rate, notice: 'rated' },
+};
+
+export function mountUnitPanel(router: Router, kit: PanelKit): void {
+  const { deps } = kit;
+
+  async function unitAccess(req: Request): Promise<{ s: Session; unitId: string; isLeaderOfUnit: boolean }> {
+    const s = kit.requirePanelRole(req, 'unit');
+    const unitId = String(req.params.unitId);
+    const isHr = has(s, 'hr');
+    const mine = await kit.leaderUnit(s);
+    const isLeaderOfUnit = mine !== null && mine === unitId;
+    if (!isHr && !isLeaderOfUnit) throw new ForbiddenError();
+    return { s, unitId, isLeaderOfUnit };
+  }
+
+  async function unitPanel(req: Request, res: Response, opts: { status?: number; error?: string } = {}): Promise<void> {
+    const { s, unitId, isLeaderOfUnit } = await unitAccess(req);
+    const p = s.principal;
+    const l = s.locale;
+    const period = periodParam(req, periodOfDay(s.today, 'month'));
+    const lowest = req.query.order === 'lowest';
+    const to = period.to < s.today ? period.to : s.today;
+    const [scored, units, items, assessments, profile] = await Promise.all([
+      deps.scoring.scoresFor(p, { period: period.key, unit: unitId }),
+      kit.unitNames(p.agency),
+      kit.itemNames(p.agency, l),
+      deps.assessments && period.kind !== 'year' ? deps.assessments.list(p, { period: period.key, unit: unitId }) : Promise.resolve(null),
+      deps.assessments ? deps.assessments.profile(p.agency) : Promise.resolve(null),
+    ]);
+    // The approval queue: only the pending entries, not the whole period's journal.
+    const pending = period.from <= to ? await deps.journal.list(p, { unit: unitId, from: period.from, to, status: 'pending', limit: JOURNAL_PAGE.max }) : { entries: [] as JournalEntryJson[], next: null };
+    const pendingEntries = pending.entries;
+    const people = await kit.userNames(p.agency, [...scored.scores.map((x) => x.userId), ...pendingEntries.map((e) => e.userId)]);
+    const byUser = new Map<string, AssessmentJson>((assessments?.assessments ?? []).map((a) => [a.userId, a]));
+    const nameOf = (userId: string): string => people.get(userId)?.name ?? userId;
+
+    const sorted = [...scored.scores].sort((a, b) => {
+      const x = a.scored ? a.total : Number.NEGATIVE_INFINITY;
+      const y = b.scored ? b.total : Number.NEGATIVE_INFINITY;
+      if (x !== y) return lowest ? x - y : y - x;
+      return a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0;
+    });
+    const members = sorted.map((sc) => {
+      const who = people.get(sc.userId);
+      const a = byUser.get(sc.userId);
+      return {
+        userId: sc.userId, name: who?.name ?? sc.userId, position: who?.position ?? null, isLeader: sc.isLeader,
+        total: sc.scored ? num(l, sc.total) : '—', cls: scoreClass(sc.scored ? sc.total : null),
+        classLabel: sc.scored ? classLabel(l, sc.classification) : t(l, 'class.notScored'),
+        taskScore: num(l, sc.taskScore), generalScore: sc.generalScore === null ? null : num(l, sc.generalScore),
+        quantityPct: num(l, sc.quantityPct), qualityPct: num(l, sc.qualityPct), progressPct: num(l, sc.progressPct),
+        overQuota: sc.overQuota, incomplete: sc.incomplete, provisional: sc.provisional,
+        assess: a && a.canAssess && deps.assessments ? {
+          form: form(s, `/unit/${enc(unitId)}/assessments`, ACTION.assess(unitId, sc.userId, period.key)),
+          value: a.general === null ? '' : String(a.general), max: a.generalMax, period: period.key,
+        } : null,
+      };
+    });
+
+    // The excellence quota (docs/hr.md): from a candidate's own quota facts when there is one, else counted here.
+    const withQuota = scored.scores.find((x) => x.explanation.quota !== null);
+    const eligible = withQuota?.explanation.quota?.eligible ?? scored.scores.filter((x) => x.classification === 'HTXSNV' || x.classification === 'HTTNV' || (x.overQuota && x.classification !== null)).length;
+    const ratio = profile?.quotaRatio ?? 0.2;
+    const quota = {
+      ratio: num(l, ratio * 100, 0), eligible, limit: withQuota?.explanation.quota?.limit ?? quotaLimit(ratio, eligible),
+      candidates: withQuota?.explanation.quota?.candidates ?? 0,
+      over: scored.scores.filter((x) => x.overQuota).map((x) => nameOf(x.userId)),
+    };
+
+    const entryPath = (e: JournalEntryJson, kind: ReviewKind): string => `/unit/${enc(unitId)}/entries/${enc(e.id)}/${kind}`;
+    const queue = pendingEntries.map((e) => {
+      const row = entryRow(l, e, items, nameOf(e.userId));
+      const canReview = Boolean(deps.review) && isLeaderOfUnit && e.userId !== p.userId;
+      const rated = items.get(e.workItemCode)?.kind === 'rated';
+      const reviewForm = (kind: ReviewKind, shown: boolean) => (shown ? form(s, entryPath(e, kind), REVIEW[kind].action(unitId, e.id)) : null);
+      return {
+        ...row, canReview, rated,
+        approve: reviewForm('approve', canReview && !rated),
+        rate: reviewForm('rate', canReview && rated),
+        giveBack: reviewForm('return', canReview),
+      };
+    });
+
+    const here = (extra: Record<string, string | undefined>): string => link(s, `/unit/${enc(unitId)}`, { period: period.key, ...extra });
+    await kit.page(req, res, 'unit', 'unit', {
+      unit: { id: unitId, name: units.get(unitId) ?? unitId },
+      period: { key: period.key, label: formatPeriod(l, period.key), status: scored.status },
+      picker: { action: `${s.base}/unit/${enc(unitId)}`, ctx: s.out.token, options: periodOptions(s, period.key), order: lowest ? 'lowest' : 'highest' },
+      orderLinks: orderLinks(here, lowest),
+      members,
+      quota,
+      queue,
+      reviewer: isLeaderOfUnit,
+      canAssess: members.some((m) => m.assess !== null),
+      generalMax: assessments ? num(l, assessments.generalMax.official) : null,
+      assessNote: period.kind === 'year' ? t(l, 'unit.assessYear') : null,
+    }, { status: opts.status ?? 200, error: opts.error ?? null });
+  }
+
+  router.get('/unit/:unitId', h(async (req, res) => unitPanel(req, res)));
+
+  function reviewRoute(kind: ReviewKind): RequestHandler {
+    return h(async (req, res) => {
+      const unitId = String(req.params.unitId);
+      const id = String(req.params.id);
+      requireCsrf(req, REVIEW[kind].action(unitId, id));
+      const { s } = await unitAccess(req);
+      if (!deps.review) throw new NotFoundError();
+      const review = deps.review;
+      const b = req.body as Record<string, unknown>;
+      const period = str(b.period);
+      await attempt(req, async () => {
+        if (kind === 'approve') await review.approve(s.principal, id);
+        else if (kind === 'return') await review.returnEntry(s.principal, id, { reason: str(b.reason) ?? '' });
+        else await review.rate(s.principal, id, { rating: parseFormNumber(b.rating) });
+        redirect(res, link(s, `/unit/${enc(unitId)}`, { period, notice: REVIEW[kind].notice }));
+      }, (status, error) => unitPanel(req, res, { status, error }));
+    });
+  }
+  for (const kind of ['approve', 'return', 'rate'] as const) router.post(`/unit/:unitId/entries/:id/${kind}`, reviewRoute(kind));
+
+  router.post('/unit/:unitId/assessments', h(async (req, res) => {
+    const unitId = String(req.params.unitId);
+    const b = req.body as Record<string, unknown>;
+    const userId = str(b.userId) ?? '';
+    const period = str(b.period) ?? '';
+    requireCsrf(req, ACTION.assess(unitId, userId, period));
+    const { s } = await unitAccess(req);
+    if (!deps.assessments) throw new NotFoundError();
+    const assessments = deps.assessments;
+    // The member must belong to the unit of this board: the form cannot reach past it.
+    const member = (await kit.userNames(s.principal.agency, [userId])).get(userId);
+    if (!member || member.unitId !== unitId) throw new NotFoundError();
+    const raw = str(b.general)?.trim() ?? '';
+    await attempt(req, async () => {
+      await assessments.put(s.principal, { userId, period, general: raw === '' ? null : parseFormNumber(raw) });
+      redirect(res, link(s, `/unit/${enc(unitId)}`, { period, notice: 'assessed' }));
+    }, (status, error) => unitPanel(req, res, { status, error }));
+  }));
+}
