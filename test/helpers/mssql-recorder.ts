@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Writable } from 'node:stream';
+import { expect } from 'chai';
 import knexFactory, { type Knex } from 'knex';
+import { Parser } from 'node-sql-parser';
+import { parseDbUrl } from '../../src/db/connection';
 
 /**
  * A knex instance of client `mssql` that never connects: every statement knex would send
@@ -335,4 +338,212 @@ export function createMssqlRecorder(opts: { connection?: Record<string, unknown>
     },
     destroy: () => knex.destroy(),
   };
+}
+
+// ================================================================ the T-SQL check
+/*
+ * Everything the plugin sends to SQL Server, compiled by knex's real mssql dialect (through
+ * the recorder: no server), is checked with a T-SQL parser and against the house rules:
+ * NVARCHAR strings, datetime2 instants in UTC, explicit names ≤ 128 characters, fewer than
+ * 2100 parameters per statement, no ON CONFLICT (test/integration/mssql-compile*.test.ts).
+ *
+ * The parser is node-sql-parser (database 'TransactSQL'). Its grammar (5.x) does not know
+ * some valid T-SQL that knex emits. Each such construct is listed in PARSER_GAPS with a strict
+ * pattern: a statement the parser rejects is accepted only if, after removing exactly those
+ * constructs, the rest parses; the removed parts are then checked on their own (names, the
+ * referenced table and columns). A canary test proves that the parser still rejects each
+ * construct, so that a gap is dropped from the list the day the parser learns it.
+ */
+
+const parser = new Parser();
+
+export interface Ast {
+  type?: string;
+  keyword?: string;
+  [key: string]: unknown;
+}
+
+export function parse(sql: string): Ast[] {
+  const ast = parser.astify(sql, { database: 'TransactSQL' }) as unknown;
+  return (Array.isArray(ast) ? ast : [ast]) as Ast[];
+}
+
+export const ID = '[A-Za-z0-9_]+';
+export const COLS = `(?:\\[${ID}\\](?:, )?)+`;
+
+export interface ParserGap {
+  id: string;
+  /** The valid T-SQL construct knex emits. */
+  construct: string;
+  /** Why node-sql-parser's TransactSQL grammar refuses it. */
+  why: string;
+  pattern: RegExp;
+  replacement: string;
+  /** The smallest statement showing the construct, for the canary test. */
+  canary: string;
+}
+
+export const PARSER_GAPS: readonly ParserGap[] = [
+  {
+    id: 'named-default',
+    construct: 'a column default with its constraint name: `[c] int not null CONSTRAINT [df_t_c] DEFAULT <literal>` (knex names every default on SQL Server)',
+    why: 'after a column-level CONSTRAINT name the grammar accepts only CHECK',
+    pattern: new RegExp(` CONSTRAINT \\[(${ID})\\] DEFAULT ('(?:[^']|'')*'|-?\\d+(?:\\.\\d+)?)(?=, |\\)$)`, 'g'),
+    replacement: ' DEFAULT $2',
+    canary: "CREATE TABLE [t] ([c] int not null CONSTRAINT [df_t_c] DEFAULT '0')",
+  },
+  {
+    id: 'foreign-key',
+    construct: 'a table-level foreign key: `, CONSTRAINT [fk] FOREIGN KEY ([c]) REFERENCES [t] ([c])`',
+    why: 'the grammar\'s reference definition wants `ON UPDATE CURRENT_TIMESTAMP` (a MySQL remnant) and refuses the bare REFERENCES [t] ([c])',
+    pattern: new RegExp(`, CONSTRAINT \\[(${ID})\\] FOREIGN KEY \\((${COLS})\\) REFERENCES \\[(${ID})\\] \\((${COLS})\\)(?=, |\\)$)`, 'g'),
+    replacement: '',
+    canary: 'CREATE TABLE [t] ([c] nvarchar(64) not null, CONSTRAINT [fk_t_c] FOREIGN KEY ([c]) REFERENCES [u] ([code]))',
+  },
+  {
+    id: 'output-inserted',
+    construct: 'an INSERT that returns generated keys: `insert into [t] ([a]) output inserted.[id] values (@p0)` (knex\'s `.returning()`)',
+    why: 'the grammar has no OUTPUT clause',
+    pattern: new RegExp(`^(insert into \\[${ID}\\] \\(${COLS}\\)) output (?:inserted\\.\\[${ID}\\](?:, )?)+ (?=values \\()`),
+    replacement: '$1 ',
+    canary: 'insert into [t] ([a]) output inserted.[id] values (@p0)',
+  },
+  {
+    id: 'bracketed-cte-name',
+    construct: 'a common table expression whose name is bracketed: `with [d] as (select …) select [a], [b] from [d]` (knex quotes every identifier)',
+    why: 'after a bracketed CTE name the grammar takes the outer select list for one column: it refuses `select *` and a second column',
+    pattern: new RegExp(`^with \\[(${ID})\\] as \\(`),
+    replacement: 'with $1 as (',
+    canary: 'with [d] as (select [a], [b] from [t]) select [a], [b] from [d]',
+  },
+  {
+    id: 'like-escape',
+    construct: "a LIKE with its escape character: `[c] like @p0 escape '!'` (a user's search text taken literally)",
+    why: 'the grammar has no ESCAPE clause after LIKE',
+    pattern: / like (@p\d+) escape '[^']'/gi,
+    replacement: ' like $1',
+    canary: "select [a] from [t] where [a] like @p0 escape '!'",
+  },
+];
+
+/**
+ * `select top (@pN) …` (knex's `.first()` and `.limit()`): the grammar takes a parameter in
+ * TOP for a function call `top(@pN)` and then misreads, or refuses, the column list. It is
+ * checked by substituting the bound value, which must be a non-negative integer, before parsing.
+ */
+export const TOP_PARAMETER = /^select top \(@p(\d+)\) /;
+
+export interface Checked { asts: Ast[]; gaps: string[] }
+
+export function checkTsql(s: { sql: string; bindings: readonly unknown[] }): Checked {
+  let sql = s.sql;
+  const gaps: string[] = [];
+  const top = TOP_PARAMETER.exec(sql);
+  if (top) {
+    const v = s.bindings[Number(top[1])];
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw new Error(`TOP (@p${top[1]}) is bound to ${String(v)}, not a row count`);
+    sql = sql.replace(TOP_PARAMETER, `select top (${v}) `);
+    gaps.push('top-parameter');
+  }
+  try {
+    return { asts: parse(sql), gaps };
+  } catch (first) {
+    let rest = sql;
+    for (const g of PARSER_GAPS) {
+      const next = rest.replace(g.pattern, g.replacement);
+      if (next !== rest) gaps.push(g.id);
+      rest = next;
+    }
+    if (rest === sql) throw new Error(`not T-SQL: ${(first as Error).message}`);
+    try {
+      return { asts: parse(rest), gaps };
+    } catch (second) {
+      throw new Error(`not T-SQL even without ${gaps.join(', ')}: ${(second as Error).message}`);
+    }
+  }
+}
+
+export function expectedKinds(sql: string): string[] {
+  if (/^(select|with) /i.test(sql)) return ['select'];
+  if (/^insert into /i.test(sql)) return ['insert'];
+  if (/^update .*;select @@rowcount$/is.test(sql)) return ['update', 'select'];
+  if (/^delete from .*;select @@rowcount$/is.test(sql)) return ['delete', 'select'];
+  if (/^create table /i.test(sql)) return ['create:table'];
+  if (/^create (unique )?index /i.test(sql)) return ['create:index'];
+  if (/^if object_id\('\[[A-Za-z0-9_]+\]', 'U'\) is not null DROP TABLE \[[A-Za-z0-9_]+\]$/.test(sql)) return ['if'];
+  return [`unexpected statement: ${sql.slice(0, 40)}`];
+}
+
+export const astKind = (a: Ast) => (a.type === 'create' ? `create:${String(a.keyword)}` : String(a.type));
+
+/** Everything wrong with one statement, as sentences (empty when it is fine). */
+export function problemsOf(s: RecordedStatement): string[] {
+  const out: string[] = [];
+  let checked: Checked | null = null;
+  try {
+    checked = checkTsql(s);
+  } catch (e) {
+    out.push((e as Error).message);
+  }
+  if (checked) {
+    const kinds = checked.asts.map(astKind);
+    const want = expectedKinds(s.sql);
+    if (JSON.stringify(kinds) !== JSON.stringify(want)) out.push(`parsed as ${kinds.join('+')}, expected ${want.join('+')}`);
+    const values = (checked.asts[0]?.values as { values?: unknown[] } | undefined)?.values;
+    if (checked.asts[0]?.type === 'insert' && Array.isArray(values) && values.length > 1000) out.push(`inserts ${values.length} rows; SQL Server takes at most 1000 row value expressions`);
+  }
+  if (s.bindings.length >= 2100) out.push(`binds ${s.bindings.length} parameters; SQL Server takes at most 2100`);
+  const used = new Set([...s.sql.matchAll(/@p(\d+)\b/g)].map((m) => Number(m[1])));
+  const expected = new Set(s.bindings.map((_, i) => i));
+  if (used.size !== expected.size || [...used].some((i) => !expected.has(i))) out.push(`uses parameters ${[...used].sort((a, b) => a - b).join(',')} but binds ${s.bindings.length}`);
+  if (/on\s+conflict/i.test(s.sql)) out.push('uses ON CONFLICT, which SQL Server does not have');
+  if (/\breturning\b/i.test(s.sql)) out.push('uses RETURNING, which SQL Server does not have');
+  if (/[`"]/.test(s.sql) || /\?/.test(s.sql)) out.push('carries a backquote, double quote or unpositioned ? (not knex\'s mssql output)');
+  s.bindings.forEach((b, i) => {
+    if (typeof b === 'string' && s.types[i] !== 'NVarChar') out.push(`@p${i} is a string sent as ${s.types[i]}, not NVarChar`);
+  });
+  return out;
+}
+
+export function expectAllTsql(statements: readonly RecordedStatement[], label: string): void {
+  expect(statements.length, `${label}: statements recorded`).to.be.greaterThan(0);
+  const bad = statements.map((s) => ({ s, p: problemsOf(s) })).filter((x) => x.p.length > 0);
+  expect(bad.map((x) => `${x.p.join('; ')}\n    ${x.s.sql.slice(0, 300)}`), `${label}: statements that would not work on SQL Server`).to.deep.equal([]);
+}
+
+// ---------------------------------------------------------------- the recorder, configured as production would be
+
+export const MSSQL_URL = 'mssql://kpi:secret@db.example.invalid:1433/kpi?trustServerCertificate=true';
+
+export function recorder(): MssqlRecorder {
+  // The connection options KPI_DB would give (mapBinding, useUTC, …) apply to the bindings recorded.
+  return createMssqlRecorder({ connection: parseDbUrl(MSSQL_URL).config.connection as Record<string, unknown> });
+}
+
+/** `[a], [b]` → ['a', 'b'] (a bracketed name list as knex writes it). */
+export const names = (list: string): string[] => [...list.matchAll(/\[([^\]]+)\]/g)].map((m) => m[1]!);
+
+/** The rows of a multi-row insert, as column → value objects. */
+export function insertedRows(s: RecordedStatement): Array<Record<string, unknown>> {
+  const m = /^insert into \[[^\]]+\] \(([^)]*)\)/.exec(s.sql);
+  if (!m) return [];
+  const cols = names(m[1]!);
+  const rows: Array<Record<string, unknown>> = [];
+  for (const tuple of s.sql.slice(s.sql.indexOf(' values (') + ' values '.length).matchAll(/\(([^()]*)\)/g)) {
+    const row: Record<string, unknown> = {};
+    tuple[1]!.split(',').map((c) => c.trim()).forEach((cell, i) => {
+      const p = /^@p(\d+)$/.exec(cell);
+      row[cols[i]!] = p ? s.bindings[Number(p[1])] : cell;
+    });
+    rows.push(row);
+  }
+  return rows;
+}
+
+
+/** Whether the parser reads UPDLOCK and HOLDLOCK on the table of the statement's FROM. */
+export function hasLockHints(s: RecordedStatement, table: string): boolean {
+  const from = (checkTsql(s).asts[0]?.from as Array<{ table: string; table_hint?: { expr?: Array<{ expr?: { value?: string } }> } | null }> | undefined)?.[0];
+  const hints = (from?.table_hint?.expr ?? []).map((h) => String(h.expr?.value).toLowerCase());
+  return from?.table === table && hints.includes('updlock') && hints.includes('holdlock');
 }

@@ -1,216 +1,32 @@
 import { expect } from 'chai';
 import knexFactory, { type Knex } from 'knex';
-import { Parser } from 'node-sql-parser';
 import * as init from '../../migrations/20261123000001_init';
 import * as journalDays from '../../migrations/20261203000001_journal_days';
 import { defaultSettings, KNOWN_EVENT_TYPES, type KnownEventType } from '../../src/contract/events';
 import { parseDbUrl } from '../../src/db/connection';
-import { quirksFor } from '../../src/db/dialects';
-import { KnexAgencyStore } from '../../src/db/knex-agency-store';
 import { MIGRATION_TABLE, migrateLatest, migrateRollbackAll, migrationNames } from '../../src/db/migrate';
-import type { Principal } from '../../src/http/auth';
-import { IntakeService } from '../../src/intake/intake-service';
+import type { Principal } from '../../src/domain/principal';
 import { cloneCatalogue } from '../../src/rules/catalogue';
 import { cloneRules } from '../../src/rules/mapping';
-import { AgencyService } from '../../src/services/agency-service';
-import { JournalDays } from '../../src/db/journal-days';
-import { KnexScoreStore } from '../../src/db/knex-score-store';
 import { parsePeriod } from '../../src/domain/period';
-import { AssessmentService } from '../../src/services/assessment-service';
-import { InsightsService } from '../../src/services/insights-service';
-import { JournalService } from '../../src/services/journal-service';
-import { PeriodService } from '../../src/services/period-service';
-import { ReviewService } from '../../src/services/review-service';
-import { ScoringService } from '../../src/services/scoring-service';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { signUserToken } from '../../src/http/auth';
-import { createKpiPlugin } from '../../src/index';
+import { buildServices, createKpiPlugin } from '../../src/index';
 import { buildEvent, silentLogger } from '../helpers/harness';
-import { createMssqlRecorder, type MssqlRecorder, type RecordedStatement, type Row } from '../helpers/mssql-recorder';
+import {
+  type Ast, checkTsql, expectAllTsql, hasLockHints, ID, insertedRows, MSSQL_URL, type MssqlRecorder, names, PARSER_GAPS, parse, problemsOf,
+  type RecordedStatement, recorder, type Row,
+} from '../helpers/mssql-recorder';
 
 /*
  * Everything the plugin sends to SQL Server, compiled by knex's real mssql dialect (through
- * the recorder: no server), checked with a T-SQL parser and against the house rules:
- * NVARCHAR strings, datetime2 instants in UTC, explicit names ≤ 128 characters, fewer than
- * 2100 parameters per statement, no ON CONFLICT.
- *
- * The parser is node-sql-parser (database 'TransactSQL'). Its grammar (5.x) does not know
- * some valid T-SQL that knex emits. Each such construct is listed in PARSER_GAPS with a strict
- * pattern: a statement the parser rejects is accepted only if, after removing exactly those
- * constructs, the rest parses; the removed parts are then checked on their own (names, the
- * referenced table and columns). A canary test proves that the parser still rejects each
- * construct, so that a gap is dropped from the list the day the parser learns it.
+ * the recorder: no server), checked with a T-SQL parser and against the house rules (the
+ * check and its documented parser gaps: test/helpers/mssql-recorder.ts). This file checks the
+ * parser and its gaps, the migrations, and whole services and routes built by buildServices
+ * and createKpiPlugin; mssql-compile-stores.test.ts checks each knex store, method by method.
  */
-
-// ---------------------------------------------------------------- the T-SQL check
-
-const parser = new Parser();
-
-interface Ast {
-  type?: string;
-  keyword?: string;
-  [key: string]: unknown;
-}
-
-function parse(sql: string): Ast[] {
-  const ast = parser.astify(sql, { database: 'TransactSQL' }) as unknown;
-  return (Array.isArray(ast) ? ast : [ast]) as Ast[];
-}
-
-const ID = '[A-Za-z0-9_]+';
-const COLS = `(?:\\[${ID}\\](?:, )?)+`;
-
-interface ParserGap {
-  id: string;
-  /** The valid T-SQL construct knex emits. */
-  construct: string;
-  /** Why node-sql-parser's TransactSQL grammar refuses it. */
-  why: string;
-  pattern: RegExp;
-  replacement: string;
-  /** The smallest statement showing the construct, for the canary test. */
-  canary: string;
-}
-
-const PARSER_GAPS: readonly ParserGap[] = [
-  {
-    id: 'named-default',
-    construct: 'a column default with its constraint name: `[c] int not null CONSTRAINT [df_t_c] DEFAULT <literal>` (knex names every default on SQL Server)',
-    why: 'after a column-level CONSTRAINT name the grammar accepts only CHECK',
-    pattern: new RegExp(` CONSTRAINT \\[(${ID})\\] DEFAULT ('(?:[^']|'')*'|-?\\d+(?:\\.\\d+)?)(?=, |\\)$)`, 'g'),
-    replacement: ' DEFAULT $2',
-    canary: "CREATE TABLE [t] ([c] int not null CONSTRAINT [df_t_c] DEFAULT '0')",
-  },
-  {
-    id: 'foreign-key',
-    construct: 'a table-level foreign key: `, CONSTRAINT [fk] FOREIGN KEY ([c]) REFERENCES [t] ([c])`',
-    why: 'the grammar\'s reference definition wants `ON UPDATE CURRENT_TIMESTAMP` (a MySQL remnant) and refuses the bare REFERENCES [t] ([c])',
-    pattern: new RegExp(`, CONSTRAINT \\[(${ID})\\] FOREIGN KEY \\((${COLS})\\) REFERENCES \\[(${ID})\\] \\((${COLS})\\)(?=, |\\)$)`, 'g'),
-    replacement: '',
-    canary: 'CREATE TABLE [t] ([c] nvarchar(64) not null, CONSTRAINT [fk_t_c] FOREIGN KEY ([c]) REFERENCES [u] ([code]))',
-  },
-  {
-    id: 'output-inserted',
-    construct: 'an INSERT that returns generated keys: `insert into [t] ([a]) output inserted.[id] values (@p0)` (knex\'s `.returning()`)',
-    why: 'the grammar has no OUTPUT clause',
-    pattern: new RegExp(`^(insert into \\[${ID}\\] \\(${COLS}\\)) output (?:inserted\\.\\[${ID}\\](?:, )?)+ (?=values \\()`),
-    replacement: '$1 ',
-    canary: 'insert into [t] ([a]) output inserted.[id] values (@p0)',
-  },
-  {
-    id: 'bracketed-cte-name',
-    construct: 'a common table expression whose name is bracketed: `with [d] as (select …) select [a], [b] from [d]` (knex quotes every identifier)',
-    why: 'after a bracketed CTE name the grammar takes the outer select list for one column: it refuses `select *` and a second column',
-    pattern: new RegExp(`^with \\[(${ID})\\] as \\(`),
-    replacement: 'with $1 as (',
-    canary: 'with [d] as (select [a], [b] from [t]) select [a], [b] from [d]',
-  },
-  {
-    id: 'like-escape',
-    construct: "a LIKE with its escape character: `[c] like @p0 escape '!'` (a user's search text taken literally)",
-    why: 'the grammar has no ESCAPE clause after LIKE',
-    pattern: / like (@p\d+) escape '[^']'/gi,
-    replacement: ' like $1',
-    canary: "select [a] from [t] where [a] like @p0 escape '!'",
-  },
-];
-
-/**
- * `select top (@pN) …` (knex's `.first()` and `.limit()`): the grammar takes a parameter in
- * TOP for a function call `top(@pN)` and then misreads, or refuses, the column list. It is
- * checked by substituting the bound value, which must be a non-negative integer, before parsing.
- */
-const TOP_PARAMETER = /^select top \(@p(\d+)\) /;
-
-interface Checked { asts: Ast[]; gaps: string[] }
-
-function checkTsql(s: { sql: string; bindings: readonly unknown[] }): Checked {
-  let sql = s.sql;
-  const gaps: string[] = [];
-  const top = TOP_PARAMETER.exec(sql);
-  if (top) {
-    const v = s.bindings[Number(top[1])];
-    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw new Error(`TOP (@p${top[1]}) is bound to ${String(v)}, not a row count`);
-    sql = sql.replace(TOP_PARAMETER, `select top (${v}) `);
-    gaps.push('top-parameter');
-  }
-  try {
-    return { asts: parse(sql), gaps };
-  } catch (first) {
-    let rest = sql;
-    for (const g of PARSER_GAPS) {
-      const next = rest.replace(g.pattern, g.replacement);
-      if (next !== rest) gaps.push(g.id);
-      rest = next;
-    }
-    if (rest === sql) throw new Error(`not T-SQL: ${(first as Error).message}`);
-    try {
-      return { asts: parse(rest), gaps };
-    } catch (second) {
-      throw new Error(`not T-SQL even without ${gaps.join(', ')}: ${(second as Error).message}`);
-    }
-  }
-}
-
-function expectedKinds(sql: string): string[] {
-  if (/^(select|with) /i.test(sql)) return ['select'];
-  if (/^insert into /i.test(sql)) return ['insert'];
-  if (/^update .*;select @@rowcount$/is.test(sql)) return ['update', 'select'];
-  if (/^delete from .*;select @@rowcount$/is.test(sql)) return ['delete', 'select'];
-  if (/^create table /i.test(sql)) return ['create:table'];
-  if (/^create (unique )?index /i.test(sql)) return ['create:index'];
-  if (/^if object_id\('\[[A-Za-z0-9_]+\]', 'U'\) is not null DROP TABLE \[[A-Za-z0-9_]+\]$/.test(sql)) return ['if'];
-  return [`unexpected statement: ${sql.slice(0, 40)}`];
-}
-
-const astKind = (a: Ast) => (a.type === 'create' ? `create:${String(a.keyword)}` : String(a.type));
-
-/** Everything wrong with one statement, as sentences (empty when it is fine). */
-function problemsOf(s: RecordedStatement): string[] {
-  const out: string[] = [];
-  let checked: Checked | null = null;
-  try {
-    checked = checkTsql(s);
-  } catch (e) {
-    out.push((e as Error).message);
-  }
-  if (checked) {
-    const kinds = checked.asts.map(astKind);
-    const want = expectedKinds(s.sql);
-    if (JSON.stringify(kinds) !== JSON.stringify(want)) out.push(`parsed as ${kinds.join('+')}, expected ${want.join('+')}`);
-    const values = (checked.asts[0]?.values as { values?: unknown[] } | undefined)?.values;
-    if (checked.asts[0]?.type === 'insert' && Array.isArray(values) && values.length > 1000) out.push(`inserts ${values.length} rows; SQL Server takes at most 1000 row value expressions`);
-  }
-  if (s.bindings.length >= 2100) out.push(`binds ${s.bindings.length} parameters; SQL Server takes at most 2100`);
-  const used = new Set([...s.sql.matchAll(/@p(\d+)\b/g)].map((m) => Number(m[1])));
-  const expected = new Set(s.bindings.map((_, i) => i));
-  if (used.size !== expected.size || [...used].some((i) => !expected.has(i))) out.push(`uses parameters ${[...used].sort((a, b) => a - b).join(',')} but binds ${s.bindings.length}`);
-  if (/on\s+conflict/i.test(s.sql)) out.push('uses ON CONFLICT, which SQL Server does not have');
-  if (/\breturning\b/i.test(s.sql)) out.push('uses RETURNING, which SQL Server does not have');
-  if (/[`"]/.test(s.sql) || /\?/.test(s.sql)) out.push('carries a backquote, double quote or unpositioned ? (not knex\'s mssql output)');
-  s.bindings.forEach((b, i) => {
-    if (typeof b === 'string' && s.types[i] !== 'NVarChar') out.push(`@p${i} is a string sent as ${s.types[i]}, not NVarChar`);
-  });
-  return out;
-}
-
-function expectAllTsql(statements: readonly RecordedStatement[], label: string): void {
-  expect(statements.length, `${label}: statements recorded`).to.be.greaterThan(0);
-  const bad = statements.map((s) => ({ s, p: problemsOf(s) })).filter((x) => x.p.length > 0);
-  expect(bad.map((x) => `${x.p.join('; ')}\n    ${x.s.sql.slice(0, 300)}`), `${label}: statements that would not work on SQL Server`).to.deep.equal([]);
-}
-
-// ---------------------------------------------------------------- the recorder, configured as production would be
-
-const MSSQL_URL = 'mssql://kpi:secret@db.example.invalid:1433/kpi?trustServerCertificate=true';
-
-function recorder(): MssqlRecorder {
-  // The connection options KPI_DB would give (mapBinding, useUTC, …) apply to the bindings recorded.
-  return createMssqlRecorder({ connection: parseDbUrl(MSSQL_URL).config.connection as Record<string, unknown> });
-}
-
 const LOCK_UPDATE = /^update \[kpi_migrations_lock\] set \[is_locked\] = @p0 where \[is_locked\] = @p1;select @@rowcount$/;
 
 // ---------------------------------------------------------------- (0) the parser gaps are real
@@ -279,8 +95,6 @@ interface TableDef {
   defaults: Array<{ name: string; column: string }>;
 }
 interface IndexDef { name: string; table: string; columns: string[]; unique: boolean }
-
-const names = (list: string) => [...list.matchAll(/\[([^\]]+)\]/g)].map((m) => m[1]!);
 
 function tableOf(sql: string, ast: Ast): TableDef {
   const table = (ast.table as Array<{ table: string }>)[0]!.table;
@@ -528,23 +342,6 @@ function thousandEvents(): Array<Record<string, any>> {
 
 const LOCKING_SELECT = /^select \[event_id\] from \[kpi_events\] with \(updlock, holdlock\) where \[agency_code\] = @p0 and \[event_id\] in \(/;
 
-/** The rows of a multi-row insert, as column → value objects. */
-function insertedRows(s: RecordedStatement): Array<Record<string, unknown>> {
-  const m = /^insert into \[[^\]]+\] \(([^)]*)\)/.exec(s.sql);
-  if (!m) return [];
-  const cols = names(m[1]!);
-  const rows: Array<Record<string, unknown>> = [];
-  for (const tuple of s.sql.slice(s.sql.indexOf(' values (') + ' values '.length).matchAll(/\(([^()]*)\)/g)) {
-    const row: Record<string, unknown> = {};
-    tuple[1]!.split(',').map((c) => c.trim()).forEach((cell, i) => {
-      const p = /^@p(\d+)$/.exec(cell);
-      row[cols[i]!] = p ? s.bindings[Number(p[1])] : cell;
-    });
-    rows.push(row);
-  }
-  return rows;
-}
-
 /**
  * Answers reads of `table` by subject id with the rows this recording inserted there, so that
  * what one chunk wrote is what the next one reads (marks, assignments and entries of the same
@@ -559,12 +356,6 @@ function echoBySubject(r: MssqlRecorder, table: string): void {
   });
 }
 
-function hasLockHints(s: RecordedStatement): boolean {
-  const from = (checkTsql(s).asts[0]?.from as Array<{ table: string; table_hint?: { expr?: Array<{ expr?: { value?: string } }> } | null }> | undefined)?.[0];
-  const hints = (from?.table_hint?.expr ?? []).map((h) => String(h.expr?.value).toLowerCase());
-  return from?.table === 'kpi_events' && hints.includes('updlock') && hints.includes('holdlock');
-}
-
 function leader(unit: string): Principal {
   return { userId: 'u-lead', agency: AGENCY, name: 'Trần Văn Đức', unit, roles: ['leader'], locale: 'vi' };
 }
@@ -574,10 +365,10 @@ describe('mssql compile: the services, compiled for SQL Server', function () {
 
   it('when an agency is added, then its rows are inserted in one committed transaction, in T-SQL, chunked under 2100 parameters', async () => {
     const r = recorder();
-    const agencies = new AgencyService({ knex: r.knex, store: new KnexAgencyStore(r.knex), clock: () => T0 });
+    const { agencies } = buildServices({ knex: r.knex, clock: () => T0 });
     r.queue([], /^select top \(@p\d+\) \* from \[kpi_agencies\] where \[code\] = @p\d+$/); // not there yet
     r.queue([{ '': 0 }], /^update \[kpi_settings\] set /); // no settings row to update: insert it
-    r.queue([], /^select \* from \[kpi_work_items\] where \[agency_code\] = @p\d+ and \[current\] = @p\d+$/); // an empty catalogue
+    r.queue([], /^select \* from \[kpi_work_items\] where \[agency_code\] = @p\d+ and \[current\] = @p\d+ order by \[code\] asc$/); // an empty catalogue
     const out = await agencies.addAgency({ code: AGENCY, name: 'Ủy ban nhân dân phường Hắc Thành', hostOrigins: ['https://vp.example.gov.vn'] });
     expect(out.agency).to.equal(AGENCY);
     expect(r.pending(), 'canned answers used').to.equal(0);
@@ -599,7 +390,7 @@ describe('mssql compile: the services, compiled for SQL Server', function () {
   it('when an agency that exists is added again, then nothing is written', async () => {
     const r = recorder();
     answerAgencyContext(r);
-    const agencies = new AgencyService({ knex: r.knex, store: new KnexAgencyStore(r.knex) });
+    const { agencies } = buildServices({ knex: r.knex });
     let refused: unknown = null;
     try {
       await agencies.addAgency({ code: AGENCY, name: 'Lần hai' });
@@ -614,8 +405,7 @@ describe('mssql compile: the services, compiled for SQL Server', function () {
   it('when the catalogue, rules, settings and secret of an agency change, then every statement is T-SQL too', async () => {
     const r = recorder();
     answerAgencyContext(r);
-    const store = new KnexAgencyStore(r.knex);
-    const agencies = new AgencyService({ knex: r.knex, store, clock: () => T0 });
+    const { agencies } = buildServices({ knex: r.knex, clock: () => T0 });
     const changed = cloneCatalogue();
     changed[0]!.standardMinutes += 1;
     r.queue([{ '': 1 }], /^update \[kpi_work_items\] set /);
@@ -635,19 +425,6 @@ describe('mssql compile: the services, compiled for SQL Server', function () {
     await r.destroy();
   });
 
-  it('when a token id is used twice on SQL Server, then the duplicate key error (2627) is read as a replay', async () => {
-    const r = recorder();
-    const store = new KnexAgencyStore(r.knex);
-    const exp = new Date(T0.getTime() + 300_000);
-    expect(await store.useTokenId(AGENCY, 'jti-1', exp, T0)).to.equal(true);
-    r.queue(Object.assign(new Error("Violation of PRIMARY KEY constraint 'pk_kpi_token_uses'."), { number: 2627 }), /^insert into \[kpi_token_uses\] /);
-    r.queue([{ agency_code: AGENCY, jti: 'jti-1', expires_at: exp }], /^select top \(@p\d+\) \* from \[kpi_token_uses\] /);
-    expect(await store.useTokenId(AGENCY, 'jti-1', exp, new Date(T0.getTime() + 1000))).to.equal(false);
-    expect(r.pending()).to.equal(0);
-    expectAllTsql(r.statements, 'useTokenId');
-    await r.destroy();
-  });
-
   for (const chunkSize of [undefined, 1000]) {
     it(`when 1000 events of every known type are ingested${chunkSize ? ` in one chunk of ${chunkSize}` : ' in the default chunks'}, then every statement is T-SQL under 2100 parameters and the events go in behind an UPDLOCK, HOLDLOCK read`, async () => {
       const r = recorder();
@@ -657,9 +434,8 @@ describe('mssql compile: the services, compiled for SQL Server', function () {
       const already = new Set(events.filter((_, i) => i % 50 === 7).map((e) => e.id as string));
       // SQL Server answers the locking read with the ids it already holds.
       r.when(LOCKING_SELECT, (s) => s.bindings.slice(1).filter((id) => already.has(String(id))).map((id) => ({ event_id: id })));
-      const agencies = new AgencyService({ knex: r.knex, store: new KnexAgencyStore(r.knex) });
-      const intake = new IntakeService({ knex: r.knex, quirks: quirksFor(r.knex), agencies, ...(chunkSize ? { chunkSize } : {}) });
-      expect(quirksFor(r.knex).name).to.equal('mssql');
+      const { intake, uow } = buildServices({ knex: r.knex, ...(chunkSize ? { chunkSize } : {}) });
+      expect(uow.dialect.name).to.equal('mssql');
 
       const result = await intake.ingest(events, { source: 'ingest', agency: AGENCY });
       expect(result).to.deep.equal({ accepted: 1000 - already.size, duplicates: already.size, rejected: [] });
@@ -669,7 +445,7 @@ describe('mssql compile: the services, compiled for SQL Server', function () {
       const eventInserts = r.statements.filter((s) => s.sql.startsWith('insert into [kpi_events] '));
       const locks = r.statements.filter((s) => LOCKING_SELECT.test(s.sql));
       expect(locks.length).to.be.greaterThan(0);
-      expect(locks.every(hasLockHints), 'the parser reads UPDLOCK and HOLDLOCK on kpi_events').to.equal(true);
+      expect(locks.every((s) => hasLockHints(s, 'kpi_events')), 'the parser reads UPDLOCK and HOLDLOCK on kpi_events').to.equal(true);
       expect(eventInserts.length).to.be.greaterThan(0);
       for (const ins of eventInserts) {
         expect(ins.txId, 'events insert inside a transaction').to.not.equal(null);
@@ -702,8 +478,7 @@ describe('mssql compile: the services, compiled for SQL Server', function () {
   it('when SQL Server picks the intake as a deadlock victim (1205), then the chunk is rolled back and retried whole', async () => {
     const r = recorder();
     answerAgencyContext(r);
-    const agencies = new AgencyService({ knex: r.knex, store: new KnexAgencyStore(r.knex) });
-    const intake = new IntakeService({ knex: r.knex, quirks: quirksFor(r.knex), agencies });
+    const { intake } = buildServices({ knex: r.knex });
     r.queue(Object.assign(new Error('Transaction was deadlocked … and has been chosen as the deadlock victim.'), { number: 1205 }), /^insert into \[kpi_events\] /);
     const events = thousandEvents().slice(0, 28);
     expect(await intake.ingest(events, { source: 'webhook' })).to.deep.equal({ accepted: 28, duplicates: 0, rejected: [] });
@@ -715,32 +490,10 @@ describe('mssql compile: the services, compiled for SQL Server', function () {
     await r.destroy();
   });
 
-  it('when more ids than one statement may bind are inserted, then the locking read and the inserts are split under 2100 parameters', async () => {
-    const r = recorder();
-    const quirks = quirksFor(r.knex);
-    const row = (agency: string, i: number) => ({
-      agency_code: agency, event_id: `${agency === 'ag-a' ? 'e' : 'b'}-${i}`, type: 'document.received', occurred_at: T0, received_at: T0, payload: '{}', status: 'processed', error: null, attempts: 1, source: 'ingest',
-    });
-    const rows = [...Array.from({ length: 2500 }, (_, i) => row('ag-a', i)), ...Array.from({ length: 10 }, (_, i) => row('ag-b', i))];
-    r.when(LOCKING_SELECT, (s) => (s.bindings[0] === 'ag-a' ? s.bindings.slice(1).filter((id) => id === 'e-0' || id === 'e-2499').map((id) => ({ event_id: id })) : []));
-    const inserted = await r.knex.transaction((trx) => quirks.insertNewEvents(trx, rows));
-    expect(inserted.size).to.equal(2498 + 10);
-    expect(inserted.has('e-0') || inserted.has('e-2499')).to.equal(false);
-    const locks = r.statements.filter((s) => LOCKING_SELECT.test(s.sql));
-    expect(locks.map((s) => [s.bindings[0], s.bindings.length])).to.deep.equal([['ag-a', 2000], ['ag-a', 502], ['ag-b', 11]]);
-    const inserts = r.statements.filter((s) => s.sql.startsWith('insert into [kpi_events] '));
-    expect(inserts.flatMap(insertedRows)).to.have.length(2498 + 10);
-    expect(inserts.every((s) => s.bindings.length <= 2000)).to.equal(true);
-    expect(inserts.flatMap(insertedRows).filter((x) => x.agency_code === 'ag-a').map((x) => x.event_id)).to.not.include.members(['e-0', 'e-2499']);
-    expectAllTsql(r.statements, 'insertNewEvents');
-    await r.destroy();
-  });
-
   it('when failed events are replayed, then every statement is T-SQL under 2100 parameters, however many ids are named', async () => {
     const r = recorder();
     answerAgencyContext(r);
-    const agencies = new AgencyService({ knex: r.knex, store: new KnexAgencyStore(r.knex) });
-    const intake = new IntakeService({ knex: r.knex, quirks: quirksFor(r.knex), agencies });
+    const { intake } = buildServices({ knex: r.knex });
     const failed = thousandEvents().slice(0, 3).map((e) => ({ event_id: e.id, payload: JSON.stringify(e) }));
     r.queue(failed, /^select \[event_id\], \[payload\] from \[kpi_events\] where /);
     r.when(/^update \[kpi_events\] set /, [{ '': 1 }]);
@@ -755,8 +508,7 @@ describe('mssql compile: the services, compiled for SQL Server', function () {
   it('when the journal is read, then every statement is T-SQL', async () => {
     const r = recorder();
     answerAgencyContext(r);
-    const agencies = new AgencyService({ knex: r.knex, store: new KnexAgencyStore(r.knex) });
-    const journal = new JournalService({ knex: r.knex, agencies, clock: () => new Date('2026-03-20T03:00:00Z') });
+    const { journal, periods } = buildServices({ knex: r.knex, clock: () => new Date('2026-03-20T03:00:00Z') });
     const entry = {
       id: 17, user_id: 'u-1', unit_id: 'p-1', day: '2026-03-12', work_item_code: 'CV-01', item_version: 1, item_kind: 'count', quantity: 1, coefficient: 1, rating: 1,
       standard_minutes: 30, minutes: 30, status: 'approved', source: 'event', event_id: 'e-1', subject_kind: 'document', subject_id: 'VB-1', subject_title: 'Công văn', fails: 0,
@@ -765,14 +517,13 @@ describe('mssql compile: the services, compiled for SQL Server', function () {
     r.queue([entry], /^select top \(@p\d+\) \[id\], \[user_id\]/);
     const byUnit = await journal.list(leader('p-1'), { unit: 'p-1', from: '2026-03-01', to: '2026-03-31' });
     expect(byUnit.entries.map((e) => [e.id, e.date, e.subjectTitle])).to.deep.equal([['17', '2026-03-12', 'Công văn']]);
-    r.when(/^select top \(@p\d+\) \[unit_id\] from \[kpi_users\]/, [{ unit_id: 'p-1' }]);
+    r.when(/^select top \(@p\d+\) \[id\], \[name\], \[unit_id\], .* from \[kpi_users\]/, [{ id: 'u-1', name: 'Lê Thị Hồng Nhung', unit_id: 'p-1', is_leader: false, active: true }]);
     await journal.list(leader('p-1'), { user: 'u-1' });
     await journal.list({ ...leader('p-1'), roles: ['official'], userId: 'u-1' }, {});
     r.queue([entry], /^select top \(@p\d+\) \[id\], \[user_id\].* where \[agency_code\] = @p\d+ and \[id\] = @p\d+$/);
     expect((await journal.get({ ...leader('p-1'), unit: null }, '17')).id).to.equal('17');
     expect(r.pending()).to.equal(0);
     await journal.listEvents(AGENCY, 'failed');
-    const periods = new PeriodService({ knex: r.knex });
     await periods.status(AGENCY, '2026-03');
     await periods.closedContaining(AGENCY, '2026-03-12');
     expectAllTsql(r.statements, 'journal and periods');
@@ -786,10 +537,9 @@ describe('mssql compile: the services, compiled for SQL Server', function () {
     expect(conn.options?.useUTC, 'tedious useUTC').to.equal(true);
     const r = recorder();
     answerAgencyContext(r);
-    const agencies = new AgencyService({ knex: r.knex, store: new KnexAgencyStore(r.knex) });
-    const intake = new IntakeService({ knex: r.knex, quirks: quirksFor(r.knex), agencies });
+    const { intake, uow } = buildServices({ knex: r.knex });
     await intake.ingest(thousandEvents().slice(0, 14), { source: 'webhook' });
-    await new KnexAgencyStore(r.knex).validSecrets(AGENCY, new Date('2026-03-12T02:15:00.001Z'));
+    await uow.read.agencies.validSecrets(AGENCY, new Date('2026-03-12T02:15:00.001Z'));
     const dates = r.statements.flatMap((s) => s.bindings.map((b, i) => ({ b, type: s.types[i], sql: s.sql }))).filter((x) => x.b instanceof Date);
     expect(dates.length).to.be.greaterThan(0);
     const wrong = [...new Set(dates.filter((x) => x.type !== 'DateTime2').map((x) => `${x.type} in ${x.sql.slice(0, 60)}`))];
@@ -826,10 +576,7 @@ describe('mssql compile: scoring, the review and the assessments, compiled for S
 
   function wire(r: MssqlRecorder) {
     answerAgencyContext(r);
-    const agencies = new AgencyService({ knex: r.knex, store: new KnexAgencyStore(r.knex), clock: CLOCK });
-    const journal = new JournalService({ knex: r.knex, agencies, clock: CLOCK });
-    const scoring = new ScoringService({ knex: r.knex, store: new KnexScoreStore(r.knex, quirksFor(r.knex)), agencies, journal, clock: CLOCK });
-    return { agencies, journal, scoring };
+    return buildServices({ knex: r.knex, clock: CLOCK });
   }
 
   function answerDirectory(r: MssqlRecorder): void {
@@ -870,19 +617,6 @@ describe('mssql compile: scoring, the review and the assessments, compiled for S
     await r.destroy();
   });
 
-  it('when the aggregate names more officials than one statement may bind, then it is split under 2100 parameters', async () => {
-    const r = recorder();
-    const store = new KnexScoreStore(r.knex, quirksFor(r.knex));
-    const userIds = Array.from({ length: 5000 }, (_, i) => `u-${i}`);
-    await store.totals({ agency: AGENCY, from: '2026-01-01', to: '2026-03-31', statuses: ['approved'], capMinutes: 480, clip: false, failPenalty: 0.25, delayPenalty: 0.25, userIds });
-    await store.assignmentMinutes(AGENCY, '2026-01-01', '2026-03-31', userIds);
-    await store.entriesOf(AGENCY, 'u-1', '2026-01-01', '2026-03-31', ['approved', 'pending']);
-    await store.countPending(AGENCY, '2026-01-01', '2026-03-31');
-    expectAllTsql(r.statements, 'score store');
-    expect(r.statements.filter((s) => s.sql.startsWith('with [d] as (')).length).to.be.greaterThan(2);
-    await r.destroy();
-  });
-
   it('when HR closes a month and an admin reopens it, then the snapshot, the period row and the audit are written in T-SQL, in one transaction each', async () => {
     const r = recorder();
     const { scoring } = wire(r);
@@ -903,9 +637,8 @@ describe('mssql compile: scoring, the review and the assessments, compiled for S
 
   it('when an official adds, edits and withdraws a manual entry and a leader approves, returns, rates and fails entries, then every statement is T-SQL', async () => {
     const r = recorder();
-    const { agencies, journal } = wire(r);
+    const { review } = wire(r);
     answerDirectory(r);
-    const review = new ReviewService({ knex: r.knex, agencies, journal, clock: CLOCK });
     r.when(ENTRY_READ, [ENTRY()]);
     r.when(/^update \[kpi_journal_entries\] set /, [{ '': 1 }]);
     r.when(/^delete from \[kpi_journal_entries\] /, [{ '': 1 }]);
@@ -929,10 +662,8 @@ describe('mssql compile: scoring, the review and the assessments, compiled for S
 
   it('when general criteria are recorded and listed, and an official reads insights, then every statement is T-SQL', async () => {
     const r = recorder();
-    const { agencies, journal } = wire(r);
+    const { assessments, insights } = wire(r);
     answerDirectory(r);
-    const assessments = new AssessmentService({ knex: r.knex, agencies, journal, clock: CLOCK });
-    const insights = new InsightsService({ knex: r.knex, agencies, journal, clock: CLOCK });
     const lead: Principal = { ...official('u-lead'), roles: ['leader'] };
     await assessments.put(lead, { userId: 'u-1', period: '2026-03', general: 27 });
     await assessments.put(hr, { userId: 'u-lead', period: '2026-03', general: 28, disqualified: false });
@@ -946,13 +677,11 @@ describe('mssql compile: scoring, the review and the assessments, compiled for S
 
   it('when the intake and the review change entries of a built roll-up, then its days are recomputed in T-SQL behind an UPDLOCK, HOLDLOCK read of the state row', async () => {
     const r = recorder();
-    const { agencies, journal } = wire(r);
+    const { intake, review } = wire(r);
     const LOCK = /^select \[fail_penalty\], \[delay_penalty\] from \[kpi_journal_days_state\] with \(updlock, holdlock\) where \[agency_code\] = @p0$/;
     r.when(LOCK, [{ fail_penalty: 0.25, delay_penalty: 0.25 }]);
-    const intake = new IntakeService({ knex: r.knex, quirks: quirksFor(r.knex), agencies });
     const out = await intake.ingest(thousandEvents().slice(0, 140), { source: 'webhook' });
     expect(out.accepted).to.equal(140);
-    const review = new ReviewService({ knex: r.knex, agencies, journal, clock: CLOCK });
     r.when(/^update \[kpi_journal_entries\] set /, [{ '': 1 }]);
     r.when(ENTRY_READ, [ENTRY()]);
     await review.create(official('u-1'), { date: '2026-03-12', workItemCode: 'CV-01', quantity: 2 });
@@ -969,26 +698,6 @@ describe('mssql compile: scoring, the review and the assessments, compiled for S
       const sameTx = r.statements.filter((s) => s.txId === lock.txId && s.seq > lock.seq);
       expect(sameTx.every((s) => /^(delete from|insert into) \[kpi_journal_days\]/.test(s.sql)), 'nothing after the refresh but the refresh').to.equal(true);
     }
-    await r.destroy();
-  });
-
-  it('when a refresh names more days than one statement may bind, and when the roll-up is first built, then both are T-SQL under 2100 parameters', async () => {
-    const r = recorder();
-    r.when(/ from \[kpi_journal_days_state\] /, [{ fail_penalty: null, delay_penalty: null }]);
-    const days = new JournalDays(quirksFor(r.knex));
-    expect(await days.ensure(r.knex, AGENCY, { fail: 0.25, delay: 0.25 })).to.equal(true);
-    r.reset();
-    r.when(/ from \[kpi_journal_days_state\] /, [{ fail_penalty: 0.25, delay_penalty: 0.25 }]);
-    // 3000 different (official, day)s: 700 officials, 4 or 5 days each.
-    const keys = Array.from({ length: 3000 }, (_, i) => ({ userId: `u-${i % 700}`, day: `2026-03-${String(1 + (i % 29)).padStart(2, '0')}` }));
-    await r.knex.transaction((trx) => days.refresh(trx, AGENCY, keys));
-    expect(await days.ensure(r.knex, AGENCY, { fail: 0.25, delay: 0.25 }), 'already built with these penalties').to.equal(false);
-    expectAllTsql(r.statements, 'roll-up build and refresh');
-    const inserts = r.statements.filter((s) => s.sql.startsWith('insert into [kpi_journal_days] '));
-    expect(inserts.length).to.be.greaterThan(1);
-    const named = new Set<string>();
-    for (const s of inserts) for (const b of s.bindings) if (typeof b === 'string' && /^2026-03-\d\d$/.test(b)) named.add(b);
-    expect(named.size).to.equal(29);
     await r.destroy();
   });
 
