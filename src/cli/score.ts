@@ -1,13 +1,14 @@
 import type { Command } from 'commander';
 import { isPeriodKey, parsePeriod } from '../domain/period';
-import type { Score } from '../scoring/engine';
+import { withExplanationText } from '../i18n/explanation-text';
+import type { Score } from '../scoring';
 import type { CliContext } from './context';
 import { UsageError } from './errors';
 import { table } from './commands';
 
 const CLASS_VI: Record<string, string> = { HTXSNV: 'HTXSNV (xuất sắc)', HTTNV: 'HTTNV (tốt)', HTNV: 'HTNV (hoàn thành)', KHTNV: 'KHTNV (không hoàn thành)' };
 
-/** `score --agency <code> --period <p> [--unit <id>] [--close [--apply-quota]] [--json]` (CONTRACT §4). */
+/** `score --agency <code> --period <p> [--unit <id>] [--close [--apply-quota]] [--json]` (docs/integrators.md (command line)). */
 export function registerScore(program: Command, ctx: CliContext): void {
   program
     .command('score')
@@ -29,7 +30,7 @@ export function registerScore(program: Command, ctx: CliContext): void {
       if (opts.close) closed = await scoring.close(opts.agency, period.key, { applyQuota: opts.applyQuota === true, actor: 'cli' });
       const scores = await scoring.scores(opts.agency, period.key, opts.unit === undefined ? {} : { unitId: opts.unit });
       if (opts.json) {
-        ctx.json({ period: period.key, closed, scores });
+        ctx.json({ period: period.key, closed, scores: scores.map((s) => withExplanationText(s, 'vi')) });
         return;
       }
       if (closed) {

@@ -1,5 +1,6 @@
 import type { Router } from 'express';
 import { ValidationError } from '../domain/errors';
+import { withExplanationText } from '../i18n/explanation-text';
 import type { ScoringService } from '../services/scoring-service';
 import { h, type ApiHelpers } from './app';
 
@@ -9,13 +10,15 @@ function optString(v: unknown, name: string): string | undefined {
   return v;
 }
 
-/** Scores, ranking and the closing of periods (CONTRACT §3). */
+/** Scores, ranking and the closing of periods (docs/integrators.md (panels and API)). */
 export function registerScoresApi(api: Router, helpers: ApiHelpers, deps: { scoring: ScoringService }): void {
   const { requireRole, principal } = helpers;
 
   api.get('/scores', requireRole('official', 'leader', 'hr', 'admin'), h(async (req, res) => {
     const p = principal(req);
-    res.json(await deps.scoring.scoresFor(p, { period: optString(req.query.period, 'period'), unit: optString(req.query.unit, 'unit'), user: optString(req.query.user, 'user') }));
+    const out = await deps.scoring.scoresFor(p, { period: optString(req.query.period, 'period'), unit: optString(req.query.unit, 'unit'), user: optString(req.query.user, 'user') });
+    // The explanation's sentences are written here, in the asker's locale (Vietnamese by default).
+    res.json({ ...out, scores: out.scores.map((s) => withExplanationText(s, p.locale)) });
   }));
 
   api.get('/ranking', requireRole('leader', 'hr', 'admin'), h(async (req, res) => {

@@ -1,5 +1,5 @@
 /**
- * Messages of the panels, Vietnamese first (PRODUCT.md: default locale vi, full
+ * Messages of the panels, Vietnamese first (docs/architecture.md: default locale vi, full
  * diacritics), English second. The catalogues are flat JSON maps `key → text` in
  * the package's `locales/` folder (plugin-manifest.json names it); `{name}` in a text
  * is replaced by the variable of that name.
@@ -10,7 +10,6 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { formatVi } from '../scoring/explain';
 import { roundHalfAway } from '../scoring/rounding';
 
 import { DEFAULT_LOCALE, LOCALES, type Locale } from '../domain/principal';
@@ -105,14 +104,44 @@ export function t(locale: Locale, key: string, vars?: Vars): string {
 }
 
 /**
- * A number for display: vi `9 577,5`-style grouping (as the score explanation prints
- * it), en `9,577.5`. Rounded half away from zero to `decimals`; integers have no decimals.
+ * Vietnamese number style: `9577.5` → `9 577,50`; `10560` → `10 560`; `90.909…` → `90,91`. Rounded half
+ * away from zero to `decimals`; integers are shown without decimals; with `trim`, trailing zeros of the
+ * decimals are dropped (`0,25`, `0,5`).
  */
-export function formatNumber(locale: Locale, n: number, decimals = 2): string {
+export function formatVi(x: number, decimals = 2, trim = false): string {
+  const r = roundHalfAway(x, decimals);
+  const negative = r < 0;
+  const fixed = Math.abs(r).toFixed(decimals);
+  const [intPart = '0', fracRaw = ''] = fixed.split('.');
+  let frac = fracRaw;
+  if (trim || Number.isInteger(r)) frac = frac.replace(/0+$/, '');
+  const grouped = intPart.replace(/\B(?=(\d{3})+(?!\d))/g, ' ');
+  return `${negative ? '-' : ''}${grouped}${frac ? `,${frac}` : ''}`;
+}
+
+/**
+ * A number for display: vi `9 577,5`-style grouping (as the score explanation prints
+ * it), en `9,577.5`. Rounded half away from zero to `decimals`; integers have no decimals;
+ * with `trim`, trailing zeros of the decimals are dropped too (`0,25`, `0.5`).
+ */
+export function formatNumber(locale: Locale, n: number, decimals = 2, trim = false): string {
   if (!Number.isFinite(n)) return '—';
-  if (locale === 'vi') return formatVi(n, decimals);
+  if (locale === 'vi') return formatVi(n, decimals, trim);
   const r = roundHalfAway(n, decimals);
-  return r.toLocaleString('en-US', { minimumFractionDigits: Number.isInteger(r) ? 0 : decimals, maximumFractionDigits: decimals });
+  return enFormat(Number.isInteger(r) || trim ? 0 : decimals, decimals).format(r);
+}
+
+/** English number formats, made once each (a score's explanation formats dozens of numbers). */
+const EN_FORMATS = new Map<string, Intl.NumberFormat>();
+
+function enFormat(minimumFractionDigits: number, maximumFractionDigits: number): Intl.NumberFormat {
+  const key = `${minimumFractionDigits}/${maximumFractionDigits}`;
+  let f = EN_FORMATS.get(key);
+  if (!f) {
+    f = new Intl.NumberFormat('en-US', { minimumFractionDigits, maximumFractionDigits });
+    EN_FORMATS.set(key, f);
+  }
+  return f;
 }
 
 const EN_MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];

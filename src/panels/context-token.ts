@@ -1,5 +1,5 @@
 /**
- * The panels' context token (CONTRACT §3). The host proves who is looking once, with its
+ * The panels' context token (docs/integrators.md (panels and API)). The host proves who is looking once, with its
  * JWT (`?jwt=` on the first load, or `Authorization: Bearer`); every link and form inside
  * a panel then carries a short-lived token that the plugin itself issues, as `?ctx=` (or a
  * `ctx` form field) — no cookies, which browsers block in third-party iframes.

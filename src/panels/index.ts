@@ -1,5 +1,5 @@
 /**
- * The server-rendered panels of CONTRACT §3, which the host embeds in its own screens
+ * The server-rendered panels of docs/integrators.md (panels and API), which the host embeds in its own screens
  * (an iframe, or a fragment its server fetches), Vietnamese first.
  *
  * | path | roles (from plugin-manifest.json) | shows | file |

@@ -1,5 +1,5 @@
 /**
- * Who is looking at a panel, and the protections every panel response carries (CONTRACT §3).
+ * Who is looking at a panel, and the protections every panel response carries (docs/integrators.md (panels and API)).
  *
  * - who: the host's JWT (`?jwt=` on the first load or `Authorization: Bearer`, verifyUser),
  *   else the plugin's own context token (`ctx`, see context-token.ts) that every link and

@@ -7,7 +7,7 @@ import type { Request, RequestHandler, Response, Router } from 'express';
 import { ForbiddenError, NotFoundError } from '../domain/errors';
 import { periodOfDay } from '../domain/period';
 import { formatPeriod, t } from '../i18n/i18n';
-import { quotaLimit } from '../scoring/engine';
+import { quotaLimit } from '../scoring';
 import type { AssessmentJson } from '../services/assessment-service';
 import type { JournalEntryJson } from '../domain/journal';
 import { JOURNAL_PAGE } from '../services/journal-service';

@@ -5,7 +5,7 @@
 import { addDays, periodOfDay, type Period } from '../domain/period';
 import type { Locale } from '../domain/principal';
 import { formatDay, formatNumber, formatPeriod, msgKey, t } from '../i18n/i18n';
-import type { CapWarning, Classification, Score } from '../scoring/engine';
+import type { CapWarning, Classification, Score } from '../scoring';
 import type { JournalEntryJson } from '../domain/journal';
 import type { Session } from './session';
 

@@ -1,5 +1,15 @@
-/** The pure scoring core: profiles, rounding, the engine and its explanations (SCORING.md). */
+/**
+ * The pure scoring core (docs/hr.md): profiles, rounding, the engine and its explanations.
+ * Numbers and codes only; the explanation's sentences are written at the edge
+ * (src/i18n/explanation-text.ts).
+ */
 export * from './profiles';
 export * from './rounding';
-export * from './engine';
-export * from './explain';
+export * from './types';
+export { penaltyFactor, dayTotalsFromEntries, applyDailyCap } from './day-totals';
+export { checkParams, percentOf, ownTaskScoreOf, classify, scoreOwn } from './official';
+export { scoreUnitDetailed, scoreUnit } from './unit';
+export { quotaLimit, applyQuota } from './quota';
+export { scoreYear } from './year';
+export { rankUnits } from './ranking';
+export { explain } from './explain';

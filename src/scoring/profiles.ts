@@ -1,11 +1,12 @@
 /**
- * Scoring profiles: every number of SCORING.md as versioned DATA.
+ * Scoring profiles: every number of docs/hr.md as versioned DATA.
  *
  * A computed score records `{ id, version }` of the profile that produced it.
  * Changing any number of a shipped profile means shipping a new version, never
  * editing one in place (closed periods must stay reproducible).
  */
 import { ValidationError } from '../domain/errors';
+import { isPlainObject } from '../domain/objects';
 
 export type AssignedBasis = 'norm' | 'assignments' | 'max';
 
@@ -51,7 +52,7 @@ function deepFreeze<T>(o: T): T {
 
 const THIRD = 1 / 3;
 
-/** Decree 335/2025/NĐ-CP as this project reads it (SCORING.md). */
+/** Decree 335/2025/NĐ-CP as this project reads it (docs/hr.md). */
 export const ND335: ScoringProfile = deepFreeze({
   id: 'nd335',
   version: 1,
@@ -101,7 +102,7 @@ export function getProfile(id: string, custom: readonly ScoringProfile[] = []): 
   );
 }
 
-/** normRatio(position) of SCORING.md. */
+/** normRatio(position) of docs/hr.md. */
 export function normRatioFor(profile: ScoringProfile, position: string | null | undefined): number {
   if (position != null && Object.prototype.hasOwnProperty.call(profile.normRatios, position)) return profile.normRatios[position] as number;
   return profile.defaultNormRatio;
@@ -117,10 +118,6 @@ const KEYS: readonly string[] = [
 
 function bad(field: string, rule: string, ruleEn: string): never {
   throw new ValidationError(`Hồ sơ chấm điểm không hợp lệ: ${field} ${rule} (${field} ${ruleEn})`, field);
-}
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function num(o: Record<string, unknown>, key: string, field: string, min: number, max: number, minExclusive = false): number {

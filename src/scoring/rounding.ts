@@ -1,5 +1,5 @@
 /**
- * Rounding for storing and showing (SCORING.md: 2 decimals, half away from zero).
+ * Rounding for storing and showing (docs/hr.md: 2 decimals, half away from zero).
  *
  * Why not `Math.round(x * 100) / 100`: 1.005 is stored as the binary double
  * 1.00499999999999989…, so `1.005 * 100` is 100.49999999999999 and rounds to

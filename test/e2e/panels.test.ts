@@ -8,7 +8,7 @@ import { formatVi } from '../../src/i18n/i18n';
 import { startHarness, type Harness, type TestAgency } from '../helpers/harness';
 
 /**
- * The panels of CONTRACT §3 over HTTP, as the host's iframe (or its server) loads them:
+ * The panels of docs/integrators.md (panels and API) over HTTP, as the host's iframe (or its server) loads them:
  * who may open which panel, what each shows, the context token that links and forms
  * carry, forgery protection of every POST, the security headers, escaping of what users
  * typed, Vietnamese first and English second. The plugin runs on a clock the tests
@@ -81,7 +81,7 @@ function order(html: string, attr: string): string[] {
   return [...html.matchAll(new RegExp(`${attr}="([^"]+)"`, 'g'))].map((m) => decode(m[1]!));
 }
 
-describe('e2e: panels (CONTRACT §3)', function () {
+describe('e2e: panels (docs/integrators.md (panels and API))', function () {
   this.timeout(60000);
   let h: Harness;
   let a: TestAgency;

@@ -6,7 +6,7 @@ import { parsePeriod } from '../../src/domain/period';
 import { AgencyService } from '../../src/services/agency-service';
 import { JournalService } from '../../src/services/journal-service';
 import { ScoringService } from '../../src/services/scoring-service';
-import { applyQuota, dayTotalsFromEntries, scoreUnitDetailed, type EntryInput, type OfficialInput, type Score } from '../../src/scoring/engine';
+import { applyQuota, dayTotalsFromEntries, scoreUnitDetailed, type EntryInput, type OfficialInput, type Score } from '../../src/scoring';
 import { getProfile } from '../../src/scoring/profiles';
 import { freshDb } from '../helpers/harness';
 import { mulberry32 as rng } from '../../src/demo/demo-data';

@@ -1,7 +1,9 @@
 import { expect } from 'chai';
 import { workingDays } from '../../../src/domain/calendar';
-import { daysOf, parsePeriod } from '../../../src/domain/period';
+import { parsePeriod } from '../../../src/domain/period';
 import { mulberry32 } from '../../../src/demo/demo-data';
+import { assignedFormula, explanationEntryLines, explanationLines } from '../../../src/i18n/explanation-text';
+import { formatNumber, formatVi } from '../../../src/i18n/i18n';
 import {
   KH1636,
   ND335,
@@ -14,69 +16,14 @@ import {
   type ScoringProfile,
   type YearExplanation,
   applyQuota,
-  dayTotalsFromEntries,
   explain,
-  formatVi,
   round2,
   scoreUnit,
   scoreUnitDetailed,
   scoreYear,
   validateProfile,
 } from '../../../src/scoring';
-
-// ---------------------------------------------------------------------------
-// Factories
-
-const MARCH = '2026-03';
-const MARCH_WD = workingDays('2026-03-01', '2026-03-31', { holidays: [], makeUpDays: [] });
-const ALL_MARCH = daysOf(parsePeriod(MARCH));
-
-function params(overrides: Partial<ScoringParams> = {}): ScoringParams {
-  return { profile: ND335, dailyMinutes: 480, capMinutes: 480, capPolicy: 'clip', ...overrides };
-}
-
-let nextId = 1;
-function buildEntry(overrides: Partial<EntryInput> = {}): EntryInput {
-  return { id: nextId++, day: '2026-03-02', minutes: 60, fails: 0, delays: 0, ...overrides };
-}
-
-function fullDays(n: number, minutes = 480, extra: Partial<EntryInput> = {}): EntryInput[] {
-  return MARCH_WD.slice(0, n).map((day) => buildEntry({ day, minutes, ...extra }));
-}
-
-type Official = OfficialInput & { entries: EntryInput[] };
-
-function buildOfficial(overrides: Partial<OfficialInput> = {}, prm: ScoringParams = params()): Official {
-  const entries = (overrides.entries ?? []) as EntryInput[];
-  return {
-    userId: 'u-1',
-    unitId: 'unit-a',
-    isLeader: false,
-    position: null,
-    workingDays: 22,
-    days: dayTotalsFromEntries(entries, prm),
-    assignmentMinutes: 0,
-    general: null,
-    disqualified: false,
-    provisional: false,
-    ...overrides,
-    entries,
-  };
-}
-
-function withEntries(o: Official, entries: EntryInput[], prm: ScoringParams): Official {
-  return { ...o, entries, days: dayTotalsFromEntries(entries, prm) };
-}
-
-function workedExample(): Official {
-  const entries = fullDays(20);
-  (entries[0] as EntryInput).minutes = 390;
-  (entries[1] as EntryInput).minutes = 240;
-  entries.push(buildEntry({ id: 'draft-1', day: MARCH_WD[0], minutes: 90, fails: 1, workItemCode: 'VB-DT' }));
-  entries.push(buildEntry({ id: 'task-7', day: MARCH_WD[1], minutes: 240, delays: 1, late: true, workItemCode: 'NV-HT' }));
-  return buildOfficial({ general: 27, entries });
-}
-
+import { ALL_MARCH, MARCH, MARCH_WD, type Official, buildEntry, buildOfficial, en, fullDays, params, RANDOM_PROFILES, vi, withEntries, workedExample } from './fixtures';
 
 /** S recomputed from the explanation's own numbers only. */
 function recomputeS(e: PeriodExplanation): number {
@@ -118,8 +65,10 @@ function expectAddsUp(s: Score): void {
     expect(e.completed.entrySums.CL).to.be.closeTo(e.completed.CL, 1e-6);
     expect(e.completed.entrySums.CT).to.be.closeTo(e.completed.CT, 1e-6);
   }
-  // the lines show the rounded total
-  expect(e.lines.some((line) => line.includes(formatVi(s.total)))).to.equal(true);
+  // the lines show the rounded total, in both languages, and the engine wrote none itself
+  expect(explanationLines(e, 'vi').some((line) => line.includes(formatVi(s.total)))).to.equal(true);
+  expect(explanationLines(e, 'en').some((line) => line.includes(formatNumber('en', s.total)))).to.equal(true);
+  expect(e).to.not.have.property('lines');
 }
 
 /** Adds `minutes` of clean work to working days, never taking a day past the cap; null when there is not enough room. */
@@ -144,37 +93,15 @@ const RANK: Record<Classification, number> = { KHTNV: 0, HTNV: 1, HTTNV: 2, HTXS
 
 // ---------------------------------------------------------------------------
 
-describe('scoring/explain', () => {
-  describe('formatVi', () => {
-    const cases: Array<[number, string, number?, boolean?]> = [
-      [9577.5, '9 577,50'],
-      [10560, '10 560'],
-      [9600, '9 600'],
-      [90.9090909, '90,91'],
-      [90.7, '90,70'],
-      [1234567.891, '1 234 567,89'],
-      [999.995, '1 000'],
-      [100, '100'],
-      [0, '0'],
-      [-2.675, '-2,68'],
-      [0.25, '0,25', 4, true],
-      [0.5, '0,5', 4, true],
-      [1 / 3, '0,3333', 4, true],
-      [480, '480', 4, true],
-    ];
-    for (const [x, want, decimals, trim] of cases) {
-      it(`when formatting ${x}, then it reads "${want}"`, () => {
-        expect(formatVi(x, decimals, trim)).to.equal(want);
-      });
-    }
-  });
-
+describe('scoring/explain, written out by i18n/explanation-text', () => {
   describe('the worked example', () => {
     const [s] = scoreUnit([workedExample()], params(), MARCH);
     const e = (s as Score).explanation as PeriodExplanation;
 
     it('when explained, then A shows its formula and the period, profile and working days are there', () => {
-      expect(e.assigned.formula).to.equal('22 × 480 × 1');
+      expect(assignedFormula(e.assigned, 'vi')).to.equal('22 × 480 × 1');
+      expect(assignedFormula(e.assigned, 'en')).to.equal('22 × 480 × 1');
+      expect(e.assigned).to.not.have.property('formula');
       expect(e.assigned.minutes).to.equal(10560);
       expect(e).to.include({ period: '2026-03', from: '2026-03-01', to: '2026-03-31', workingDays: 22, classification: 'HTXSNV', total: 90.45 });
       expect(e.profile).to.deep.equal({ id: 'nd335', version: 1 });
@@ -196,8 +123,29 @@ describe('scoring/explain', () => {
         'Tổng điểm S = R + G = 63,45 + 27 = 90,45',
         'Xếp loại: HTXSNV — Hoàn thành xuất sắc nhiệm vụ (S ≥ 90)',
       ];
-      for (const line of want) expect(e.lines).to.include(line);
-      expect(e.lines[0]).to.equal('Kỳ 2026-03 (01/03/2026 – 31/03/2026); hồ sơ chấm điểm nd335, phiên bản 1');
+      const lines = explanationLines(e, 'vi');
+      for (const line of want) expect(lines).to.include(line);
+      expect(lines[0]).to.equal('Kỳ 2026-03 (01/03/2026 – 31/03/2026); hồ sơ chấm điểm nd335, phiên bản 1');
+    });
+
+    it('when rendered in English, then the same lines carry the same numbers, English style', () => {
+      const want = [
+        'Period 2026-03 (1 Mar 2026 – 31 Mar 2026); scoring profile nd335, version 1',
+        'Working days: 22',
+        'Assigned work A = 22 × 480 × 1 = 10,560 min',
+        "Completed C = Σ m'(e) = 9,600 min",
+        "Quality CL = Σ m'(e) × max(0, 1 − 0.25 × failures) = 9,577.50 min",
+        "Progress CT = Σ m'(e) × max(0, 1 − 0.25 × delays) = 9,540 min",
+        'Quantity = min(100, 100 × 9,600 / 10,560) = 90.91%',
+        'Quality = min(100, 100 × 9,577.50 / 10,560) = 90.70%',
+        'Progress = min(100, 100 × 9,540 / 10,560) = 90.34%',
+        'Task results R = 70 × (90.91 + 90.70 + 90.34) / 300 = 63.45 (out of 70)',
+        'General criteria G = 27 (out of 30)',
+        'Total S = R + G = 63.45 + 27 = 90.45',
+        'Class: HTXSNV — Excellent completion of duties (S ≥ 90)',
+      ];
+      expect(explanationLines(e, 'en')).to.deep.equal(want);
+      expect(explanationLines(e, 'vi')).to.have.length(want.length);
     });
 
     it('when the entries are given, then each is listed with its marks and they sum to C, CL, CT', () => {
@@ -208,7 +156,14 @@ describe('scoring/explain', () => {
       expect(entries.find((x) => x.id === 'task-7')).to.include({ progressMinutes: 180, late: true });
       expect(entries.find((x) => x.id === 'task-7')?.marks).to.deep.equal(['late(1)']);
       expect(e.completed.entrySums).to.deep.equal({ C: 9600, CL: 9577.5, CT: 9540 });
-      expect(e.lines.some((l) => l.includes('VB-DT (#draft-1): 90 phút → C 90, CL 67,50, CT 90 [không đạt chất lượng 1 lần]'))).to.equal(true);
+      expect(vi(s as Score).some((l) => l.includes('VB-DT (#draft-1): 90 phút → C 90, CL 67,50, CT 90 [không đạt chất lượng 1 lần]'))).to.equal(true);
+      expect(vi(s as Score)).to.include(`  • ${MARCH_WD[0]} VB-DT (#draft-1): 90 phút → C 90, CL 67,50, CT 90 [không đạt chất lượng 1 lần]`);
+      expect(explanationEntryLines(e, 'vi')).to.include(`${MARCH_WD[0]} VB-DT (#draft-1): 90 phút → C 90, CL 67,50, CT 90 [không đạt chất lượng 1 lần]`);
+      expect(explanationEntryLines(e, 'en')).to.include(`${MARCH_WD[1]} NV-HT (#task-7): 240 min → C 240, CL 240, CT 180 [late 1×]`);
+      expect(explanationEntryLines(e, 'vi')).to.have.length(22);
+      // without { entries: true } the entries are left to explanationEntryLines
+      expect(explanationLines(e, 'vi')).to.have.length(vi(s as Score).length - 22);
+      expect(explanationLines(e, 'vi').some((l) => l.includes('#draft-1'))).to.equal(false);
     });
 
     it('when the score is recomputed from the explanation, then it adds up to 90.45', () => {
@@ -239,14 +194,18 @@ describe('scoring/explain', () => {
         check: ([s]) => {
           const e = (s as Score).explanation as PeriodExplanation;
           expect(e.completed.entries?.find((x) => x.id === 'big')?.marks).to.deep.equal(['clipped', 'failed(2)']);
-          expect(e.lines.some((l) => l.startsWith(`Cảnh báo ngày ${MARCH_WD[9]}: 700 phút, vượt trần 480 phút/ngày`))).to.equal(true);
+          expect(vi(s as Score).some((l) => l.startsWith(`Cảnh báo ngày ${MARCH_WD[9]}: 700 phút, vượt trần 480 phút/ngày`))).to.equal(true);
+          expect(en(s as Score)).to.include(`Warning for ${MARCH_WD[9]}: 700 min, over the cap of 480 min/day; the day's entries are scaled × 480/700`);
         },
       },
       {
         name: 'a day over the cap under warn',
         officials: () => [buildOfficial({ general: 22, entries: [...fullDays(9), buildEntry({ day: MARCH_WD[9], minutes: 700 })] })],
         prm: params({ capPolicy: 'warn' }),
-        check: ([s]) => expect((s as Score).explanation.lines.some((l) => l.includes('chỉ cảnh báo, không quy đổi'))).to.equal(true),
+        check: ([s]) => {
+          expect(vi(s as Score).some((l) => l.includes('chỉ cảnh báo, không quy đổi'))).to.equal(true);
+          expect(en(s as Score).some((l) => l.includes('a warning only, nothing scaled'))).to.equal(true);
+        },
       },
       {
         name: 'an nd335 leader with members',
@@ -254,7 +213,8 @@ describe('scoring/explain', () => {
         prm: params(),
         check: (ss) => {
           const e = (ss.find((s) => s.userId === 'lead') as Score).explanation as PeriodExplanation;
-          expect(e.lines).to.include('Điểm kết quả nhiệm vụ R = 0,5 × 56 + 0,5 × 51,04 = 53,52');
+          expect(explanationLines(e, 'vi')).to.include('Điểm kết quả nhiệm vụ R = 0,5 × 56 + 0,5 × 51,04 = 53,52');
+          expect(explanationLines(e, 'en')).to.include('Task results R = 0.5 × 56 + 0.5 × 51.04 = 53.52');
         },
       },
       {
@@ -264,36 +224,48 @@ describe('scoring/explain', () => {
         check: (ss) => {
           const e = (ss.find((s) => s.userId === 'lead') as Score).explanation as PeriodExplanation;
           expect(e.task.unitMean?.scale).to.equal(50 / 70);
-          expect(e.lines.some((l) => l.startsWith('Kết quả đơn vị U = trung bình R của 2 cán bộ') && l.includes('51,04 × 50/70 = 36,46'))).to.equal(true);
-          expect(e.lines).to.include('Điểm kết quả nhiệm vụ R = 0,5 × 40 + 0,5 × 36,46 = 38,23');
+          expect(explanationLines(e, 'vi').some((l) => l.startsWith('Kết quả đơn vị U = trung bình R của 2 cán bộ') && l.includes('51,04 × 50/70 = 36,46'))).to.equal(true);
+          expect(explanationLines(e, 'vi')).to.include('Điểm kết quả nhiệm vụ R = 0,5 × 40 + 0,5 × 36,46 = 38,23');
+          expect(explanationLines(e, 'en')).to.include('Unit result U = mean R of the 2 scored non-leaders × 50/70 = 51.04 × 50/70 = 36.46');
         },
       },
       {
         name: 'a leader alone',
         officials: () => [buildOfficial({ userId: 'lead', isLeader: true, workingDays: 10, general: 25, entries: fullDays(8) })],
         prm: params(),
-        check: ([s]) => expect((s as Score).explanation.lines).to.include('Đơn vị chưa có cán bộ không giữ chức vụ lãnh đạo được chấm: U = R_own, nên R = 56'),
+        check: ([s]) => {
+          expect(vi(s as Score)).to.include('Đơn vị chưa có cán bộ không giữ chức vụ lãnh đạo được chấm: U = R_own, nên R = 56');
+          expect(en(s as Score)).to.include('No scored non-leader in the unit: U = R_own, so R = 56');
+        },
       },
       {
         name: 'a missing G',
         officials: () => [buildOfficial({ general: null, entries: fullDays(11) })],
         prm: params(),
         check: ([s]) => {
-          expect((s as Score).explanation.lines).to.include('Tổng điểm (tạm, chỉ gồm R) = 35');
-          expect((s as Score).explanation.lines).to.include('Xếp loại: chưa xếp loại (chưa có điểm tiêu chí chung)');
+          expect(vi(s as Score)).to.include('Tổng điểm (tạm, chỉ gồm R) = 35');
+          expect(vi(s as Score)).to.include('Xếp loại: chưa xếp loại (chưa có điểm tiêu chí chung)');
+          expect(en(s as Score)).to.include('Total (partial, R only) = 35');
         },
       },
       {
         name: 'an unscored official',
         officials: () => [buildOfficial({ workingDays: 0, general: 20, entries: fullDays(3) })],
         prm: params(),
-        check: ([s]) => expect((s as Score).explanation.lines).to.include('A = 0: kỳ này chưa được chấm điểm (không chia cho 0).'),
+        check: ([s]) => {
+          expect(vi(s as Score)).to.include('A = 0: kỳ này chưa được chấm điểm (không chia cho 0).');
+          expect(en(s as Score)).to.include('A = 0: this period is not scored (never divided by zero).');
+        },
       },
       {
         name: 'a disqualified official',
         officials: () => [buildOfficial({ general: 30, disqualified: true, entries: fullDays(22) })],
         prm: params(),
-        check: ([s]) => expect((s as Score).explanation.lines.some((l) => l.startsWith('Xếp loại: KHTNV'))).to.equal(true),
+        check: ([s]) => {
+          expect(vi(s as Score).some((l) => l.startsWith('Xếp loại: KHTNV'))).to.equal(true);
+          expect(vi(s as Score)).to.include('Xếp loại: KHTNV — Không hoàn thành nhiệm vụ (bị xử lý kỷ luật trong kỳ, không phụ thuộc điểm)');
+          expect(en(s as Score).some((l) => l.startsWith('Class: KHTNV'))).to.equal(true);
+        },
       },
       {
         name: 'unequal weights and the max basis',
@@ -301,8 +273,10 @@ describe('scoring/explain', () => {
         prm: params({ profile: validateProfile({ ...ND335, id: 'w', assignedBasis: 'max', weights: { quantity: 0.5, quality: 0.25, progress: 0.25 }, normRatios: { 'pho-phong': 0.9 } }) }),
         check: ([s]) => {
           const e = (s as Score).explanation as PeriodExplanation;
-          expect(e.assigned.formula).to.equal('max(22 × 480 × 0,9, 12 000)');
-          expect(e.lines.some((l) => l.includes('70 × (0,5 × 60 + 0,25 × 60 + 0,25 × 45) / 100'))).to.equal(true);
+          expect(assignedFormula(e.assigned, 'vi')).to.equal('max(22 × 480 × 0,9, 12 000)');
+          expect(assignedFormula(e.assigned, 'en')).to.equal('max(22 × 480 × 0.9, 12,000)');
+          expect(explanationLines(e, 'vi').some((l) => l.includes('70 × (0,5 × 60 + 0,25 × 60 + 0,25 × 45) / 100'))).to.equal(true);
+          expect(explanationLines(e, 'en').some((l) => l.includes('70 × (0.5 × 60 + 0.25 × 60 + 0.25 × 45) / 100'))).to.equal(true);
         },
       },
     ];
@@ -327,9 +301,12 @@ describe('scoring/explain', () => {
       const out = applyQuota(scoreUnit(officials, params(), MARCH), params(), { applyQuota: true });
       const over = out.find((s) => s.overQuota) as Score;
       expect(over.userId).to.equal('u-1');
-      expect(over.explanation.lines.some((l) => l.includes('vượt chỉ tiêu, chuyển xếp loại HTTNV'))).to.equal(true);
-      expect(over.explanation.lines[over.explanation.lines.length - 1]).to.equal('Xếp loại sau khi áp dụng tỷ lệ: HTTNV — Hoàn thành tốt nhiệm vụ');
-      expect(out.find((s) => s.userId === 'u-0')?.explanation.lines.some((l) => l.includes('xếp thứ 1: trong chỉ tiêu'))).to.equal(true);
+      expect(vi(over).some((l) => l.includes('vượt chỉ tiêu, chuyển xếp loại HTTNV'))).to.equal(true);
+      expect(vi(over)[vi(over).length - 1]).to.equal('Xếp loại sau khi áp dụng tỷ lệ: HTTNV — Hoàn thành tốt nhiệm vụ');
+      expect(en(over)[en(over).length - 1]).to.equal('Class after the quota: HTTNV — Good completion of duties');
+      expect(vi(over)).to.include('Xếp loại: HTXSNV — Hoàn thành xuất sắc nhiệm vụ (S ≥ 90)');
+      expect(vi(out.find((s) => s.userId === 'u-0') as Score).some((l) => l.includes('xếp thứ 1: trong chỉ tiêu'))).to.equal(true);
+      expect(en(out.find((s) => s.userId === 'u-0') as Score).some((l) => l.includes('ranked 1: within the quota'))).to.equal(true);
       out.forEach(expectAddsUp);
     });
 
@@ -345,8 +322,11 @@ describe('scoring/explain', () => {
       const counted = e.quarters.filter((q) => q.counted).map((q) => q.total);
       expect(counted).to.have.length(3);
       expect(round2(counted.reduce((a, b) => a + b, 0) / counted.length)).to.equal(y?.total);
-      expect(e.lines.some((l) => l.startsWith('Điểm năm = trung bình các quý được chấm = ('))).to.equal(true);
-      expect(e.lines).to.include('  • Quý 2026-Q4: — (không được chấm, không tính)');
+      expect(explanationLines(e, 'vi').some((l) => l.startsWith('Điểm năm = trung bình các quý được chấm = ('))).to.equal(true);
+      expect(explanationLines(e, 'vi')).to.include('  • Quý 2026-Q4: — (không được chấm, không tính)');
+      expect(explanationLines(e, 'en')).to.include('  • Quarter 2026-Q4: — (not scored, not counted)');
+      expect(explanationLines(e, 'en')).to.include(`Year score = mean of the scored quarters = (${counted.map((x) => formatNumber('en', x)).join(' + ')}) / 3 = ${formatNumber('en', y?.total as number)}`);
+      expect(e).to.not.have.property('lines');
     });
   });
 
@@ -362,7 +342,8 @@ describe('scoring/explain', () => {
       const [s] = scoreUnit([o], params(), MARCH);
       expect(s).to.include({ total: 86, classification: 'HTTNV' });
       expect(s?.explanation.nextClass).to.deep.equal({ target: 'HTXSNV', threshold: 90, minutes: 274, totalAfter: 90 });
-      expect(s?.explanation.lines).to.include('Để đạt HTXSNV (S ≥ 90) cần thêm 274 phút chuẩn công việc được duyệt, đúng hạn, không lỗi (tổng khi đó 90).');
+      expect(vi(s as Score)).to.include('Để đạt HTXSNV (S ≥ 90) cần thêm 274 phút chuẩn công việc được duyệt, đúng hạn, không lỗi (tổng khi đó 90).');
+      expect(en(s as Score)).to.include('To reach HTXSNV (S ≥ 90): 274 more standard minutes of approved, on-time, error-free work (the total would then be 90).');
       for (const [n, cls] of [
         [274, 'HTXSNV'],
         [273, 'HTTNV'],
@@ -395,16 +376,10 @@ describe('scoring/explain', () => {
 
   // -------------------------------------------------------------------------
   describe('properties over random inputs (seeded)', () => {
-    const PROFILES: ScoringProfile[] = [
-      ND335,
-      KH1636,
-      validateProfile({ ...ND335, id: 'by-max', assignedBasis: 'max', normRatios: { 'pho-phong': 0.8 } }),
-      validateProfile({ ...ND335, id: 'weighted', assignedBasis: 'assignments', weights: { quantity: 0.5, quality: 0.25, progress: 0.25 } }),
-    ];
 
     function randomUnit(rnd: () => number): { prm: ScoringParams; officials: Official[] } {
       const int = (n: number): number => Math.floor(rnd() * n);
-      const prm = params({ profile: PROFILES[int(PROFILES.length)] as ScoringProfile, capPolicy: rnd() < 0.5 ? 'clip' : 'warn' });
+      const prm = params({ profile: RANDOM_PROFILES[int(RANDOM_PROFILES.length)] as ScoringProfile, capPolicy: rnd() < 0.5 ? 'clip' : 'warn' });
       const n = 1 + int(5);
       const officials: Official[] = [];
       for (let k = 0; k < n; k++) {
