@@ -40,7 +40,11 @@ type EveryMethod<S> = { [K in MethodOf<S>]: (s: S) => Promise<unknown> };
  */
 async function everyMethod<S extends object>(r: MssqlRecorder, name: string, store: S, calls: EveryMethod<S>, silent: ReadonlyArray<MethodOf<S>> = []): Promise<Record<MethodOf<S>, RecordedStatement[]>> {
   const proto = Object.getPrototypeOf(store) as object;
-  const methods = Object.getOwnPropertyNames(proto).filter((m) => m !== 'constructor' && typeof Object.getOwnPropertyDescriptor(proto, m)?.value === 'function');
+  // Every method the object answers to, its class's own and those it inherits (a dialect's base class).
+  const methods = new Set<string>();
+  for (let p: object | null = proto; p !== null && p !== Object.prototype; p = Object.getPrototypeOf(p) as object | null) {
+    for (const m of Object.getOwnPropertyNames(p)) if (m !== 'constructor' && typeof Object.getOwnPropertyDescriptor(p, m)?.value === 'function') methods.add(m);
+  }
   expect([...methods].sort(), `${name}: the methods of ${proto.constructor.name} are the ones called`).to.deep.equal(Object.keys(calls).sort());
   const sent = {} as Record<MethodOf<S>, RecordedStatement[]>;
   for (const m of Object.keys(calls) as Array<MethodOf<S>>) {

@@ -1,13 +1,14 @@
 import type { Knex } from 'knex';
 import { chunkForParams } from '../rows';
-import { byEventId, dayKeysAsOr, daySumsGrouped, EVENT_COLUMNS, insertChunked, type DayKeys, type SqlDialect } from './dialect';
+import { BaseDialect } from './base';
+import { byEventId, EVENT_COLUMNS } from './dialect';
 
 /**
  * SQL Server has no `ON CONFLICT`: read the ids already there under UPDLOCK + HOLDLOCK (a
  * key-range lock that makes a concurrent inserter of the same ids wait for this
  * transaction), then insert the rest.
  */
-export class MssqlDialect implements SqlDialect {
+export class MssqlDialect extends BaseDialect {
   readonly name = 'mssql' as const;
   readonly maxParams = 2000;
 
@@ -34,34 +35,9 @@ export class MssqlDialect implements SqlDialect {
     return inserted;
   }
 
-  insertMany(trx: Knex.Transaction, table: string, rows: Record<string, unknown>[]): Promise<void> {
-    return insertChunked(trx, table, rows, this.maxParams);
-  }
-
-  aggregate<T>(knex: Knex, work: (db: Knex) => Promise<T>): Promise<T> {
-    return work(knex);
-  }
-
-  writeTransaction<T>(knex: Knex, work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
-    return knex.transaction(work);
-  }
-
-  async lockedFirst(trx: Knex.Transaction, table: string, where: Record<string, unknown>, columns: string[]): Promise<Record<string, unknown> | undefined> {
+  override async lockedFirst(trx: Knex.Transaction, table: string, where: Record<string, unknown>, columns: string[]): Promise<Record<string, unknown> | undefined> {
     const rows = (await trx.select(...columns).from(trx.raw('?? with (updlock, holdlock)', [table])).where(where)) as Array<Record<string, unknown>>;
     return rows[0];
-  }
-
-  whereDayKeys(q: Knex.QueryBuilder, agency: string, keys: DayKeys): Knex.QueryBuilder {
-    return dayKeysAsOr(q, agency, keys);
-  }
-
-  daySums(db: Knex | Knex.Transaction, agency: string, keys: DayKeys | null, sums: Knex.Raw[]): Knex.QueryBuilder {
-    return daySumsGrouped(db, agency, keys, sums);
-  }
-
-  /** SQL Server inlines a common table expression anyway. */
-  withInlined(qb: Knex.QueryBuilder, name: string, inner: Knex.QueryBuilder): Knex.QueryBuilder {
-    return qb.with(name, inner);
   }
 
   readonly addsToDays = false;

@@ -1,44 +1,15 @@
 import type { Knex } from 'knex';
 import { chunkForParams } from '../rows';
-import { byEventId, dayKeysAsOr, daySumsGrouped, EVENT_COLUMNS, insertChunked, type DayKeys, type SqlDialect } from './dialect';
+import { BaseDialect } from './base';
+import { byEventId, EVENT_COLUMNS } from './dialect';
 
 /**
  * What PostgreSQL and SQLite share: `INSERT … ON CONFLICT`, which tells exactly which rows
- * went in and lets the roll-up add to a day in one statement. Each database's own class
- * overrides what it does differently; nothing here asks which database it is.
+ * went in and lets the roll-up add to a day in one statement.
  */
-export abstract class OnConflictDialect implements SqlDialect {
-  abstract readonly name: 'sqlite' | 'postgres';
+export abstract class OnConflictDialect extends BaseDialect {
   readonly maxParams: number = 30000;
   readonly addsToDays = true;
-
-  insertMany(trx: Knex.Transaction, table: string, rows: Record<string, unknown>[]): Promise<void> {
-    return insertChunked(trx, table, rows, this.maxParams);
-  }
-
-  aggregate<T>(knex: Knex, work: (db: Knex) => Promise<T>): Promise<T> {
-    return work(knex);
-  }
-
-  writeTransaction<T>(knex: Knex, work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
-    return knex.transaction(work);
-  }
-
-  lockedFirst(trx: Knex.Transaction, table: string, where: Record<string, unknown>, columns: string[], _mode: 'update' | 'share' = 'update'): Promise<Record<string, unknown> | undefined> {
-    return trx(table).where(where).first(...columns) as Promise<Record<string, unknown> | undefined>;
-  }
-
-  whereDayKeys(q: Knex.QueryBuilder, agency: string, keys: DayKeys): Knex.QueryBuilder {
-    return dayKeysAsOr(q, agency, keys);
-  }
-
-  daySums(db: Knex | Knex.Transaction, agency: string, keys: DayKeys | null, sums: Knex.Raw[]): Knex.QueryBuilder {
-    return daySumsGrouped(db, agency, keys, sums);
-  }
-
-  withInlined(qb: Knex.QueryBuilder, name: string, inner: Knex.QueryBuilder): Knex.QueryBuilder {
-    return qb.with(name, inner);
-  }
 
   /** `INSERT … ON CONFLICT DO UPDATE SET a_t = a_t + excluded.a_t, …`: atomic, so concurrent writers add without losing each other's sums. */
   async addToDays(trx: Knex.Transaction, rows: Record<string, unknown>[]): Promise<void> {
