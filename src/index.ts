@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Router } from 'express';
-import { isUniqueViolation } from './db/dialects';
+import { isUniqueViolation } from './db/sql-dialects';
 import { migrateLatest } from './db/migrate';
 import { KnexUnitOfWork } from './db/unit-of-work';
 import { createRouter, type AppDeps } from './http/app';

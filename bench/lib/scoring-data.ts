@@ -17,7 +17,7 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { migrationNames } from '../../src/db/migrate';
 import { dialectOf } from '../../src/db/connection';
-import { dialectFor } from '../../src/db/dialects';
+import { dialectFor } from '../../src/db/sql-dialects';
 import { JournalDays } from '../../src/db/journal-days';
 import { rng } from './agency-events';
 import { freshSchema, openPlugin, removeSqlite } from './databases';

@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { penaltyFactor } from '../scoring/day-totals';
 import type { DayKey } from '../domain/journal';
 import type { DayEntry, Penalties } from '../stores';
-import { isUniqueViolation, type SqlDialect } from './dialects';
+import { isUniqueViolation, type SqlDialect } from './sql-dialects';
 
 export type { DayEntry, DayKey, Penalties };
 

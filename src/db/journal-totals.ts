@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { PeriodTotals, TotalsQuery, UserTotals } from '../stores';
-import type { SqlDialect } from './dialects';
+import type { SqlDialect } from './sql-dialects';
 import { chunkForParams, toNum } from './rows';
 
 /**

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { toNfc } from '../domain/text';
 import type { AgencyPatch, AgencyRecord, AgencyStore, SecretRecord } from '../stores';
-import { isUniqueViolation } from './dialects';
+import { isUniqueViolation } from './sql-dialects';
 import { parseJson, toDate, toNum } from './rows';
 
 /** Agencies, their secrets, settings, custom profiles and used token ids (kpi_agencies, kpi_agency_secrets, kpi_settings, kpi_profiles, kpi_token_uses). */

@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { SubjectRef } from '../domain/journal';
 import type { MarkFact, MarkKind } from '../rules/derive';
 import { subjectKey, type Assignment, type AssignmentFields, type AssignmentStatus, type AssignmentStore, type NewMark, type SubjectFacts } from '../stores';
-import type { SqlDialect } from './dialects';
+import type { SqlDialect } from './sql-dialects';
 import { chunkForParams, toBool, toDate, toNum, toNumOrNull } from './rows';
 
 /**

@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { WorkItem } from '../rules/catalogue';
 import type { MappingRule } from '../rules/mapping';
 import type { CatalogueStore, StoredWorkItem } from '../stores';
-import type { SqlDialect } from './dialects';
+import type { SqlDialect } from './sql-dialects';
 import { chunkForParams, parseJson, toBool, toNum } from './rows';
 
 /** Work items, versioned (kpi_work_items), and mapping rules (kpi_mapping_rules). */

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { DirectoryStore, DirectoryUnit, DirectoryUser } from '../stores';
-import type { SqlDialect } from './dialects';
+import type { SqlDialect } from './sql-dialects';
 import { chunkForParams, toBool, toDate } from './rows';
 
 const USER_COLUMNS = ['id', 'name', 'unit_id', 'position', 'is_leader', 'active', 'active_from', 'active_to', 'updated_at'];

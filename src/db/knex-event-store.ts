@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { EventStatus, EventStore, EventSummary, NewEvent, StoredEvent } from '../stores';
-import type { SqlDialect } from './dialects';
+import type { SqlDialect } from './sql-dialects';
 import { chunkForParams, toDate, toNum } from './rows';
 
 /** `%` `_` `[` and the escape character itself are literal in a LIKE pattern after this (with ESCAPE '!'). */

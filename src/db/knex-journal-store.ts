@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { DayKey, EntryPatch, EntryStatus, JournalEntry, NewEntry, SubjectRef } from '../domain/journal';
 import type { DayEntry, JournalPageQuery, JournalStore, Penalties, PeriodTotals, TotalsQuery } from '../stores';
 import { subjectParts } from './knex-assignment-store';
-import type { SqlDialect } from './dialects';
+import type { SqlDialect } from './sql-dialects';
 import { JournalDays } from './journal-days';
 import { periodTotals } from './journal-totals';
 import { toBool, toDate, toNum } from './rows';
@@ -78,9 +78,7 @@ export class KnexJournalStore implements JournalStore {
 
   async ofSubjects(agency: string, subjects: readonly SubjectRef[]): Promise<JournalEntry[]> {
     const out: JournalEntry[] = [];
-    const entryIds = subjects.filter((s) => s.kind === 'entry').map((s) => s.id).filter((id) => ID.test(id));
-    if (entryIds.length > 0) out.push(...(await this.db('kpi_journal_entries').where({ agency_code: agency }).whereIn('id', entryIds).select(...SELECT)).map(mapEntry));
-    for (const { kind, ids } of subjectParts(subjects.filter((s) => s.kind !== 'entry'), this.dialect.maxParams)) {
+    for (const { kind, ids } of subjectParts(subjects, this.dialect.maxParams)) {
       const rows = await this.db('kpi_journal_entries').where({ agency_code: agency, subject_kind: kind }).whereIn('subject_id', ids)
         .select(...SELECT).orderBy([{ column: 'day' }, { column: 'id' }]);
       out.push(...rows.map(mapEntry));

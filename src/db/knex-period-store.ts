@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { PeriodState, PeriodStore, SnapshotScore } from '../stores';
-import type { SqlDialect } from './dialects';
+import type { SqlDialect } from './sql-dialects';
 import { chunkForParams, parseJson, toBool } from './rows';
 
 /** Periods (kpi_periods) and the frozen scores of closed ones (kpi_score_snapshots). */

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Stores, UnitOfWork } from '../stores';
-import { dialectFor, type SqlDialect } from './dialects';
+import { dialectFor, type SqlDialect } from './sql-dialects';
 import { KnexAgencyStore } from './knex-agency-store';
 import { KnexAssessmentStore } from './knex-assessment-store';
 import { KnexAssignmentStore } from './knex-assignment-store';

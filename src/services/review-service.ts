@@ -9,7 +9,7 @@ import type { StoredWorkItem, Stores, UnitOfWork } from '../stores';
 import type { AgencyService } from './agency-service';
 import type { JournalService } from './journal-service';
 import { assertDayOpen } from './period-service';
-import { rederive } from './rederive';
+import { rederive, rederiveEntry } from './rederive';
 
 /**
  * The life of a journal entry after the intake: an official adds what no event shows
@@ -306,11 +306,12 @@ export class ReviewService {
     if (before.status === 'rejected') throw new ConflictError(messages.rejected, 'already_rejected');
     const now = this.clock();
     const owner = before.userId;
-    const subject = before.subjectKind === null || before.subjectId === null ? { kind: 'entry', id: before.id } : { kind: before.subjectKind, id: before.subjectId };
+    const ownSubject = before.subjectKind === null || before.subjectId === null;
+    const subject = ownSubject ? { kind: 'entry', id: before.id } : { kind: before.subjectKind!, id: before.subjectId! };
     await this.uow.write(async (tx) => {
       await assertDayOpen(tx.periods, p.agency, before.day);
       await tx.assignments.insertMarks(p.agency, [{ subjectKind: subject.kind, subjectId: subject.id, userId: owner, kind: 'fail', excused, newDueAt: null, at: now, eventId: null }]);
-      const changed = await rederive(tx, p.agency, [subject], now);
+      const changed = ownSubject ? await rederiveEntry(tx, p.agency, before.id, now) : await rederive(tx, p.agency, [subject], now);
       await audit(tx, p, 'journal.fail', `journal:${before.id}`, { userId: owner, subjectKind: subject.kind, subjectId: subject.id, excused }, now);
       await tx.journal.refreshDays(p.agency, changed);
     });

@@ -46,7 +46,7 @@ export interface JournalPageQuery {
 export interface JournalStore {
   get(agency: string, id: string): Promise<JournalEntry | null>;
   page(agency: string, q: JournalPageQuery): Promise<JournalEntry[]>;
-  /** A subject's entries (a document, a task; `entry` names one entry by id). */
+  /** The entries of these subjects (documents, tasks: the host's subject kind and id), by day then id. */
   ofSubjects(agency: string, subjects: readonly SubjectRef[]): Promise<JournalEntry[]>;
   /** An official's event-made entries that complete a task. */
   completionsOf(agency: string, taskId: string, userId: string): Promise<JournalEntry[]>;

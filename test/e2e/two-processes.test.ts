@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import { openDb, parseDbUrl } from '../../src/db/connection';
 import { migrateLatest, migrateRollbackAll } from '../../src/db/migrate';
 import { createKpiPlugin } from '../../src/index';
-import { dialectFor } from '../../src/db/dialects';
+import { dialectFor } from '../../src/db/sql-dialects';
 import { JournalDays } from '../../src/db/journal-days';
 import { silentLogger } from '../helpers/harness';
 import { expectRollupsMatchEntries } from '../helpers/rollups';

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { dialectFor } from '../../src/db/dialects';
+import { dialectFor } from '../../src/db/sql-dialects';
 import { JournalDays } from '../../src/db/journal-days';
 import { buildEvent, startHarness, testDialect, type Harness, type TestAgency } from '../helpers/harness';
 import { expectRollupsMatchEntries } from '../helpers/rollups';

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { Knex } from 'knex';
 import { openDb, parseDbUrl } from '../../src/db/connection';
-import { dialectFor } from '../../src/db/dialects';
+import { dialectFor } from '../../src/db/sql-dialects';
 import { JournalDays } from '../../src/db/journal-days';
 import { MIGRATION_TABLE, migrateLatest, migrateNext, migrateRollbackAll, migrationNames } from '../../src/db/migrate';
 import { testDbUrl, testDialect } from '../helpers/harness';

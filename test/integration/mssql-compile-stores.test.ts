@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { Knex } from 'knex';
-import { dialectFor, dialectForName, type SqlDialect } from '../../src/db/dialects';
-import { MssqlDialect } from '../../src/db/dialects/mssql';
+import { dialectFor, dialectForName, type SqlDialect } from '../../src/db/sql-dialects';
+import { MssqlDialect } from '../../src/db/sql-dialects/mssql';
 import { JournalDays } from '../../src/db/journal-days';
 import { periodTotals } from '../../src/db/journal-totals';
 import { KnexUnitOfWork } from '../../src/db/unit-of-work';

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import type { Knex } from 'knex';
 import { openDb, parseDbUrl } from '../../src/db/connection';
-import { dialectFor } from '../../src/db/dialects';
+import { dialectFor } from '../../src/db/sql-dialects';
 import { migrateLatest } from '../../src/db/migrate';
 
 /**

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import type { Knex } from 'knex';
 import sinon from 'sinon';
 import { parseDbUrl } from '../../src/db/connection';
-import { isUniqueViolation } from '../../src/db/dialects';
+import { isUniqueViolation } from '../../src/db/sql-dialects';
 import { toDate } from '../../src/db/rows';
 import { DEFAULT_ATTEMPTS, KnexUnitOfWork } from '../../src/db/unit-of-work';
 import type { NewEntry } from '../../src/domain/journal';
