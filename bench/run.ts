@@ -4,7 +4,7 @@
  *
  *   node dist/bench/run.js                      every benchmark
  *   node dist/bench/run.js ingest-sqlite        one benchmark
- *   node dist/bench/run.js scoring pg           groups: ingest, latency, scoring, sqlite, pg
+ *   node dist/bench/run.js scoring pg           groups: ingest, latency, scoring, report, sqlite, pg
  *   node dist/bench/run.js ingest-pg --events=50000      sizes go to every benchmark run
  *   node dist/bench/run.js --strict             exit 1 when a goal is missed
  *
@@ -22,6 +22,8 @@ const BENCHMARKS: Record<string, { file: string; args: string[] }> = {
   'latency-pg': { file: 'latency.js', args: ['--dialect=pg'] },
   'scoring-sqlite': { file: 'scoring.js', args: ['--dialect=sqlite'] },
   'scoring-pg': { file: 'scoring.js', args: ['--dialect=pg'] },
+  'report-sqlite': { file: 'report.js', args: ['--dialect=sqlite'] },
+  'report-pg': { file: 'report.js', args: ['--dialect=pg'] },
 };
 
 const GROUPS: Record<string, string[]> = {
@@ -29,9 +31,10 @@ const GROUPS: Record<string, string[]> = {
   ingest: ['ingest-sqlite', 'ingest-pg'],
   latency: ['latency-sqlite', 'latency-pg'],
   scoring: ['scoring-sqlite', 'scoring-pg'],
-  sqlite: ['ingest-sqlite', 'latency-sqlite', 'scoring-sqlite'],
-  pg: ['ingest-pg', 'latency-pg', 'scoring-pg'],
-  postgres: ['ingest-pg', 'latency-pg', 'scoring-pg'],
+  report: ['report-sqlite', 'report-pg'],
+  sqlite: ['ingest-sqlite', 'latency-sqlite', 'scoring-sqlite', 'report-sqlite'],
+  pg: ['ingest-pg', 'latency-pg', 'scoring-pg', 'report-pg'],
+  postgres: ['ingest-pg', 'latency-pg', 'scoring-pg', 'report-pg'],
 };
 
 function usage(): string {

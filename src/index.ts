@@ -10,12 +10,15 @@ import { AgencyService } from './services/agency-service';
 import { JournalService } from './services/journal-service';
 import { registerScoresApi } from './http/api-scores';
 import { registerJournalApi } from './http/api-journal';
+import { createReportsRouter } from './http/reports';
 import { createPanelsRouter } from './panels';
 import { AssessmentService } from './services/assessment-service';
 import { InsightsService } from './services/insights-service';
 import { ReviewService } from './services/review-service';
 import { PeriodService } from './services/period-service';
 import { ScoringService } from './services/scoring-service';
+import { ReportService } from './reports/report-service';
+import { t } from './i18n/i18n';
 import { loadManifest } from './contract/manifest-validator';
 import { createLogger, type Logger } from './log';
 
@@ -35,7 +38,7 @@ export interface KpiPlugin {
   router: Router;
   /** Takes one event or a batch from an in-process host: durable when the promise resolves. */
   ingest(eventOrBatch: unknown, opts?: { source?: IntakeSource }): Promise<IngestResult>;
-  services: { agencies: AgencyService; intake: IntakeService; journal: JournalService; scoring: ScoringService; periods: PeriodService };
+  services: { agencies: AgencyService; intake: IntakeService; journal: JournalService; scoring: ScoringService; periods: PeriodService; reports: ReportService };
   close(): Promise<void>;
 }
 
@@ -50,7 +53,7 @@ export async function createKpiPlugin(opts: KpiPluginOptions): Promise<KpiPlugin
   loadManifest();
   if (opts.migrate !== false) await migrateLatest(knex);
   const s = buildServices({ knex, clock, log, ...(opts.chunkSize ? { chunkSize: opts.chunkSize } : {}) });
-  const { uow, agencies, intake, journal, scoring, review, assessments, insights, periods } = s;
+  const { uow, agencies, intake, journal, scoring, review, assessments, insights, periods, reports } = s;
   const auth: AuthDeps = {
     // Read on every webhook call and panel load: served from the briefly cached agency context.
     getAgency: (code) => agencies.cachedAgency(code),
@@ -66,11 +69,12 @@ export async function createKpiPlugin(opts: KpiPluginOptions): Promise<KpiPlugin
       registerJournalApi(api, helpers, { review, assessments, insights });
     },
     panels: createPanelsRouter({ auth, agencies, journal, scoring, intake, review, assessments, insights, clock, log }),
+    reports: createReportsRouter({ auth, reports, directory: journal, agencyName: async (code) => (await agencies.cachedAgency(code))?.name ?? null, log }),
   };
   const router = createRouter(deps);
   return {
     router,
-    services: { agencies, intake, journal, scoring, periods },
+    services: { agencies, intake, journal, scoring, periods, reports },
     ingest: (eventOrBatch, o = {}) => {
       const events = eventOrBatch !== null && typeof eventOrBatch === 'object' && !Array.isArray(eventOrBatch) && Array.isArray((eventOrBatch as { events?: unknown }).events)
         ? (eventOrBatch as { events: unknown[] }).events
@@ -91,6 +95,7 @@ export interface Services {
   assessments: AssessmentService;
   insights: InsightsService;
   periods: PeriodService;
+  reports: ReportService;
 }
 
 /** The stores over a knex instance and every service over them: the one place they are built. */
@@ -99,12 +104,14 @@ export function buildServices(o: { knex: Knex; clock?: () => Date; log?: Logger;
   const uow = new KnexUnitOfWork(o.knex);
   const agencies = new AgencyService({ uow, clock });
   const journal = new JournalService({ uow, agencies, clock });
+  const scoring = new ScoringService({ uow, agencies, journal, clock });
   return {
     uow,
     agencies,
     journal,
     intake: new IntakeService({ uow, agencies, clock, ...(o.log ? { log: o.log } : {}), ...(o.chunkSize ? { chunkSize: o.chunkSize } : {}) }),
-    scoring: new ScoringService({ uow, agencies, journal, clock }),
+    scoring,
+    reports: new ReportService({ uow, agencies, journal, scoring, clock, text: (key, vars) => t('vi', key, vars) }),
     review: new ReviewService({ uow, agencies, journal, clock }),
     assessments: new AssessmentService({ uow, agencies, journal, clock, isDuplicate: isUniqueViolation }),
     insights: new InsightsService({ uow, agencies, journal, clock }),

@@ -7,6 +7,7 @@ import { CliContext, type CliIo } from './context';
 import { registerDemo } from './demo';
 import { describeFailure, EXIT_OK } from './errors';
 import { registerIngest } from './ingest';
+import { registerReport } from './report';
 import { registerScore } from './score';
 
 export const PROGRAM_NAME = 'eoffice-kpi';
@@ -34,6 +35,7 @@ export const COMMANDS: CommandModule[] = [
   registerIngest,
   registerEvents,
   registerScore,
+  registerReport,
   registerToken,
   registerDemo,
 ];

@@ -200,7 +200,46 @@ export interface AgencySettings {
   manualEntriesNeedApproval: boolean;
   /** Origins `https?://host[:port]` allowed to frame the panels. */
   hostOrigins: string[];
+  /**
+   * The pool of the 20% excellence quota (Decree 335, docs/hr.md): `agency` (default) = the whole
+   * agency, split into `quotaGroups`; `unit` = each unit on its own (the count used before the agency-wide pool).
+   */
+  quotaScope: QuotaScope;
+  /**
+   * Groups of officials with similar duties (scope `agency`), matched by position. Empty (default):
+   * leaders and non-leaders are the two groups. An official whose position is in no group falls in
+   * the default group.
+   */
+  quotaGroups: QuotaGroup[];
+  /** The names printed on HR's workbooks (the administrative layout and its signature blocks). */
+  report: ReportSettings;
 }
+
+export const QUOTA_SCOPES = ['agency', 'unit'] as const;
+export type QuotaScope = (typeof QUOTA_SCOPES)[number];
+
+/** A quota group: officials whose position is one of `positions` (compared trimmed, NFC, case-insensitive). */
+export interface QuotaGroup {
+  id: string;
+  name: string;
+  positions: string[];
+}
+
+/** The names on HR's workbooks; '' = a blank line to fill in by hand. */
+export interface ReportSettings {
+  /** Cơ quan chủ quản (the governing body), top left. */
+  governingBody: string;
+  /** The place in "<place>, ngày … tháng … năm …". */
+  place: string;
+  /** NGƯỜI LẬP BIỂU: who prepared the workbook. */
+  preparedBy: string;
+  /** THỦ TRƯỞNG CƠ QUAN: the head of the agency. */
+  headOfAgency: string;
+  /** The head's title above the signature, e.g. "GIÁM ĐỐC". */
+  headTitle: string;
+}
+
+export const REPORT_SETTINGS_KEYS = ['governingBody', 'place', 'preparedBy', 'headOfAgency', 'headTitle'] as const satisfies readonly (keyof ReportSettings)[];
 
 export const SETTINGS_KEYS = [
   'profile',
@@ -213,6 +252,9 @@ export const SETTINGS_KEYS = [
   'autoApproveEventEntries',
   'manualEntriesNeedApproval',
   'hostOrigins',
+  'quotaScope',
+  'quotaGroups',
+  'report',
 ] as const satisfies readonly (keyof AgencySettings)[];
 
 /** The defaults of a new agency. Frozen (arrays too): copy with `defaultSettings()` to change. */
@@ -227,12 +269,22 @@ export const DEFAULT_SETTINGS: Readonly<AgencySettings> = Object.freeze({
   autoApproveEventEntries: true,
   manualEntriesNeedApproval: true,
   hostOrigins: Object.freeze([]) as unknown as string[],
+  quotaScope: 'agency',
+  quotaGroups: Object.freeze([]) as unknown as QuotaGroup[],
+  report: Object.freeze({ governingBody: '', place: '', preparedBy: '', headOfAgency: '', headTitle: '' }) as ReportSettings,
 });
 
 /** A fresh, mutable copy of the defaults, optionally overridden. */
 export function defaultSettings(overrides: Partial<AgencySettings> = {}): AgencySettings {
   const merged = { ...DEFAULT_SETTINGS, ...overrides };
-  return { ...merged, holidays: [...merged.holidays], makeUpDays: [...merged.makeUpDays], hostOrigins: [...merged.hostOrigins] };
+  return {
+    ...merged,
+    holidays: [...merged.holidays],
+    makeUpDays: [...merged.makeUpDays],
+    hostOrigins: [...merged.hostOrigins],
+    quotaGroups: merged.quotaGroups.map((g) => ({ ...g, positions: [...g.positions] })),
+    report: { ...DEFAULT_SETTINGS.report, ...merged.report },
+  };
 }
 
 // ---------------------------------------------------------------- manifest
@@ -277,7 +329,7 @@ export interface ManifestPermission {
   roles?: Role[];
 }
 
-export type SettingType = 'string' | 'integer' | 'number' | 'boolean' | 'array';
+export type SettingType = 'string' | 'integer' | 'number' | 'boolean' | 'array' | 'object';
 
 export interface ManifestSetting {
   key: string;

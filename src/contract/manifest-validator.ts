@@ -25,6 +25,8 @@ function matchesType(value: unknown, type: ManifestSetting['type'] | NonNullable
       return typeof value === 'boolean';
     case 'array':
       return Array.isArray(value);
+    case 'object':
+      return isPlainObject(value);
   }
 }
 

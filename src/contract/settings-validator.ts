@@ -7,6 +7,7 @@ import type { ValidateFunction } from 'ajv';
 import { ValidationError } from '../domain/errors';
 import { isPlainObject } from '../domain/objects';
 import { isValidDay, isValidTimeZone } from '../domain/time';
+import { positionKey } from '../scoring/quota';
 import { compileSchema, getValidator, SCHEMA_FILES } from './ajv';
 import type { AgencySettings } from './events';
 import { fieldError, PATTERN_MESSAGES, withField } from './messages';
@@ -66,7 +67,21 @@ export function validateSettings(raw: unknown, opts: { partial?: boolean } = {})
       throw settingsError(`hostOrigins[${i}]`, PATTERN_MESSAGES['origin'] as string);
     }
   });
+  const groupIds = new Set<string>();
+  const positions = new Map<string, string>();
+  s.quotaGroups?.forEach((g, i) => {
+    if (groupIds.has(g.id)) throw settingsError(`quotaGroups[${i}].id`, `trùng mã nhóm ${g.id} (duplicate group id)`);
+    groupIds.add(g.id);
+    g.positions.forEach((pos, j) => {
+      const key = positionKey(pos);
+      const other = positions.get(key);
+      if (other !== undefined) throw settingsError(`quotaGroups[${i}].positions[${j}]`, `chức vụ "${pos}" đã thuộc nhóm ${other} (position already in group ${other})`);
+      positions.set(key, g.id);
+    });
+  });
   const copy: Partial<AgencySettings> = { ...s };
+  if (s.quotaGroups !== undefined) copy.quotaGroups = s.quotaGroups.map((g) => ({ id: g.id, name: g.name, positions: [...g.positions] }));
+  if (s.report !== undefined) copy.report = { ...s.report };
   if (s.holidays !== undefined) copy.holidays = [...s.holidays];
   if (s.makeUpDays !== undefined) copy.makeUpDays = [...s.makeUpDays];
   if (s.hostOrigins !== undefined) copy.hostOrigins = [...s.hostOrigins];

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import * as init from '../../migrations/20261123000001_init';
 import * as journalDays from '../../migrations/20261203000001_journal_days';
+import * as assessmentDetail from '../../migrations/20261204000001_assessment_detail';
 
 interface Migration { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> }
 
@@ -8,6 +9,7 @@ interface Migration { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<v
 const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['20261123000001_init', init],
   ['20261203000001_journal_days', journalDays],
+  ['20261204000001_assessment_detail', assessmentDetail],
 ];
 
 export const MIGRATION_TABLE = 'kpi_migrations';

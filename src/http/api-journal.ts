@@ -23,7 +23,7 @@ export interface JournalApiServices {
  * | PATCH, DELETE | /journal/:id | official, leader (the owner) |
  * | POST | /journal/:id/approve, /return, /rate, /fail | leader |
  * | GET | /assessments?period=&unit= | leader, hr |
- * | POST | /assessments | leader, hr |
+ * | POST | /assessments | leader, hr; an official their own selfGroups |
  */
 export function registerJournalApi(api: Router, helpers: ApiHelpers, services: JournalApiServices): void {
   const { requireRole, principal } = helpers;
@@ -68,7 +68,7 @@ export function registerJournalApi(api: Router, helpers: ApiHelpers, services: J
     res.json(await services.assessments.list(principal(req), { period: req.query.period, unit: req.query.unit }));
   }));
 
-  api.post('/assessments', requireRole('leader', 'hr'), h(async (req, res) => {
+  api.post('/assessments', requireRole('official', 'leader', 'hr'), h(async (req, res) => {
     const out = await services.assessments.put(principal(req), body(req.body));
     res.status(out.created ? 201 : 200).json(out.assessment);
   }));

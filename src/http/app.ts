@@ -20,6 +20,8 @@ export interface AppDeps {
   extraApi?: (api: Router, helpers: ApiHelpers) => void;
   /** The server-rendered panels (docs/integrators.md (panels and API)), mounted at /panels. */
   panels?: Router;
+  /** HR's workbooks (src/http/reports.ts), mounted at /reports. */
+  reports?: Router;
   log?: { error(obj: object, msg: string): void; warn(obj: object, msg: string): void };
 }
 
@@ -156,6 +158,7 @@ export function createRouter(deps: AppDeps): Router {
   deps.extraApi?.(api, { requireRole, principal: principalOf });
   router.use('/api/v1', api);
   if (deps.panels) router.use('/panels', deps.panels);
+  if (deps.reports) router.use('/reports', deps.reports);
   router.use(notFound);
   router.use(errorHandler(deps.log));
   return router;

@@ -15,7 +15,7 @@
  */
 import type { Locale } from '../domain/principal';
 import type { ScoringProfile } from '../scoring/profiles';
-import type { AssignedBreakdown, CapWarning, Classification, ExplainedEntry, Explanation, PeriodExplanation, QuotaInfo, Score, YearExplanation } from '../scoring/types';
+import type { AssignedBreakdown, CapWarning, Classification, ExplainedEntry, Explanation, PeriodExplanation, QuotaInfo, QuotaPool, QuotaPoolKind, Score, YearExplanation } from '../scoring/types';
 import { formatDay, formatNumber, msgKey, t } from './i18n';
 
 const CLASS_NAME_KEYS: Readonly<Record<Classification, string>> = Object.freeze({
@@ -73,11 +73,27 @@ function classLine(l: Locale, cls: Classification | null, disqualified: boolean,
   return t(l, 'explain.class', { code: cls, name: classificationName(l, cls), rule });
 }
 
+const QUOTA_POOL_KEYS: Readonly<Record<QuotaPoolKind, string>> = Object.freeze({
+  group: msgKey('explain.quotaPoolGroup'),
+  other: msgKey('explain.quotaPoolOther'),
+  leaders: msgKey('explain.quotaPoolLeaders'),
+  'non-leaders': msgKey('explain.quotaPoolNonLeaders'),
+  unit: msgKey('explain.quotaPoolUnit'),
+});
+
+/** The pool the quota was counted in: the agency's group, leaders or not, or the unit (none in snapshots older than the pools). */
+export function quotaPoolLine(l: Locale, pool: QuotaPool | undefined): string[] {
+  if (!pool || !(pool.kind in QUOTA_POOL_KEYS)) return [];
+  if (pool.kind === 'unit' && pool.unitId === null) return [t(l, 'explain.quotaPoolNoUnit', { members: pool.members })];
+  return [t(l, QUOTA_POOL_KEYS[pool.kind], { members: pool.members, name: pool.groupName ?? pool.groupId ?? '', unit: pool.unitId ?? '' })];
+}
+
 function quotaLines(l: Locale, q: QuotaInfo | null | undefined, th: ScoringProfile['thresholds']): string[] {
   if (!q) return [];
   const vars = { candidates: q.candidates, threshold: formatNumber(l, th.excellent), limit: q.limit, eligible: q.eligible, rank: q.rank };
-  if (!q.overQuota) return [t(l, 'explain.quotaWithin', vars)];
-  return [q.applied ? t(l, 'explain.quotaApplied', vars) : t(l, 'explain.overQuota', vars)];
+  const pool = quotaPoolLine(l, (q as { pool?: QuotaPool }).pool);
+  if (!q.overQuota) return [...pool, t(l, 'explain.quotaWithin', vars)];
+  return [...pool, q.applied ? t(l, 'explain.quotaApplied', vars) : t(l, 'explain.overQuota', vars)];
 }
 
 /** The class line shows the class before the quota turned it into HTTNV (a line after it says so). */

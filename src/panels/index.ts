@@ -8,7 +8,7 @@
  * | GET /me, POST /me/entries, POST /me/entries/:id/withdraw | official | today, month, quarter; formula; journal; add an entry | me.ts |
  * | GET /unit/:unitId, POST …/entries/:id/approve, /return, /rate, POST …/assessments | leader of the unit, hr | members' scores, approval queue, general criteria, quota | unit.ts |
  * | GET /ranking | leader, hr, admin | units ranked by mean score | ranking.ts |
- * | GET /reports | hr, admin | period and units, the workbook links | reports.ts |
+ * | GET /reports; GET, POST /reports/close (hr only) | hr, admin | period and units, the workbook links; closing a period after a confirmation | reports.ts |
  * | GET /admin, POST /admin/events/:id/replay | admin | catalogue, rules, settings, failed events | admin.ts |
  *
  * Security (session.ts, context-token.ts): who is looking comes from the host's JWT or the

@@ -12,6 +12,7 @@ import { JOURNAL_PAGE } from '../services/journal-service';
 import { explanationModel } from './explanation-view';
 import { ACTION, attempt, parseFormNumber, periodParam } from './forms';
 import type { PanelKit } from './kit';
+import { form01Link } from './report-links';
 import { form, h, link, redirect, requireCsrf, str } from './session';
 import { capWarnings, classLabel, enc, entryRow, groupLabel, itemLabel, num, scoreCard, scoreClass } from './view-model';
 
@@ -88,6 +89,11 @@ export function mountMePanel(router: Router, kit: PanelKit): void {
       monthCard: scoreCard(s, ms, month, link(s, '/me', { month: month.key })),
       quarterCard: scoreCard(s, qs, quarter, link(s, '/me', { month: month.key })),
       notInDirectory: !ms,
+      // My own form no. 01 (Decree 335) for the month and the quarter shown: only once the directory knows me.
+      forms: ms ? [
+        { href: form01Link(s, month.key, { userId: p.userId }), label: t(l, 'me.form01', { period: formatPeriod(l, month.key) }) },
+        { href: form01Link(s, quarter.key, { userId: p.userId }), label: t(l, 'me.form01', { period: formatPeriod(l, quarter.key) }) },
+      ] : [],
       explanation: ex ? explanationModel(l, ex) : null,
       capWarnings: ms ? capWarnings(l, ms.capWarnings) : [],
       nextClass: ex?.nextClass ? t(l, 'me.nextClass', {

@@ -7,12 +7,13 @@ import type { Request, RequestHandler, Response, Router } from 'express';
 import { ForbiddenError, NotFoundError } from '../domain/errors';
 import { periodOfDay } from '../domain/period';
 import { formatPeriod, t } from '../i18n/i18n';
-import { quotaLimit } from '../scoring';
+import { quotaPoolLine } from '../i18n/explanation-text';
 import type { AssessmentJson } from '../services/assessment-service';
 import type { JournalEntryJson } from '../domain/journal';
 import { JOURNAL_PAGE } from '../services/journal-service';
 import { ACTION, attempt, parseFormNumber, periodParam } from './forms';
 import type { PanelKit } from './kit';
+import { form01Link, workbookLink } from './report-links';
 import { form, h, has, link, redirect, requireCsrf, str, type Session } from './session';
 import { classLabel, enc, entryRow, num, orderLinks, periodOptions, scoreClass } from './view-model';
 
@@ -74,6 +75,7 @@ export function mountUnitPanel(router: Router, kit: PanelKit): void {
         taskScore: num(l, sc.taskScore), generalScore: sc.generalScore === null ? null : num(l, sc.generalScore),
         quantityPct: num(l, sc.quantityPct), qualityPct: num(l, sc.qualityPct), progressPct: num(l, sc.progressPct),
         overQuota: sc.overQuota, incomplete: sc.incomplete, provisional: sc.provisional,
+        form01: form01Link(s, period.key, { userId: sc.userId }),
         assess: a && a.canAssess && deps.assessments ? {
           form: form(s, `/unit/${enc(unitId)}/assessments`, ACTION.assess(unitId, sc.userId, period.key)),
           value: a.general === null ? '' : String(a.general), max: a.generalMax, period: period.key,
@@ -81,13 +83,14 @@ export function mountUnitPanel(router: Router, kit: PanelKit): void {
       };
     });
 
-    // The excellence quota (docs/hr.md): from a candidate's own quota facts when there is one, else counted here.
-    const withQuota = scored.scores.find((x) => x.explanation.quota !== null);
-    const eligible = withQuota?.explanation.quota?.eligible ?? scored.scores.filter((x) => x.classification === 'HTXSNV' || x.classification === 'HTTNV' || (x.overQuota && x.classification !== null)).length;
+    // The excellence quota (docs/hr.md): each pool the members were counted in, with the pool's
+    // numbers. Under scope `agency` a pool spans the agency (leaders apart, or the agency's
+    // groups), so they are the pool's, not this unit's.
     const ratio = profile?.quotaRatio ?? 0.2;
+    const pools = await deps.scoring.poolsOf(p.agency, period.key, scored.scores.map((x) => x.userId));
     const quota = {
-      ratio: num(l, ratio * 100, 0), eligible, limit: withQuota?.explanation.quota?.limit ?? quotaLimit(ratio, eligible),
-      candidates: withQuota?.explanation.quota?.candidates ?? 0,
+      ratio: num(l, ratio * 100, 0),
+      pools: pools.map((x) => ({ pool: quotaPoolLine(l, x.pool), eligible: x.eligible, limit: x.limit, candidates: x.candidates })),
       over: scored.scores.filter((x) => x.overQuota).map((x) => nameOf(x.userId)),
     };
 
@@ -111,6 +114,7 @@ export function mountUnitPanel(router: Router, kit: PanelKit): void {
       period: { key: period.key, label: formatPeriod(l, period.key), status: scored.status },
       picker: { action: `${s.base}/unit/${enc(unitId)}`, ctx: s.out.token, options: periodOptions(s, period.key), order: lowest ? 'lowest' : 'highest' },
       orderLinks: orderLinks(here, lowest),
+      downloads: { workbook: workbookLink(s, period.key, [unitId]), forms: form01Link(s, period.key, { unitId }), period: formatPeriod(l, period.key) },
       members,
       quota,
       queue,

@@ -45,6 +45,7 @@ const NOTICE_KEYS: Readonly<Record<string, string>> = {
   assessed: msgKey('notice.assessed'),
   replayed: msgKey('notice.replayed'),
   'replay-failed': msgKey('notice.replayFailed'),
+  closed: msgKey('notice.closed'),
 };
 
 /**

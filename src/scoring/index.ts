@@ -9,7 +9,7 @@ export * from './types';
 export { penaltyFactor, dayTotalsFromEntries, applyDailyCap } from './day-totals';
 export { checkParams, percentOf, ownTaskScoreOf, classify, scoreOwn } from './official';
 export { scoreUnitDetailed, scoreUnit } from './unit';
-export { quotaLimit, applyQuota } from './quota';
+export { quotaLimit, applyQuota, quotaPools, type PoolSummary } from './quota';
 export { scoreYear } from './year';
 export { rankUnits } from './ranking';
 export { explain } from './explain';

@@ -1,10 +1,44 @@
 /**
- * The excellence quota (docs/hr.md), per unit and period: at most floor(quotaRatio × those rated
- * good or better) keep HTXSNV; the others are flagged over the quota, or made HTTNV.
+ * The excellence quota (docs/hr.md), as Decree 335 words it: HTXSNV goes to at most
+ * floor(quotaRatio × those rated good or better) "within one agency and within each group of
+ * officials with similar duties". The pool is a setting: `agency` (the default) counts the whole
+ * agency split into quota groups (the agency's groups by position, or leaders and non-leaders
+ * apart); `unit` counts each unit on its own. Per period. The others are flagged over the
+ * quota, or made HTTNV.
  */
 import { type ScoringProfile, validateProfile } from './profiles';
-import type { Classification, Explanation, QuotaInfo, Score, ScoringParams } from './types';
+import type { Classification, Explanation, QuotaGroupDef, QuotaInfo, QuotaPool, QuotaScope, Score, ScoringParams } from './types';
 import { groupKey } from './util';
+
+/** How a position is compared with a quota group's positions: NFC, trimmed, lower case. */
+export function positionKey(position: string): string {
+  return position.normalize('NFC').trim().toLowerCase();
+}
+
+type PoolOf = (s: Score) => { key: string; pool: Omit<QuotaPool, 'members'> };
+
+/** The function that puts a score in its pool, for the scope and groups of `params`. */
+function poolsFor(params: Pick<ScoringParams, 'quotaScope' | 'quotaGroups'>): PoolOf {
+  const scope: QuotaScope = params.quotaScope ?? 'agency';
+  if (scope === 'unit') {
+    return (s) => ({ key: groupKey(s.period, s.unitId), pool: { scope, kind: 'unit', groupId: null, groupName: null, unitId: s.unitId } });
+  }
+  const groups: readonly QuotaGroupDef[] = params.quotaGroups ?? [];
+  if (groups.length === 0) {
+    return (s) => {
+      const kind = s.isLeader ? 'leaders' : 'non-leaders';
+      return { key: `${s.period}\u0000${kind}`, pool: { scope, kind, groupId: null, groupName: null, unitId: null } };
+    };
+  }
+  const byPosition = new Map<string, QuotaGroupDef>();
+  for (const g of groups) for (const p of g.positions) if (!byPosition.has(positionKey(p))) byPosition.set(positionKey(p), g);
+  return (s) => {
+    const g = s.position == null ? undefined : byPosition.get(positionKey(s.position));
+    return g === undefined
+      ? { key: `${s.period}\u0000\u0001`, pool: { scope, kind: 'other', groupId: null, groupName: null, unitId: null } }
+      : { key: `${s.period}\u0000g\u0000${g.id}`, pool: { scope, kind: 'group', groupId: g.id, groupName: g.name, unitId: null } };
+  };
+}
 
 /** floor(ratio × n), immune to binary noise such as 0.2 × 35 = 7.000000000000001 or 6.999999999999999. */
 export function quotaLimit(ratio: number, n: number): number {
@@ -35,39 +69,74 @@ function compareCandidates(a: Score, b: Score): number {
   return a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0;
 }
 
+/** A pool's numbers: who is in it, how many are rated good or better, the limit and the candidates. */
+export interface PoolSummary { pool: QuotaPool; eligible: number; limit: number; candidates: number }
+
 /**
- * The excellence quota, per unit and period: candidates (rounded S ≥ excellent, class HTXSNV) are ranked;
- * the first floor(quotaRatio × number rated good or better) keep HTXSNV, the rest get `overQuota: true`;
- * with `{ applyQuota: true }` they become HTTNV. Returns new scores in the input order. Idempotent.
+ * The pools of these scores (the whole agency's, for scope `agency`) with their numbers, as
+ * applyQuota counts them, and the key of each official's pool: what a board shows of the quota.
  */
-export function applyQuota(unitScores: readonly Score[], params: Pick<ScoringParams, 'profile'>, options: { applyQuota?: boolean } = {}): Score[] {
+export function quotaPools(scores: readonly Score[], params: Pick<ScoringParams, 'profile' | 'quotaScope' | 'quotaGroups'>): { pools: Map<string, PoolSummary>; poolOf: Map<string, string> } {
+  const profile = validateProfile(params.profile);
+  const poolOf = poolsFor(params);
+  const pools = new Map<string, PoolSummary>();
+  const ofUser = new Map<string, string>();
+  for (const s of scores) {
+    const { key, pool } = poolOf(s);
+    ofUser.set(s.userId, key);
+    let p = pools.get(key);
+    if (!p) pools.set(key, (p = { pool: { ...pool, members: 0 }, eligible: 0, limit: 0, candidates: 0 }));
+    p.pool.members++;
+    const c = preQuotaClass(s, profile.thresholds);
+    if (c === 'HTXSNV' || c === 'HTTNV') p.eligible++;
+    if (c === 'HTXSNV') p.candidates++;
+  }
+  for (const p of pools.values()) p.limit = quotaLimit(profile.quotaRatio, p.eligible);
+  return { pools, poolOf: ofUser };
+}
+
+/**
+ * The excellence quota, per pool and period (`params.quotaScope`, `params.quotaGroups`; scope
+ * `agency` by default): candidates (rounded S ≥ excellent, class HTXSNV) are ranked; the first
+ * floor(quotaRatio × number of the pool rated good or better) keep HTXSNV, the rest get
+ * `overQuota: true`; with `{ applyQuota: true }` they become HTTNV. Scope `agency` needs the
+ * whole agency's scores of the period (a part would be a smaller pool). Returns new scores in
+ * the input order. Idempotent.
+ */
+export function applyQuota(
+  scores: readonly Score[],
+  params: Pick<ScoringParams, 'profile' | 'quotaScope' | 'quotaGroups'>,
+  options: { applyQuota?: boolean } = {},
+): Score[] {
   const profile = validateProfile(params.profile);
   const th = profile.thresholds;
   const apply = options.applyQuota === true;
-  const groups = new Map<string, number[]>();
-  unitScores.forEach((s, i) => {
-    const k = groupKey(s.period, s.unitId);
-    const g = groups.get(k);
-    if (g) g.push(i);
-    else groups.set(k, [i]);
+  const poolOf = poolsFor(params);
+  const groups = new Map<string, { pool: Omit<QuotaPool, 'members'>; idx: number[] }>();
+  scores.forEach((s, i) => {
+    const { key, pool } = poolOf(s);
+    const g = groups.get(key);
+    if (g) g.idx.push(i);
+    else groups.set(key, { pool, idx: [i] });
   });
   const quotaOf = new Map<number, { info: QuotaInfo | null; cls: Classification | null; over: boolean }>();
-  for (const idx of groups.values()) {
-    const base = idx.map((i) => preQuotaClass(unitScores[i] as Score, th));
+  for (const { pool: where, idx } of groups.values()) {
+    const pool: QuotaPool = { ...where, members: idx.length };
+    const base = idx.map((i) => preQuotaClass(scores[i] as Score, th));
     const eligible = base.filter((c) => c === 'HTXSNV' || c === 'HTTNV').length;
     const limit = quotaLimit(profile.quotaRatio, eligible);
-    const candidates = idx.filter((_, j) => base[j] === 'HTXSNV').sort((a, b) => compareCandidates(unitScores[a] as Score, unitScores[b] as Score));
+    const candidates = idx.filter((_, j) => base[j] === 'HTXSNV').sort((a, b) => compareCandidates(scores[a] as Score, scores[b] as Score));
     idx.forEach((i, j) => quotaOf.set(i, { info: null, cls: base[j] ?? null, over: false }));
     candidates.forEach((i, rank) => {
       const over = rank >= limit;
       quotaOf.set(i, {
-        info: { eligible, limit, candidates: candidates.length, rank: rank + 1, overQuota: over, applied: apply && over },
+        info: { pool, eligible, limit, candidates: candidates.length, rank: rank + 1, overQuota: over, applied: apply && over },
         cls: over && apply ? 'HTTNV' : 'HTXSNV',
         over,
       });
     });
   }
-  return unitScores.map((s, i) => {
+  return scores.map((s, i) => {
     const q = quotaOf.get(i) as { info: QuotaInfo | null; cls: Classification | null; over: boolean };
     // Most officials are no quota candidate and stay as they were: keep them (no copy).
     if (q.info === null && (s.explanation as { quota?: QuotaInfo | null }).quota == null && q.cls === s.classification && q.over === s.overQuota) return s;

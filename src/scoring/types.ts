@@ -20,6 +20,38 @@ export interface ScoringParams {
   /** Daily cap on counted minutes (480). */
   capMinutes: number;
   capPolicy: CapPolicy;
+  /** The pool of the excellence quota (docs/hr.md): `agency` (default) or `unit`. */
+  quotaScope?: QuotaScope;
+  /** Scope `agency`: groups of officials with similar duties, by position; none = leaders and non-leaders apart. */
+  quotaGroups?: readonly QuotaGroupDef[];
+}
+
+export type QuotaScope = 'agency' | 'unit';
+
+/** A quota group (settings `quotaGroups`): officials whose position is one of `positions` (trimmed, NFC, case-insensitive). */
+export interface QuotaGroupDef {
+  id: string;
+  name: string;
+  positions: readonly string[];
+}
+
+/**
+ * Which pool an official's quota was counted in:
+ * - `group`: the agency's quota group `groupId` (`groupName`), scope agency;
+ * - `other`: scope agency with groups, the official's position is in none of them;
+ * - `leaders` / `non-leaders`: scope agency without groups;
+ * - `unit`: scope unit, the unit `unitId` (null: officials of no unit).
+ */
+export type QuotaPoolKind = 'group' | 'other' | 'leaders' | 'non-leaders' | 'unit';
+
+export interface QuotaPool {
+  scope: QuotaScope;
+  kind: QuotaPoolKind;
+  groupId: string | null;
+  groupName: string | null;
+  unitId: string | null;
+  /** Officials in the pool for the period, scored or not. */
+  members: number;
 }
 
 export interface EntryInput {
@@ -178,7 +210,9 @@ export interface ScoreInternals {
 }
 
 export interface QuotaInfo {
-  /** Officials of the unit rated good or better (rounded S ≥ good, not disqualified, G present). */
+  /** The pool the quota was counted in. */
+  pool: QuotaPool;
+  /** Officials of the pool rated good or better (rounded S ≥ good, not disqualified, G present). */
   eligible: number;
   /** floor(quotaRatio × eligible). */
   limit: number;

@@ -5,7 +5,7 @@ import { parsePeriod, quartersOfYear, type Period } from '../domain/period';
 import { today } from '../domain/time';
 import type { Principal } from '../domain/principal';
 import type { DirectoryUser, UnitOfWork } from '../stores';
-import { applyQuota, scoreUnitDetailed, scoreYear, rankUnits, type OfficialInput, type Score, type ScoringParams, type UnitRank } from '../scoring';
+import { applyQuota, quotaPools, scoreUnitDetailed, scoreYear, rankUnits, type OfficialInput, type PoolSummary, type Score, type ScoringParams, type UnitRank } from '../scoring';
 import type { ScoringProfile } from '../scoring/profiles';
 import type { AgencyService } from './agency-service';
 import type { JournalService } from './journal-service';
@@ -46,7 +46,21 @@ export class ScoringService {
   }
 
   params(settings: AgencySettings, profile: ScoringProfile): ScoringParams {
-    return { profile, dailyMinutes: settings.dailyMinutes, capMinutes: settings.capMinutes, capPolicy: settings.capPolicy };
+    return { profile, dailyMinutes: settings.dailyMinutes, capMinutes: settings.capMinutes, capPolicy: settings.capPolicy, quotaScope: settings.quotaScope, quotaGroups: settings.quotaGroups };
+  }
+
+  /**
+   * The quota pools that these officials were counted in, with each pool's numbers (a unit
+   * board shows them). Under scope `agency` a pool spans the agency, so this scores the whole
+   * agency for the period (a closed period reads its snapshot); a year has no quota.
+   */
+  async poolsOf(agency: string, periodKey: string, userIds: readonly string[]): Promise<PoolSummary[]> {
+    const period = parsePeriod(periodKey);
+    if (period.kind === 'year' || userIds.length === 0) return [];
+    const [settings, profile, all] = await Promise.all([this.agencies.getSettings(agency), this.agencies.profile(agency), this.scores(agency, period.key)]);
+    const { pools, poolOf } = quotaPools(all, this.params(settings, profile));
+    const keys = new Set(userIds.map((u) => poolOf.get(u)).filter((k): k is string => k !== undefined));
+    return [...keys].map((k) => pools.get(k)!);
   }
 
   async periodStatus(agency: string, period: string): Promise<{ status: 'open' | 'closed'; applyQuota: boolean }> {
@@ -68,9 +82,13 @@ export class ScoringService {
 
   /**
    * Computes a month or quarter. A unit is always scored whole (a leader's R needs the mean
-   * of the unit's non-leaders, and the quota is per unit); the filter is applied after.
+   * of the unit's non-leaders); the filter is applied after. The quota's pool is the unit
+   * (quotaScope `unit`) or the whole agency (`agency`): with `agency`, when an official asked
+   * for reaches the excellent mark, the whole agency is scored (`wholeAgency`) and then
+   * filtered — an agency-wide aggregate for that request, paid only when the quota can
+   * change the answer (nobody else's score depends on it otherwise).
    */
-  async compute(agency: string, period: Period, opts: { provisional: boolean; filter?: ScopeFilter; applyQuota?: boolean; withEntries?: boolean }): Promise<Score[]> {
+  async compute(agency: string, period: Period, opts: { provisional: boolean; filter?: ScopeFilter; applyQuota?: boolean; withEntries?: boolean; wholeAgency?: boolean }): Promise<Score[]> {
     const [settings, profile] = await Promise.all([this.agencies.getSettings(agency), this.agencies.profile(agency)]);
     const params = this.params(settings, profile);
     const t = today(settings.timeZone, this.clock());
@@ -78,7 +96,9 @@ export class ScoringService {
     const filter = opts.filter ?? {};
     const read = this.uow.read;
     let users: DirectoryUser[];
-    if (filter.userId !== undefined) {
+    if (opts.wholeAgency === true) {
+      users = await read.directory.users(agency);
+    } else if (filter.userId !== undefined) {
       const me = await read.directory.user(agency, filter.userId);
       if (!me) return [];
       users = me.unitId === null ? [me] : await read.directory.users(agency, { unitId: me.unitId });
@@ -90,7 +110,7 @@ export class ScoringService {
     const to = period.to < t ? period.to : t; // an open period counts the working days up to today
     users = users.filter((u) => (u.activeFrom === null || u.activeFrom <= period.to) && (u.activeTo === null || u.activeTo >= period.from));
     if (users.length === 0) return [];
-    const ids = filter.userId === undefined && filter.unitId === undefined ? undefined : users.map((u) => u.id);
+    const ids = opts.wholeAgency === true || (filter.userId === undefined && filter.unitId === undefined) ? undefined : users.map((u) => u.id);
     const statuses: Array<'approved' | 'pending'> = opts.provisional ? ['approved', 'pending'] : ['approved'];
     const agg = { agency, from: period.from, to: period.to, statuses, capMinutes: params.capMinutes, clip: params.capPolicy === 'clip', failPenalty: params.profile.failPenalty, delayPenalty: params.profile.delayPenalty, ...(ids ? { userIds: ids } : {}) };
     const [{ totals, overDays }, assessments, assignments] = await Promise.all([
@@ -121,8 +141,12 @@ export class ScoringService {
       if (me) me.entries = (await read.journal.ofUser(agency, me.userId, period.from, period.to, statuses)).map((e) => ({ id: e.id, day: e.day, minutes: e.minutes, fails: e.fails, delays: e.delays, late: e.late, workItemCode: e.workItemCode }));
     }
     const scored = scoreUnitDetailed(inputs, params, period.key).map((s) => s.score);
+    const asked = (s: Score) => (filter.unitId === undefined || s.unitId === filter.unitId) && (filter.userId === undefined || s.userId === filter.userId);
+    if (ids !== undefined && params.quotaScope !== 'unit' && scored.some((s) => s.classification === 'HTXSNV' && asked(s))) {
+      return this.compute(agency, period, { ...opts, wholeAgency: true });
+    }
     const withQuota = applyQuota(scored, params, { applyQuota: opts.applyQuota ?? false });
-    return withQuota.filter((s) => (filter.unitId === undefined || s.unitId === filter.unitId) && (filter.userId === undefined || s.userId === filter.userId));
+    return withQuota.filter(asked);
   }
 
   private async yearScores(agency: string, year: Period, filter: ScopeFilter): Promise<Score[]> {
@@ -171,23 +195,38 @@ export class ScoringService {
    * Closes a month or quarter: scores it from approved entries only, applies the quota
    * flag (or the quota itself with applyQuota), and freezes the result as a snapshot.
    * Returns the count of entries still pending, which the close leaves out (a warning).
+   * A period whose last day has not passed in the agency's time zone is refused
+   * (`period_running`) unless forced with a reason, which the audit record keeps.
    */
-  async close(agency: string, periodKey: string, opts: { applyQuota: boolean; actor: string }): Promise<{ period: string; scored: number; pendingEntries: number; warnings: string[] }> {
+  async close(agency: string, periodKey: string, opts: { applyQuota: boolean; actor: string; force?: boolean; reason?: string }): Promise<{ period: string; scored: number; pendingEntries: number; warnings: string[]; forced: boolean }> {
     const period = parsePeriod(periodKey);
     if (period.kind === 'year') throw new ValidationError(messages.yearClose, 'period');
+    const force = opts.force === true;
+    const reason = typeof opts.reason === 'string' ? opts.reason.normalize('NFC').trim() : '';
+    if (force && !reason) throw new ValidationError(closeMessages.forceReason, 'reason', 'reason_required');
+    if (reason.length > 1000) throw new ValidationError(closeMessages.reasonTooLong, 'reason', 'reason_too_long');
+    if (!force && reason) throw new ValidationError(closeMessages.reasonWithoutForce, 'reason');
     const settings = await this.agencies.getSettings(agency);
-    if (period.from > today(settings.timeZone, this.clock())) throw new ConflictError(messages.future(period.key), 'period_not_started');
+    const t = today(settings.timeZone, this.clock());
+    if (period.from > t) throw new ConflictError(messages.future(period.key), 'period_not_started');
     if ((await this.periodStatus(agency, period.key)).status === 'closed') throw new ConflictError(messages.closed(period.key), 'period_closed');
+    const running = t <= period.to;
+    if (running && !force) throw new ConflictError(closeMessages.running(period.key, period.to), 'period_running');
+    const forced = running && force;
     const pending = await this.uow.read.journal.countPending(agency, period.from, period.to);
     const scores = await this.compute(agency, period, { provisional: false, applyQuota: opts.applyQuota });
     const now = this.clock();
     await this.uow.write(async (tx) => {
+      // Checked again in the transaction: two closes at once freeze the period once.
+      if ((await tx.periods.state(agency, period.key)).status === 'closed') throw new ConflictError(messages.closed(period.key), 'period_closed');
       await tx.periods.close(agency, period.key, { applyQuota: opts.applyQuota, actor: opts.actor, now });
       await tx.periods.writeSnapshots(agency, period.key, scores, now);
-      await tx.audit.record({ agency, actor: opts.actor, action: 'period.close', target: period.key, details: { applyQuota: opts.applyQuota, scored: scores.length, pendingEntries: pending }, at: now });
+      const details = { applyQuota: opts.applyQuota, scored: scores.length, pendingEntries: pending, ...(forced ? { forced: true, reason, lastDay: period.to } : {}) };
+      await tx.audit.record({ agency, actor: opts.actor, action: 'period.close', target: period.key, details, at: now });
     });
     const warnings = pending > 0 ? [`Còn ${pending} mục nhật ký chờ duyệt không được tính vào kỳ ${period.key} (${pending} pending entries were left out)`] : [];
-    return { period: period.key, scored: scores.length, pendingEntries: pending, warnings };
+    if (forced) warnings.push(closeMessages.forcedWarning(period.key, period.to));
+    return { period: period.key, scored: scores.length, pendingEntries: pending, warnings, forced };
   }
 
   /** Reopens a closed period (admin only, with a reason, audited); its scores become live again. */
@@ -203,4 +242,51 @@ export class ScoringService {
     });
     return { period: period.key, status: 'open' };
   }
+
+  /**
+   * What HR confirms before closing (docs/hr.md): the period's last day, whether it is still
+   * running, the entries still pending (the close leaves them out) and the officials scored
+   * in the period who have no general score yet (the close freezes them unclassified).
+   */
+  async closePreview(agency: string, periodKey: string): Promise<ClosePreview> {
+    const period = parsePeriod(periodKey);
+    if (period.kind === 'year') throw new ValidationError(messages.yearClose, 'period');
+    const settings = await this.agencies.getSettings(agency);
+    const t = today(settings.timeZone, this.clock());
+    const { status } = await this.periodStatus(agency, period.key);
+    const read = this.uow.read;
+    const [pendingEntries, scores] = await Promise.all([
+      period.from > t ? Promise.resolve(0) : read.journal.countPending(agency, period.from, period.to),
+      status === 'closed' ? read.periods.snapshots<Score>(agency, period.key) : this.compute(agency, period, { provisional: false }),
+    ]);
+    const missing = scores.filter((s) => s.scored && s.generalScore === null && !s.disqualified);
+    const people = missing.length === 0 ? [] : await read.directory.users(agency, { userIds: missing.map((s) => s.userId) });
+    const names = new Map(people.map((u) => [u.id, u.name]));
+    const missingGeneral = missing
+      .map((s) => ({ userId: s.userId, name: names.get(s.userId) ?? s.userId, unitId: s.unitId }))
+      .sort((a, b) => (a.unitId ?? '').localeCompare(b.unitId ?? '') || a.name.localeCompare(b.name, 'vi') || (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0));
+    return { period: period.key, lastDay: period.to, running: t <= period.to, pendingEntries, missingGeneral, status };
+  }
 }
+
+/** What closePreview answers. */
+export interface ClosePreview {
+  period: string;
+  /** The period's last day (ISO); the period may be closed once it has passed in the agency's time zone. */
+  lastDay: string;
+  running: boolean;
+  pendingEntries: number;
+  missingGeneral: Array<{ userId: string; name: string; unitId: string | null }>;
+  status: 'open' | 'closed';
+}
+
+const dmy = (iso: string): string => iso.split('-').reverse().join('/');
+
+const closeMessages = {
+  running: (p: string, lastDay: string) =>
+    `Kỳ ${p} chưa kết thúc: ngày cuối của kỳ là ${dmy(lastDay)} (${lastDay}); chỉ khóa sổ sau ngày này, hoặc khóa sớm kèm lý do (period ${p} is still running until ${lastDay}; close it after that day, or force it with a reason)`,
+  forceReason: 'reason: cần nêu lý do khi khóa sổ kỳ chưa kết thúc (a reason is required to force the close of a running period)',
+  reasonTooLong: 'reason: lý do tối đa 1000 ký tự (at most 1000 characters)',
+  reasonWithoutForce: 'reason: chỉ dùng cùng force (reason goes with force)',
+  forcedWarning: (p: string, lastDay: string) => `Kỳ ${p} được khóa sớm, trước khi kết thúc ngày ${dmy(lastDay)} (${lastDay}) (closed before its last day had passed)`,
+};

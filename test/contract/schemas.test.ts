@@ -245,8 +245,9 @@ describe('contract: plugin-manifest.json', () => {
       'POST /api/v1/journal/:id/return user leader kpi.journal.review',
       'POST /api/v1/journal/:id/rate user leader kpi.journal.review',
       'GET /api/v1/scores user official,leader,hr,admin kpi.scores.read',
-      'POST /api/v1/assessments user leader,hr kpi.assessments.write',
+      'POST /api/v1/assessments user official,leader,hr kpi.assessments.write',
       'POST /api/v1/periods/:period/close user hr kpi.periods.close',
+      'GET /api/v1/periods/:period/close-preview user hr kpi.periods.close',
       'GET /api/v1/settings user admin kpi.settings.manage',
       'PUT /api/v1/settings user admin kpi.settings.manage',
       'GET /api/v1/events user admin kpi.events.manage',
@@ -258,6 +259,8 @@ describe('contract: plugin-manifest.json', () => {
       'GET /api/v1/assessments user leader,hr kpi.assessments.write',
       'GET /api/v1/ranking user leader,hr,admin kpi.scores.read',
       'POST /api/v1/periods/:period/reopen user admin kpi.periods.reopen',
+      'GET /reports/:period.xlsx user leader,hr,admin kpi.scores.read',
+      'GET /reports/:period/form01.xlsx user official,leader,hr,admin kpi.scores.read',
     ]);
   });
 
@@ -317,7 +320,7 @@ describe('contract: plugin-manifest.json', () => {
     ['a user route has no permission', (m) => delete (m['routes'] as Json[])[3]!['permission'], 'routes[3].permission'],
     ['a webhook route has roles', (m) => ((m['routes'] as Json[])[1]!['roles'] = ['admin']), 'routes[1].roles'],
     ['a route allows a role its permission is not granted to', (m) => ((m['routes'] as Json[])[11]!['roles'] = ['admin', 'hr']), 'routes[11].roles'],
-    ['a route is declared twice', (m) => (m['routes'] as Json[]).push({ method: 'GET', path: '/health', auth: 'none' }), 'routes[22].path'],
+    ['a route is declared twice', (m) => (m['routes'] as Json[]).push({ method: 'GET', path: '/health', auth: 'none' }), 'routes[25].path'],
     ['a permission lacks its vi description', (m) => delete ((m['permissions'] as Json[])[0]!['description'] as Json)['vi'], 'permissions[0].description.vi'],
     ['a setting default has the wrong type', (m) => ((m['settings'] as Json[])[2]!['default'] = '480'), 'settings[2].default'],
     ['a setting default is outside its enum', (m) => ((m['settings'] as Json[])[4]!['default'] = 'cut'), 'settings[4].default'],

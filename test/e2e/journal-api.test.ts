@@ -578,7 +578,7 @@ describe('e2e: journal review, insights and assessments (docs/integrators.md (pa
     it('when a leader sets disqualified, then 403; HR sets it and a leader\'s later change of G keeps it', async () => {
       expectError(await api('POST', '/assessments', T.leadA!, { userId: 'off-a3', period: '2026-03', general: 20, disqualified: true }), 403, 'hr_only');
       expect(await h.knex('kpi_assessments').where({ agency_code: a.code, user_id: 'off-a3' }).first()).to.equal(undefined);
-      const d = await api('POST', '/assessments', T.hr!, { userId: 'off-a3', period: '2026-03', disqualified: true });
+      const d = await api('POST', '/assessments', T.hr!, { userId: 'off-a3', period: '2026-03', disqualified: true, disqualifiedGround: 'discipline' });
       expect(d.status, JSON.stringify(d.body)).to.equal(201);
       expect(d.body).to.include({ disqualified: true, general: null });
       const g = await api('POST', '/assessments', T.leadA!, { userId: 'off-a3', period: '2026-03', general: 22 });
@@ -625,6 +625,92 @@ describe('e2e: journal review, insights and assessments (docs/integrators.md (pa
       expect(onlyB.body.assessments.map((x: any) => x.userId).sort()).to.deep.equal(['lead-b', 'off-b1']);
       const feb = await api('GET', '/assessments?period=2026-02', T.leadA!);
       expect(feb.body.assessments.map((x: any) => x.userId)).to.not.include('off-late');
+    });
+
+    // ---- form no. 01's detail (issue 7): three groups, the self score, the ground of a disqualification
+
+    it('when the leader sends the three groups, then general is their sum and the answer shows them; a differing general is a 400', async () => {
+      const r = await api('POST', '/assessments', T.leadA!, { userId: 'off-a2', period: '2026-02', groups: { I: 9.5, II: 7.5, III: 6.25 } });
+      expect(r.status, JSON.stringify(r.body)).to.equal(201);
+      expect(r.body).to.deep.include({ general: 23.25, groups: { I: 9.5, II: 7.5, III: 6.25 }, selfGroups: null, disqualifiedGround: null, generalMax: 30 });
+      const same = await api('POST', '/assessments', T.leadA!, { userId: 'off-a2', period: '2026-02', general: 25, groups: { I: 10, II: 10, III: 5 } });
+      expect(same.status, JSON.stringify(same.body)).to.equal(200);
+      expect(same.body).to.deep.include({ general: 25, groups: { I: 10, II: 10, III: 5 } });
+      const mismatch = await api('POST', '/assessments', T.leadA!, { userId: 'off-a2', period: '2026-02', general: 24, groups: { I: 10, II: 10, III: 5 } });
+      expectError(mismatch, 400, 'general_mismatch', 'general');
+      expect(mismatch.body.error.message).to.match(/^general: 24 khác tổng ba nhóm groups là 25/);
+      const row = await h.knex('kpi_assessments').where({ agency_code: a.code, user_id: 'off-a2', period: '2026-02' }).first('general', 'general_i', 'general_ii', 'general_iii');
+      expect([Number(row.general), Number(row.general_i), Number(row.general_ii), Number(row.general_iii)]).to.deep.equal([25, 10, 10, 5]);
+    });
+
+    it('when a group is over 10, not a number, missing or unknown, then 400 names the group and its limit', async () => {
+      const cases: Array<[unknown, string]> = [
+        [{ I: 10.5, II: 0, III: 0 }, 'groups.I'], [{ I: 1, II: 11, III: 0 }, 'groups.II'], [{ I: 1, II: 1, III: 10.01 }, 'groups.III'],
+        [{ I: 1, II: 1 }, 'groups.III'], [{ I: '5', II: 1, III: 1 }, 'groups.I'], [{ I: 1, II: 1, III: 1.005 }, 'groups.III'], [{ I: -1, II: 1, III: 1 }, 'groups.I'],
+        [[1, 2, 3], 'groups'], [30, 'groups'],
+      ];
+      for (const [groups, field] of cases) {
+        const bad = await api('POST', '/assessments', T.leadA!, { userId: 'off-a2', period: '2026-02', groups });
+        expectError(bad, 400, 'invalid_groups', field);
+        if (field !== 'groups') expect(bad.body.error.message).to.match(new RegExp(`^${field.replace('.', '\\.')}: .*0 đến 10`));
+      }
+      expectError(await api('POST', '/assessments', T.leadA!, { userId: 'off-a2', period: '2026-02', groups: { I: 1, II: 1, III: 1, IV: 1 } }), 400, 'unknown_field', 'groups.IV');
+    });
+
+    it('when the single general is sent again, then it replaces the groups that no longer add up to it', async () => {
+      const r = await api('POST', '/assessments', T.leadA!, { userId: 'off-a2', period: '2026-02', general: 26.5 });
+      expect(r.status).to.equal(200);
+      expect(r.body).to.deep.include({ general: 26.5, groups: null });
+    });
+
+    it('when the official records their own self score, then only selfGroups, on their own form; the assessor stays named', async () => {
+      const r = await api('POST', '/assessments', T.offA2!, { userId: 'off-a2', period: '2026-02', selfGroups: { I: 10, II: 9, III: 8 } });
+      expect(r.status, JSON.stringify(r.body)).to.equal(200);
+      expect(r.body).to.deep.include({ general: 26.5, selfGroups: { I: 10, II: 9, III: 8 }, assessedBy: 'lead-a' });
+      const first = await api('POST', '/assessments', T.offA1!, { userId: 'off-a1', period: '2026-02', selfGroups: { I: 5, II: 5, III: 5 } });
+      expect(first.status, JSON.stringify(first.body)).to.equal(201);
+      expect(first.body).to.deep.include({ general: null, groups: null, selfGroups: { I: 5, II: 5, III: 5 } });
+      expectError(await api('POST', '/assessments', T.offA2!, { userId: 'off-a2', period: '2026-02', selfGroups: { I: 10, II: 9, III: 8 }, general: 30 }), 403, 'self_assessment');
+      expectError(await api('POST', '/assessments', T.offA2!, { userId: 'off-a2', period: '2026-02', groups: { I: 10, II: 10, III: 10 } }), 403, 'self_assessment');
+      expectError(await api('POST', '/assessments', T.offA2!, { userId: 'off-a1', period: '2026-02', selfGroups: { I: 1, II: 1, III: 1 } }), 403, 'forbidden');
+      expectError(await api('POST', '/assessments', T.leadA!, { userId: 'off-a2', period: '2026-02', selfGroups: { I: 1, II: 1, III: 1 } }), 403, 'self_score_own_only');
+      expectError(await api('POST', '/assessments', T.offA2!, { userId: 'off-a2', period: '2026-02', selfGroups: { I: 1, II: 12, III: 1 } }), 400, 'invalid_groups', 'selfGroups.II');
+      const leader = await api('POST', '/assessments', T.leadA!, { userId: 'off-a2', period: '2026-02', groups: { I: 8, II: 8, III: 8 } });
+      expect(leader.body).to.deep.include({ general: 24, groups: { I: 8, II: 8, III: 8 }, selfGroups: { I: 10, II: 9, III: 8 }, assessedBy: 'lead-a' });
+      await closePeriod('2026-02');
+      try {
+        expectError(await api('POST', '/assessments', T.offA2!, { userId: 'off-a2', period: '2026-02', selfGroups: { I: 1, II: 1, III: 1 } }), 409, 'period_closed');
+      } finally {
+        await reopenPeriod('2026-02');
+      }
+    });
+
+    it('when HR disqualifies, then a ground from the decree is required; leader-corruption only for a leader; lifting the mark clears the ground', async () => {
+      const noGround = await api('POST', '/assessments', T.hr!, { userId: 'off-a1', period: '2026-02', disqualified: true });
+      expectError(noGround, 400, 'required', 'disqualifiedGround');
+      expect(noGround.body.error.message).to.match(/^disqualifiedGround: bắt buộc/);
+      expectError(await api('POST', '/assessments', T.hr!, { userId: 'off-a1', period: '2026-02', disqualified: true, disqualifiedGround: 'lazy' }), 400, 'invalid_ground', 'disqualifiedGround');
+      expectError(await api('POST', '/assessments', T.hr!, { userId: 'off-a1', period: '2026-02', disqualified: true, disqualifiedGround: 'leader-corruption' }), 400, 'invalid_ground', 'disqualifiedGround');
+      expectError(await api('POST', '/assessments', T.hr!, { userId: 'off-a1', period: '2026-02', disqualifiedGround: 'discipline' }), 400, 'invalid_ground', 'disqualifiedGround');
+      expectError(await api('POST', '/assessments', T.leadA!, { userId: 'off-a1', period: '2026-02', disqualifiedGround: 'discipline' }), 403, 'hr_only');
+      const d = await api('POST', '/assessments', T.hr!, { userId: 'off-a1', period: '2026-02', disqualified: true, disqualifiedGround: 'degradation' });
+      expect(d.status, JSON.stringify(d.body)).to.equal(200);
+      expect(d.body).to.deep.include({ disqualified: true, disqualifiedGround: 'degradation', selfGroups: { I: 5, II: 5, III: 5 } });
+      const changed = await api('POST', '/assessments', T.hr!, { userId: 'off-a1', period: '2026-02', disqualifiedGround: 'discipline' });
+      expect(changed.body).to.deep.include({ disqualified: true, disqualifiedGround: 'discipline' });
+      const g = await api('POST', '/assessments', T.leadA!, { userId: 'off-a1', period: '2026-02', general: 20 });
+      expect(g.body).to.deep.include({ disqualified: true, disqualifiedGround: 'discipline', general: 20 });
+      const lead = await api('POST', '/assessments', T.hr!, { userId: 'lead-a2', period: '2026-02', disqualified: true, disqualifiedGround: 'leader-corruption' });
+      expect(lead.status, JSON.stringify(lead.body)).to.equal(201);
+      expect(lead.body).to.deep.include({ isLeader: true, disqualified: true, disqualifiedGround: 'leader-corruption' });
+      const lifted = await api('POST', '/assessments', T.hr!, { userId: 'off-a1', period: '2026-02', disqualified: false });
+      expect(lifted.body).to.deep.include({ disqualified: false, disqualifiedGround: null });
+      const row = await h.knex('kpi_assessments').where({ agency_code: a.code, user_id: 'lead-a2', period: '2026-02' }).first('disqualified_ground');
+      expect(row.disqualified_ground).to.equal('leader-corruption');
+      const list = await api('GET', '/assessments?period=2026-02', T.hr!);
+      const byUser = new Map<string, any>(list.body.assessments.map((x: any) => [x.userId, x]));
+      expect(byUser.get('lead-a2')).to.deep.include({ disqualifiedGround: 'leader-corruption', groups: null, selfGroups: null });
+      expect(byUser.get('off-a2')).to.deep.include({ groups: { I: 8, II: 8, III: 8 }, selfGroups: { I: 10, II: 9, III: 8 } });
     });
   });
 });

@@ -179,7 +179,7 @@ export function ringOf(p: string): string | null {
 }
 
 export const INNER = ['domain', 'scoring', 'rules', 'contract', 'stores', 'services', 'intake', 'db'];
-export const EDGES = ['http', 'panels', 'views', 'i18n', 'cli', 'demo', 'index'];
+export const EDGES = ['http', 'panels', 'views', 'i18n', 'reports', 'cli', 'demo', 'index'];
 export const PURE_CORE = ['domain', 'scoring', 'rules', 'contract'];
 /** Packages the pure core never imports (a subpath such as `fs/promises` counts as its package). */
 export const PURE_FORBIDDEN_PACKAGES = ['knex', 'express', 'handlebars', 'exceljs', 'jsonwebtoken', 'fs'];

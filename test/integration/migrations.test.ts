@@ -4,6 +4,7 @@ import { openDb, parseDbUrl } from '../../src/db/connection';
 import { dialectFor } from '../../src/db/sql-dialects';
 import { JournalDays } from '../../src/db/journal-days';
 import { MIGRATION_TABLE, migrateLatest, migrateNext, migrateRollbackAll, migrationNames } from '../../src/db/migrate';
+import * as assessmentDetail from '../../migrations/20261204000001_assessment_detail';
 import { testDbUrl, testDialect } from '../helpers/harness';
 
 /** The schema as the migrations build it: the 18 tables of v1 and the journal's 2 roll-up tables, their primary keys, foreign keys and indexes. */
@@ -107,6 +108,11 @@ async function indexes(knex: Knex): Promise<Map<string, IndexInfo>> {
 async function sqliteDdl(knex: Knex, table: string): Promise<string> {
   const [r] = await rows<{ sql: string }>(knex, "select sql from sqlite_master where type = 'table' and name = ?", [table]);
   return r?.sql ?? '';
+}
+
+async function columnsOf(knex: Knex, table: string): Promise<string[]> {
+  if (dialect === 'sqlite') return (await rows<{ name: string }>(knex, `pragma table_info(\`${table}\`)`)).map((c) => c.name);
+  return (await rows<{ name: string }>(knex, 'select column_name as name from information_schema.columns where table_schema = current_schema() and table_name = ? order by ordinal_position', [table])).map((c) => c.name);
 }
 
 async function primaryKey(knex: Knex, table: string): Promise<{ name: string | null; columns: string[] }> {
@@ -284,5 +290,32 @@ describe(`migrations on ${dialect} (${parseDbUrl(testDbUrl()).display})`, functi
     const [row] = await knex('kpi_journal_days').where({ agency_code: 'cu' }).select('user_id', 'day', 'a_t', 'a_l', 'a_p', 'a_n', 'p_t', 'p_l', 'p_p', 'p_n');
     expect({ ...row, a_n: Number(row.a_n), p_n: Number(row.p_n) }).to.deep.equal({ user_id: 'u-1', day: '2026-03-12', a_t: 90, a_l: 67.5, a_p: 90, a_n: 1, p_t: 30, p_l: 30, p_p: 30, p_n: 1 });
     expect(await new JournalDays(dialectFor(knex)).ensure(knex, 'cu', { fail: 0.25, delay: 0.25 }), 'built once').to.equal(false);
+  });
+
+  it('when a database holding assessments gets the assessment detail, then the old rows read with no detail, the new columns take it, and down drops only them', async () => {
+    await migrateRollbackAll(knex);
+    const names = migrationNames();
+    expect(names.slice(-1)).to.deep.equal(['20261204000001_assessment_detail']);
+    for (let i = 0; i < names.length - 1; i++) await migrateNext(knex);
+    const now = new Date();
+    await knex('kpi_assessments').insert({ agency_code: 'cu', user_id: 'u-1', period: '2026-Q1', general: 27.5, disqualified: true, assessed_by: 'hr', updated_at: now });
+    const DETAIL = ['general_i', 'general_ii', 'general_iii', 'self_i', 'self_ii', 'self_iii', 'disqualified_ground'];
+    expect((await columnsOf(knex, 'kpi_assessments')).filter((c) => DETAIL.includes(c))).to.deep.equal([]);
+    expect(await migrateLatest(knex)).to.deep.equal(['20261204000001_assessment_detail']);
+    expect((await columnsOf(knex, 'kpi_assessments')).slice(-DETAIL.length)).to.deep.equal(DETAIL);
+    const old = await knex('kpi_assessments').where({ agency_code: 'cu', user_id: 'u-1' }).first(...DETAIL, 'general');
+    expect({ ...old, general: Number(old.general) }).to.deep.equal({ ...Object.fromEntries(DETAIL.map((c) => [c, null])), general: 27.5 });
+    const ground = 'leader-corruption'.padEnd(32, 'x');
+    await knex('kpi_assessments').where({ agency_code: 'cu', user_id: 'u-1' }).update({ general_i: 9.75, general_ii: 10, general_iii: 7.75, self_i: 10, self_ii: 10, self_iii: 10, disqualified_ground: ground });
+    const got = await knex('kpi_assessments').where({ agency_code: 'cu', user_id: 'u-1' }).first(...DETAIL);
+    expect(Object.values(got).map((v) => (typeof v === 'string' ? v : Number(v)))).to.deep.equal([9.75, 10, 7.75, 10, 10, 10, ground]);
+
+    await assessmentDetail.down(knex);
+    expect((await columnsOf(knex, 'kpi_assessments')).filter((c) => DETAIL.includes(c))).to.deep.equal([]);
+    expect(await primaryKey(knex, 'kpi_assessments')).to.deep.equal({ name: 'pk_kpi_assessments', columns: ['agency_code', 'user_id', 'period'] });
+    const kept = await knex('kpi_assessments').where({ agency_code: 'cu', user_id: 'u-1' }).first('general', 'assessed_by');
+    expect([Number(kept.general), kept.assessed_by]).to.deep.equal([27.5, 'hr']);
+    await assessmentDetail.up(knex);
+    expect((await columnsOf(knex, 'kpi_assessments')).slice(-DETAIL.length)).to.deep.equal(DETAIL);
   });
 });

@@ -499,7 +499,9 @@ describe(`store contracts through KnexUnitOfWork on ${testDialect()} (${parseDbU
       expect([...await read.journal.eventsWithEntry('jn-1', 'u-1', '2026-03-01', '2026-03-31')].sort()).to.deep.equal(['e-1', 'e-2']);
       expect([...await read.journal.manualSubjects('jn-1', 'u-1')]).to.deep.equal(['document\u0000VB-9']);
       expect((await read.journal.completionsOf('jn-1', 'NV-1', 'u-2')).map((e) => e.eventId)).to.deep.equal(['e-3']);
-      expect((await read.journal.ofSubjects('jn-1', [{ kind: 'document', id: 'VB-1' }, { kind: 'entry', id }])).map((e) => e.id)).to.deep.equal([id, id]);
+      expect((await read.journal.ofSubjects('jn-1', [{ kind: 'document', id: 'VB-1' }])).map((e) => e.id)).to.deep.equal([id]);
+      // A subject kind is only ever the host's: `entry` does not name a journal entry by its id.
+      expect((await read.journal.ofSubjects('jn-1', [{ kind: 'document', id: 'VB-1' }, { kind: 'entry', id }])).map((e) => e.id)).to.deep.equal([id]);
       const page1 = await read.journal.page('jn-1', { from: '2026-03-01', to: '2026-03-31', limit: 2 });
       expect(page1).to.have.length(2);
       const page2 = await read.journal.page('jn-1', { from: '2026-03-01', to: '2026-03-31', limit: 10, after: { day: page1[1]!.day, id: page1[1]!.id } });

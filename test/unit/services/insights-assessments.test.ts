@@ -5,7 +5,7 @@ import { parsePeriod } from '../../../src/domain/period';
 import { DEFAULT_CATALOGUE } from '../../../src/rules/catalogue';
 import { matchRule, type PlannerEvent } from '../../../src/rules/planner';
 import type { MappingRule } from '../../../src/rules/mapping';
-import { checkGeneral, parseAssessmentInput } from '../../../src/services/assessment-service';
+import { checkGeneral, DISQUALIFIED_GROUNDS, GROUP_MAX, groupsTotal, parseAssessmentInput } from '../../../src/services/assessment-service';
 import { emptyWorkingDays, overCapDays, suggestedQuantity } from '../../../src/services/insights-service';
 import { likeLiteral } from '../../../src/db/knex-event-store';
 
@@ -111,6 +111,37 @@ describe('services/assessment-service: pure parts', () => {
     it(`when ${what}, then 400 ${code}`, () => {
       const e = fails(() => parseAssessmentInput(body));
       expect([httpStatus(e), e.code, e.field]).to.deep.equal([400, code, field]);
+    });
+  }
+  it('when the three groups of form no. 01 are sent, then they are kept and general, if also sent, must be their sum', () => {
+    const out = parseAssessmentInput({ userId: 'u-1', period: '2026-03', groups: { I: 9.5, II: 7.5, III: 6.25 }, selfGroups: { I: 10, II: 10, III: 0 } });
+    expect(out).to.deep.include({ groups: { I: 9.5, II: 7.5, III: 6.25 }, selfGroups: { I: 10, II: 10, III: 0 } });
+    expect(out).to.not.have.property('general');
+    expect(groupsTotal({ I: 9.5, II: 7.5, III: 6.25 })).to.equal(23.25);
+    expect(groupsTotal({ I: 0.1, II: 0.2, III: 0 })).to.equal(0.3);
+    expect(parseAssessmentInput({ userId: 'u-1', period: '2026-03', general: 0.3, groups: { I: 0.1, II: 0.2, III: 0 } })).to.deep.include({ general: 0.3 });
+    expect(parseAssessmentInput({ userId: 'u-1', period: '2026-03', groups: null })).to.deep.include({ groups: null });
+    expect(parseAssessmentInput({ userId: 'u-1', period: '2026', disqualified: true, disqualifiedGround: 'discipline' })).to.deep.include({ disqualifiedGround: 'discipline' });
+    expect(GROUP_MAX).to.deep.equal({ I: 10, II: 10, III: 10 });
+    expect(DISQUALIFIED_GROUNDS).to.deep.equal(['degradation', 'discipline', 'leader-corruption']);
+  });
+  const badDetail: Array<[string, unknown, string, string]> = [
+    ['a group is over its 10 points', { groups: { I: 10.01, II: 0, III: 0 } }, 'invalid_groups', 'groups.I'],
+    ['a group has 3 decimals', { groups: { I: 1, II: 2.125, III: 0 } }, 'invalid_groups', 'groups.II'],
+    ['a group is missing', { groups: { I: 1, II: 2 } }, 'invalid_groups', 'groups.III'],
+    ['a group is null', { groups: { I: 1, II: 2, III: null } }, 'invalid_groups', 'groups.III'],
+    ['groups is a number', { groups: 25 }, 'invalid_groups', 'groups'],
+    ['a group is unknown', { groups: { I: 1, II: 2, III: 3, IV: 4 } }, 'unknown_field', 'groups.IV'],
+    ['a self group is negative', { selfGroups: { I: -1, II: 2, III: 3 } }, 'invalid_groups', 'selfGroups.I'],
+    ['general differs from the sum', { general: 6.01, groups: { I: 1, II: 2, III: 3 } }, 'general_mismatch', 'general'],
+    ['general is null beside groups', { general: null, groups: { I: 1, II: 2, III: 3 } }, 'general_mismatch', 'general'],
+    ['the ground is not the decree\'s', { disqualified: true, disqualifiedGround: 'late' }, 'invalid_ground', 'disqualifiedGround'],
+  ];
+  for (const [what, body, code, field] of badDetail) {
+    it(`when ${what}, then 400 ${code} naming ${field}`, () => {
+      const e = fails(() => parseAssessmentInput({ userId: 'u', period: '2026-03', ...(body as object) }));
+      expect([httpStatus(e), e.code, e.field]).to.deep.equal([400, code, field]);
+      expect(e.message.startsWith(`${field}: `), e.message).to.equal(true);
     });
   }
   it('when general is within 0..max with at most 2 decimals (or null), then it passes; otherwise 400 naming general', () => {
