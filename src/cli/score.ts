@@ -8,7 +8,7 @@ import { table } from './commands';
 
 const CLASS_VI: Record<string, string> = { HTXSNV: 'HTXSNV (xuất sắc)', HTTNV: 'HTTNV (tốt)', HTNV: 'HTNV (hoàn thành)', KHTNV: 'KHTNV (không hoàn thành)' };
 
-/** `score --agency <code> --period <p> [--unit <id>] [--close [--apply-quota]] [--json]` (docs/integrators.md (command line)). */
+/** `score --agency <code> --period <p> [--unit <id>] [--close [--apply-quota] [--force --reason <text>]] [--json]` (docs/integrators.md (command line)). */
 export function registerScore(program: Command, ctx: CliContext): void {
   program
     .command('score')
@@ -18,16 +18,20 @@ export function registerScore(program: Command, ctx: CliContext): void {
     .option('--unit <id>', 'chỉ một phòng, ban (one unit only)')
     .option('--close', 'khóa sổ kỳ sau khi chấm: điểm được đóng băng (close the period: freeze its scores)')
     .option('--apply-quota', 'khi khóa sổ, người vượt hạn mức 20% xuất sắc chuyển thành HTTNV (with --close: apply the 20% excellence quota)')
+    .option('--force', 'với --close: khóa sổ cả khi kỳ chưa kết thúc, cần --reason (with --close: close a period that is still running; needs --reason)')
+    .option('--reason <text>', 'lý do khóa sổ sớm, được ghi nhật ký (why it is closed early; audited)')
     .option('--json', 'in kết quả dạng JSON (print JSON)')
-    .action(async (opts: { agency: string; period: string; unit?: string; close?: boolean; applyQuota?: boolean; json?: boolean }) => {
+    .action(async (opts: { agency: string; period: string; unit?: string; close?: boolean; applyQuota?: boolean; force?: boolean; reason?: string; json?: boolean }) => {
       if (!isPeriodKey(opts.period)) throw new UsageError(`--period: kỳ không hợp lệ "${opts.period}" — dùng 2026-03, 2026-Q1 hoặc 2026 (invalid period)`, '--period');
       if (opts.applyQuota && !opts.close) throw new UsageError('--apply-quota chỉ dùng cùng --close (--apply-quota goes with --close)', '--apply-quota');
+      if (opts.force && !opts.close) throw new UsageError('--force chỉ dùng cùng --close (--force goes with --close)', '--force');
+      if (opts.force && (opts.reason ?? '').trim() === '') throw new UsageError('--force cần --reason "<lý do>" (--force needs a reason)', '--reason');
       const period = parsePeriod(opts.period);
       const plugin = await ctx.plugin();
       const { agencies, scoring } = plugin.services;
       await agencies.requireAgency(opts.agency);
       let closed: Awaited<ReturnType<typeof scoring.close>> | null = null;
-      if (opts.close) closed = await scoring.close(opts.agency, period.key, { applyQuota: opts.applyQuota === true, actor: 'cli' });
+      if (opts.close) closed = await scoring.close(opts.agency, period.key, { applyQuota: opts.applyQuota === true, actor: 'cli', ...(opts.force ? { force: true, reason: opts.reason ?? '' } : {}) });
       const scores = await scoring.scores(opts.agency, period.key, opts.unit === undefined ? {} : { unitId: opts.unit });
       if (opts.json) {
         ctx.json({ period: period.key, closed, scores: scores.map((s) => withExplanationText(s, 'vi')) });

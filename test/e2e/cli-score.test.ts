@@ -81,4 +81,17 @@ describe(`e2e: eoffice-kpi score (${PG ? 'postgres' : 'sqlite'})`, function () {
     expect(again.code).to.equal(1);
     expect(again.stderr).to.match(/đã khóa sổ/);
   });
+
+  it('when the running month is closed, then exit 1 naming its last day; --force needs --reason (exit 2); forced with a reason it closes', async () => {
+    const month = new Date().toISOString().slice(0, 7); // the demo agency's clock is the real one: this month is running
+    const running = await cli(['score', '--agency', 'ubnd-hac-thanh', '--period', month, '--close']);
+    expect(running.code, running.stderr).to.equal(1);
+    expect(running.stderr).to.match(/chưa kết thúc/);
+    const noReason = await cli(['score', '--agency', 'ubnd-hac-thanh', '--period', month, '--close', '--force']);
+    expect(noReason.code).to.equal(2);
+    expect(noReason.stderr).to.match(/--reason/);
+    const forced = await cli(['score', '--agency', 'ubnd-hac-thanh', '--period', month, '--close', '--force', '--reason', 'Chuyển công tác cuối tháng', '--json']);
+    expect(forced.code, forced.stderr).to.equal(0);
+    expect((JSON.parse(forced.stdout) as { closed: { period: string; forced: boolean } }).closed).to.include({ period: month, forced: true });
+  });
 });
