@@ -6,37 +6,20 @@
  * writer, one sheet after another, rows committed as they are written.
  */
 import type { Period } from '../domain/period';
-import { CLASSIFICATIONS, type Classification } from '../scoring/types';
+import { CLASSIFICATIONS, type Classification, type Score } from '../scoring/types';
+import type { DisqualifiedGround } from '../stores';
 import {
   addSheet, breathe, filterTable, HEADER_ROW, openWorkbook, periodWords, STYLES, t, writeHeading, writeSignatures,
   type Column, type Letterhead, type SheetWriter, type Text,
 } from './layout';
 
-/** The numbers of one official's score, as the API gives them (src/scoring/types.ts Score). */
-export interface ScoreNumbers {
-  userId: string;
-  unitId: string | null;
-  isLeader: boolean;
-  workingDays: number;
-  assignedMinutes: number;
-  completedMinutes: number;
-  qualityMinutes: number;
-  progressMinutes: number;
-  quantityPct: number;
-  qualityPct: number;
-  progressPct: number;
-  taskScore: number;
-  generalScore: number | null;
-  total: number;
-  classification: Classification | null;
-  overQuota: boolean;
-  provisional: boolean;
-  disqualified: boolean;
-  scored: boolean;
-  incomplete: boolean;
-}
+/** The numbers of one official's score, as the API gives them. */
+export type ScoreNumbers = Pick<Score,
+  'userId' | 'unitId' | 'isLeader' | 'workingDays' | 'assignedMinutes' | 'completedMinutes' | 'qualityMinutes' | 'progressMinutes'
+  | 'quantityPct' | 'qualityPct' | 'progressPct' | 'taskScore' | 'generalScore' | 'total' | 'classification' | 'overQuota'
+  | 'provisional' | 'disqualified' | 'scored' | 'incomplete'>;
 
-export type DisqualifiedGround = 'degradation' | 'discipline' | 'leader-corruption';
+export type { DisqualifiedGround };
 
 /** One official's row: the score and what the directory and the assessment say of them. */
 export interface OfficialRow {

@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -10,13 +9,13 @@ import { openDb, parseDbUrl } from '../../src/db/connection';
 import { migrateRollbackAll } from '../../src/db/migrate';
 import { createKpiPlugin } from '../../src/index';
 import { silentLogger } from '../helpers/harness';
+import { runCli, TEST_PG, type CliRun } from '../helpers/cli';
 
 /** `eoffice-kpi report` as a user runs it: the compiled CLI on a temporary database with the demo agency. */
-const MAIN = path.resolve(__dirname, '../../src/cli/main.js');
-const PG = process.env.KPI_TEST_DB && /^postgres(ql)?:\/\//.test(process.env.KPI_TEST_DB) ? process.env.KPI_TEST_DB : null;
+const PG = TEST_PG;
 const AGENCY = 'ubnd-hac-thanh';
 
-interface Run { code: number; stdout: string; stderr: string }
+type Run = CliRun;
 
 /** Every text of every cell of every sheet (merged cells once, from their master). */
 async function cellTexts(file: string): Promise<{ sheets: string[]; texts: string[] }> {
@@ -46,16 +45,7 @@ describe(`e2e: eoffice-kpi report (${PG ? 'postgres' : 'sqlite'})`, function () 
   let userId: string;
   let userName: string;
 
-  function cli(args: string[], cwd = tmp): Promise<Run> {
-    const env: NodeJS.ProcessEnv = { ...process.env, KPI_DB: dbUrl };
-    for (const v of ['PORT', 'KPI_BASE_PATH', 'KPI_TZ', 'LOG_LEVEL']) delete env[v];
-    return new Promise((resolve, reject) => {
-      execFile(process.execPath, [MAIN, ...args], { cwd, env, timeout: 50_000, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
-        if (error && typeof error.code !== 'number') return reject(new Error(`${error.message}\n${stderr}`));
-        resolve({ code: error ? Number(error.code) : 0, stdout, stderr });
-      });
-    });
-  }
+  const cli = (args: string[], cwd = tmp): Promise<Run> => runCli(args, { dbUrl, cwd });
 
   /** Files left in a folder whose name says they are temporary. */
   const leftovers = (dir: string): string[] => fs.readdirSync(dir).filter((f) => f.endsWith('.tmp'));

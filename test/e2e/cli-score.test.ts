@@ -1,32 +1,21 @@
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { openDb, parseDbUrl } from '../../src/db/connection';
 import { migrateRollbackAll } from '../../src/db/migrate';
+import { runCli, TEST_PG, type CliRun } from '../helpers/cli';
 
 /** `eoffice-kpi score` as a user runs it: the compiled CLI on a temporary database. */
-const MAIN = path.resolve(__dirname, '../../src/cli/main.js');
-const PG = process.env.KPI_TEST_DB && /^postgres(ql)?:\/\//.test(process.env.KPI_TEST_DB) ? process.env.KPI_TEST_DB : null;
-
-interface Run { code: number; stdout: string; stderr: string }
+const PG = TEST_PG;
+type Run = CliRun;
 
 describe(`e2e: eoffice-kpi score (${PG ? 'postgres' : 'sqlite'})`, function () {
   this.timeout(60_000);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kpi-cli-score-'));
   const dbUrl = PG ?? `sqlite:${path.join(tmp, 'x.sqlite')}`;
 
-  function cli(args: string[]): Promise<Run> {
-    const env: NodeJS.ProcessEnv = { ...process.env, KPI_DB: dbUrl };
-    for (const v of ['PORT', 'KPI_BASE_PATH', 'KPI_TZ', 'LOG_LEVEL']) delete env[v];
-    return new Promise((resolve, reject) => {
-      execFile(process.execPath, [MAIN, ...args], { cwd: tmp, env, timeout: 50_000, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
-        if (error && typeof error.code !== 'number') return reject(new Error(`${error.message}\n${stderr}`));
-        resolve({ code: error ? Number(error.code) : 0, stdout, stderr });
-      });
-    });
-  }
+  const cli = (args: string[]): Promise<Run> => runCli(args, { dbUrl, cwd: tmp });
 
   before(async () => {
     if (PG) {

@@ -1,4 +1,4 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -10,17 +10,15 @@ import { openDb, parseDbUrl } from '../../src/db/connection';
 import { migrateRollbackAll } from '../../src/db/migrate';
 import { createKpiPlugin, type KpiPlugin } from '../../src/index';
 import { silentLogger } from '../helpers/harness';
+import { CLI_MAIN, cliEnv, runCli, TEST_PG, type CliRun } from '../helpers/cli';
 
 /**
  * The compiled `eoffice-kpi` run as a user runs it (node dist/src/cli/main.js …), against a
  * temporary SQLite file, or against KPI_TEST_DB when that is a PostgreSQL URL. The steps
  * build on each other, like an integrator's first session.
  */
-const MAIN = path.resolve(__dirname, '../../src/cli/main.js');
-const PG = process.env.KPI_TEST_DB && /^postgres(ql)?:\/\//.test(process.env.KPI_TEST_DB) ? process.env.KPI_TEST_DB : null;
-const CONFIG_VARS = ['KPI_DB', 'PORT', 'KPI_BASE_PATH', 'KPI_TZ', 'LOG_LEVEL'];
-
-interface Run { code: number; stdout: string; stderr: string }
+const PG = TEST_PG;
+type Run = CliRun;
 
 describe(`e2e: the eoffice-kpi command line (${PG ? 'postgres' : 'sqlite'})`, function () {
   this.timeout(60_000);
@@ -31,14 +29,7 @@ describe(`e2e: the eoffice-kpi command line (${PG ? 'postgres' : 'sqlite'})`, fu
 
   /** Runs the CLI; resolves with its exit code and output (never rejects on a non-zero exit). */
   function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
-    const base: NodeJS.ProcessEnv = { ...process.env };
-    for (const v of CONFIG_VARS) delete base[v];
-    return new Promise((resolve, reject) => {
-      execFile(process.execPath, [MAIN, ...args], { cwd: tmp, env: { ...base, KPI_DB: dbUrl, ...env }, timeout: 50_000, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
-        if (error && typeof error.code !== 'number') return reject(new Error(`${error.message}\n${stderr}`));
-        resolve({ code: error ? Number(error.code) : 0, stdout, stderr });
-      });
-    });
+    return runCli(args, { dbUrl, cwd: tmp, env });
   }
 
   const file = (name: string, text: string): string => {
@@ -359,9 +350,7 @@ describe(`e2e: the eoffice-kpi command line (${PG ? 'postgres' : 'sqlite'})`, fu
 
     it('when served, then /health answers 200 under KPI_BASE_PATH, a minted token opens the API, and SIGTERM stops it with exit code 0', async () => {
       const port = await freePort();
-      const base: NodeJS.ProcessEnv = { ...process.env };
-      for (const v of CONFIG_VARS) delete base[v];
-      const child = spawn(process.execPath, [MAIN, 'serve'], { cwd: tmp, env: { ...base, KPI_DB: dbUrl, PORT: String(port), KPI_BASE_PATH: '/kpi', LOG_LEVEL: 'warn' } });
+      const child = spawn(process.execPath, [CLI_MAIN, 'serve'], { cwd: tmp, env: cliEnv(dbUrl, { PORT: String(port), KPI_BASE_PATH: '/kpi', LOG_LEVEL: 'warn' }) });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });

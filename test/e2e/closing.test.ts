@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import jwt from 'jsonwebtoken';
 import { AUDIENCE, type Role } from '../../src/http/auth';
 import { startHarness, type Harness, type TestAgency } from '../helpers/harness';
+import { decode, formsOf, type Form } from '../helpers/html';
 
 /**
  * Closing a period safely (docs/hr.md (closing), docs/integrators.md (API)): a month whose
@@ -14,24 +15,7 @@ import { startHarness, type Harness, type TestAgency } from '../helpers/harness'
 const NOW = new Date('2026-04-04T10:00:00+07:00');
 
 type Page = { status: number; html: string; location: string | null };
-type Form = { action: string; fields: Record<string, string> };
 
-function decode(s: string): string {
-  return s
-    .replace(/&#x([0-9a-f]+);/gi, (_m, x: string) => String.fromCodePoint(parseInt(x, 16)))
-    .replace(/&#(\d+);/g, (_m, d: string) => String.fromCodePoint(Number(d)))
-    .replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&amp;/g, '&');
-}
-
-function formsOf(html: string): Form[] {
-  const out: Form[] = [];
-  for (const m of html.matchAll(/<form method="post" action="([^"]+)"[^>]*>([\s\S]*?)<\/form>/g)) {
-    const fields: Record<string, string> = {};
-    for (const i of m[2]!.matchAll(/<input[^>]*\bname="([^"]+)"[^>]*\bvalue="([^"]*)"/g)) fields[decode(i[1]!)] = decode(i[2]!);
-    out.push({ action: decode(m[1]!), fields });
-  }
-  return out;
-}
 
 function linksOf(html: string): string[] {
   return [...html.matchAll(/<a href="([^"]+)"/g)].map((m) => decode(m[1]!));

@@ -6,6 +6,7 @@ import { AUDIENCE, ROLES, signWebhookToken, type Role } from '../../src/http/aut
 import { CONTEXT_AUDIENCE, deriveKeys } from '../../src/panels/context-token';
 import { formatVi } from '../../src/i18n/i18n';
 import { startHarness, type Harness, type TestAgency } from '../helpers/harness';
+import { decode, formsOf, type Form } from '../helpers/html';
 
 /**
  * The panels of docs/integrators.md (panels and API) over HTTP, as the host's iframe (or its server) loads them:
@@ -20,30 +21,11 @@ const HOST = 'https://eoffice.hacthanh.gov.vn';
 const XSS = '<script>alert(1)</script>';
 
 type Page = { status: number; html: string; headers: Headers };
-type Form = { action: string; fields: Record<string, string> };
 
 async function pageOf(res: Response): Promise<Page> {
   return { status: res.status, html: await res.text(), headers: res.headers };
 }
 
-/** The text of HTML attribute values and text nodes, as a browser reads them. */
-function decode(s: string): string {
-  return s
-    .replace(/&#x([0-9a-f]+);/gi, (_m, x: string) => String.fromCodePoint(parseInt(x, 16)))
-    .replace(/&#(\d+);/g, (_m, d: string) => String.fromCodePoint(Number(d)))
-    .replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&amp;/g, '&');
-}
-
-/** The POST forms of a page with their hidden and pre-filled fields. */
-function formsOf(html: string): Form[] {
-  const out: Form[] = [];
-  for (const m of html.matchAll(/<form method="post" action="([^"]+)"[^>]*>([\s\S]*?)<\/form>/g)) {
-    const fields: Record<string, string> = {};
-    for (const i of m[2]!.matchAll(/<input[^>]*\bname="([^"]+)"[^>]*\bvalue="([^"]*)"/g)) fields[decode(i[1]!)] = decode(i[2]!);
-    out.push({ action: decode(m[1]!), fields });
-  }
-  return out;
-}
 
 function formTo(html: string, pathEnd: string): Form {
   const f = formsOf(html).find((x) => x.action.endsWith(pathEnd) && x.fields.fromEvent === undefined);

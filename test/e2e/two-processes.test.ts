@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,6 +9,7 @@ import { dialectFor } from '../../src/db/sql-dialects';
 import { JournalDays } from '../../src/db/journal-days';
 import { silentLogger } from '../helpers/harness';
 import { expectRollupsMatchEntries } from '../helpers/rollups';
+import { runCli, type CliRun } from '../helpers/cli';
 
 /**
  * Two processes take the same events at once (two `eoffice-kpi ingest` runs on one database:
@@ -17,7 +17,6 @@ import { expectRollupsMatchEntries } from '../helpers/rollups';
  * its entry once, both runs end without an error, and the daily roll-ups both of them
  * recompute for the same (official, day)s end equal to the entries.
  */
-const MAIN = path.resolve(__dirname, '../../src/cli/main.js');
 const PG = process.env.KPI_TEST_DB && /^postgres(ql)?:\/\//.test(process.env.KPI_TEST_DB) ? process.env.KPI_TEST_DB : null;
 
 describe(`e2e: two processes ingesting the same events (${PG ? 'postgres' : 'sqlite file'})`, function () {
@@ -27,16 +26,7 @@ describe(`e2e: two processes ingesting the same events (${PG ? 'postgres' : 'sql
 
   after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-  function ingest(file: string): Promise<{ code: number; stdout: string; stderr: string }> {
-    const env: NodeJS.ProcessEnv = { ...process.env, KPI_DB: dbUrl };
-    for (const v of ['PORT', 'KPI_BASE_PATH', 'KPI_TZ', 'LOG_LEVEL']) delete env[v];
-    return new Promise((resolve, reject) => {
-      execFile(process.execPath, [MAIN, 'ingest', file], { cwd: tmp, env, timeout: 100_000, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
-        if (error && typeof error.code !== 'number') return reject(new Error(`${error.message}\n${stderr}`));
-        resolve({ code: error ? Number(error.code) : 0, stdout, stderr });
-      });
-    });
-  }
+  const ingest = (file: string): Promise<CliRun> => runCli(['ingest', file], { dbUrl, cwd: tmp, timeoutMs: 100_000 });
 
   it('when two ingest processes take the same 3,000 events at once, then each event is stored once with one entry', async () => {
     const knex = openDb(parseDbUrl(dbUrl));

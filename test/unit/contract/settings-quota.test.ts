@@ -2,19 +2,10 @@ import { expect } from 'chai';
 import { DEFAULT_SETTINGS, defaultSettings, type AgencySettings } from '../../../src/contract/events';
 import { validateSettings } from '../../../src/contract/settings-validator';
 import { ValidationError } from '../../../src/domain/errors';
+import { settingsError } from '../../helpers/expect-kpi-error';
 
 /** The settings of issue 7 (src/contract/schemas/settings.schema.json): quotaScope, quotaGroups, report. */
 describe('contract/settings: the quota pool and the report names', () => {
-  function settingsError(raw: unknown, partial = true): ValidationError {
-    try {
-      validateSettings(raw, { partial });
-    } catch (e) {
-      expect(e).to.be.instanceOf(ValidationError);
-      return e as ValidationError;
-    }
-    return expect.fail('expected a ValidationError');
-  }
-
   it('when the defaults are read, then the pool is the agency, no groups, and every report name blank', () => {
     expect(DEFAULT_SETTINGS).to.deep.include({ quotaScope: 'agency', quotaGroups: [], report: { governingBody: '', place: '', preparedBy: '', headOfAgency: '', headTitle: '' } });
     expect(() => (DEFAULT_SETTINGS.quotaGroups as unknown[]).push({})).to.throw(TypeError);

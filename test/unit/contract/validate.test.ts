@@ -12,6 +12,7 @@ import {
 import { isRealInstant, validateEvent, validateEventBatch } from '../../../src/contract/event-validator';
 import { pointerToField } from '../../../src/contract/messages';
 import { validateSettings } from '../../../src/contract/settings-validator';
+import { settingsError } from '../../helpers/expect-kpi-error';
 
 type Json = Record<string, unknown>;
 
@@ -341,16 +342,6 @@ describe('contract/validate', () => {
   });
 
   describe('validateSettings', () => {
-    function settingsError(raw: unknown, partial = true): ValidationError {
-      try {
-        validateSettings(raw, { partial });
-      } catch (e) {
-        expect(e).to.be.instanceOf(ValidationError);
-        return e as ValidationError;
-      }
-      return expect.fail('expected a ValidationError');
-    }
-
     it('when the defaults are validated whole, then they come back as an equal copy', () => {
       const result = validateSettings(DEFAULT_SETTINGS);
       expect(result).to.deep.equal(DEFAULT_SETTINGS);
