@@ -6,10 +6,9 @@ import { expect } from 'chai';
 import ExcelJS from 'exceljs';
 import { InterruptedError, progressLine, writeFileAtomically } from '../../src/cli/report';
 import { openDb, parseDbUrl } from '../../src/db/connection';
-import { migrateRollbackAll } from '../../src/db/migrate';
 import { createKpiPlugin } from '../../src/index';
 import { silentLogger } from '../helpers/harness';
-import { runCli, TEST_PG, type CliRun } from '../helpers/cli';
+import { freshDemo, runCli, TEST_PG, type CliRun } from '../helpers/cli';
 
 /** `eoffice-kpi report` as a user runs it: the compiled CLI on a temporary database with the demo agency. */
 const PG = TEST_PG;
@@ -51,12 +50,7 @@ describe(`e2e: eoffice-kpi report (${PG ? 'postgres' : 'sqlite'})`, function () 
   const leftovers = (dir: string): string[] => fs.readdirSync(dir).filter((f) => f.endsWith('.tmp'));
 
   before(async () => {
-    if (PG) {
-      const k = openDb(parseDbUrl(PG));
-      await migrateRollbackAll(k);
-      await k.destroy();
-    }
-    const demo = await cli(['demo', '--end-day', '2026-03-13']);
+    const demo = await freshDemo({ dbUrl, cwd: tmp }, '2026-03-13');
     expect(demo.code, demo.stderr).to.equal(0);
     const k = openDb(parseDbUrl(dbUrl));
     try {

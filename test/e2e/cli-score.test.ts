@@ -2,9 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { openDb, parseDbUrl } from '../../src/db/connection';
-import { migrateRollbackAll } from '../../src/db/migrate';
-import { runCli, TEST_PG, type CliRun } from '../helpers/cli';
+import { freshDemo, runCli, TEST_PG, type CliRun } from '../helpers/cli';
 
 /** `eoffice-kpi score` as a user runs it: the compiled CLI on a temporary database. */
 const PG = TEST_PG;
@@ -18,13 +16,8 @@ describe(`e2e: eoffice-kpi score (${PG ? 'postgres' : 'sqlite'})`, function () {
   const cli = (args: string[]): Promise<Run> => runCli(args, { dbUrl, cwd: tmp });
 
   before(async () => {
-    if (PG) {
-      const k = openDb(parseDbUrl(PG));
-      await migrateRollbackAll(k);
-      await k.destroy();
-    }
     // The demo agency with six weeks of events ending on 2026-03-13.
-    const demo = await cli(['demo', '--end-day', '2026-03-13']);
+    const demo = await freshDemo({ dbUrl, cwd: tmp }, '2026-03-13');
     expect(demo.code, demo.stderr).to.equal(0);
   });
 

@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
+import { openDb, parseDbUrl } from '../../src/db/connection';
+import { migrateRollbackAll } from '../../src/db/migrate';
 
 /** The compiled `eoffice-kpi` (dist/src/cli/main.js), run as a user runs it. */
 export const CLI_MAIN = path.resolve(__dirname, '../../src/cli/main.js');
@@ -30,4 +32,20 @@ export function runCli(args: readonly string[], o: { dbUrl: string; cwd: string;
       resolve({ code: error ? Number(error.code) : 0, stdout, stderr });
     });
   });
+}
+
+/**
+ * The demo agency on a fresh database, through the CLI (`demo --end-day`): on PostgreSQL the
+ * plugin's tables are rolled back first (the suite's database is shared by its files).
+ */
+export async function freshDemo(o: { dbUrl: string; cwd: string }, endDay: string): Promise<CliRun> {
+  if (TEST_PG && o.dbUrl === TEST_PG) {
+    const k = openDb(parseDbUrl(TEST_PG));
+    try {
+      await migrateRollbackAll(k);
+    } finally {
+      await k.destroy();
+    }
+  }
+  return runCli(['demo', '--end-day', endDay], o);
 }
