@@ -9,7 +9,7 @@ import type { Period } from '../domain/period';
 import { CLASSIFICATIONS, type Classification, type Score } from '../scoring/types';
 import type { DisqualifiedGround } from '../stores';
 import {
-  addSheet, breathe, col, filterTable, HEADER_ROW, openWorkbook, periodWords, STYLES, t, writeHeading, writeSignatures,
+  addSheet, breathe, filterTable, HEADER_ROW, openWorkbook, periodWords, STYLES, t, writeHeading, writeSignatures,
   type Column, type Letterhead, type SheetWriter, type Text,
 } from './layout';
 
@@ -85,54 +85,54 @@ const STATUS_TEXT: Record<string, (text: Text) => string> = {
 
 export function summaryColumns(text: Text): Column[] {
   return [
-    col(text, 'xlsx.col.no', 6, 'int'),
-    col(text, 'xlsx.col.name', 26, 'text'),
-    col(text, 'xlsx.col.position', 18, 'text'),
-    col(text, 'xlsx.col.unit', 24, 'text'),
-    col(text, 'xlsx.col.quantityPct', 11, 'dec'),
-    col(text, 'xlsx.col.qualityPct', 11, 'dec'),
-    col(text, 'xlsx.col.progressPct', 11, 'dec'),
-    col(text, 'xlsx.col.taskScore', 14, 'dec'),
-    col(text, 'xlsx.col.generalScore', 12, 'dec'),
-    col(text, 'xlsx.col.total', 10, 'dec'),
-    col(text, 'xlsx.col.class', 22, 'text'),
-    col(text, 'xlsx.col.note', 30, 'text'),
+    { header: t(text, 'xlsx.col.no'), width: 6, kind: 'int' },
+    { header: t(text, 'xlsx.col.name'), width: 26, kind: 'text' },
+    { header: t(text, 'xlsx.col.position'), width: 18, kind: 'text' },
+    { header: t(text, 'xlsx.col.unit'), width: 24, kind: 'text' },
+    { header: t(text, 'xlsx.col.quantityPct'), width: 11, kind: 'dec' },
+    { header: t(text, 'xlsx.col.qualityPct'), width: 11, kind: 'dec' },
+    { header: t(text, 'xlsx.col.progressPct'), width: 11, kind: 'dec' },
+    { header: t(text, 'xlsx.col.taskScore'), width: 14, kind: 'dec' },
+    { header: t(text, 'xlsx.col.generalScore'), width: 12, kind: 'dec' },
+    { header: t(text, 'xlsx.col.total'), width: 10, kind: 'dec' },
+    { header: t(text, 'xlsx.col.class'), width: 22, kind: 'text' },
+    { header: t(text, 'xlsx.col.note'), width: 30, kind: 'text' },
   ];
 }
 
 export function detailColumns(text: Text): Column[] {
   return [
-    col(text, 'xlsx.col.no', 6, 'int'),
-    col(text, 'xlsx.col.userId', 14, 'text'),
-    col(text, 'xlsx.col.name', 26, 'text'),
-    col(text, 'xlsx.col.unit', 24, 'text'),
-    col(text, 'xlsx.col.workingDays', 10, 'int'),
-    col(text, 'xlsx.col.assigned', 12, 'minutes'),
-    col(text, 'xlsx.col.completed', 12, 'minutes'),
-    col(text, 'xlsx.col.quality', 12, 'minutes'),
-    col(text, 'xlsx.col.progress', 12, 'minutes'),
-    col(text, 'xlsx.col.quantityPct', 11, 'dec'),
-    col(text, 'xlsx.col.qualityPct', 11, 'dec'),
-    col(text, 'xlsx.col.progressPct', 11, 'dec'),
-    col(text, 'xlsx.col.R', 10, 'dec'),
-    col(text, 'xlsx.col.G', 10, 'dec'),
-    col(text, 'xlsx.col.S', 10, 'dec'),
-    col(text, 'xlsx.col.class', 22, 'text'),
+    { header: t(text, 'xlsx.col.no'), width: 6, kind: 'int' },
+    { header: t(text, 'xlsx.col.userId'), width: 14, kind: 'text' },
+    { header: t(text, 'xlsx.col.name'), width: 26, kind: 'text' },
+    { header: t(text, 'xlsx.col.unit'), width: 24, kind: 'text' },
+    { header: t(text, 'xlsx.col.workingDays'), width: 10, kind: 'int' },
+    { header: t(text, 'xlsx.col.assigned'), width: 12, kind: 'minutes' },
+    { header: t(text, 'xlsx.col.completed'), width: 12, kind: 'minutes' },
+    { header: t(text, 'xlsx.col.quality'), width: 12, kind: 'minutes' },
+    { header: t(text, 'xlsx.col.progress'), width: 12, kind: 'minutes' },
+    { header: t(text, 'xlsx.col.quantityPct'), width: 11, kind: 'dec' },
+    { header: t(text, 'xlsx.col.qualityPct'), width: 11, kind: 'dec' },
+    { header: t(text, 'xlsx.col.progressPct'), width: 11, kind: 'dec' },
+    { header: t(text, 'xlsx.col.R'), width: 10, kind: 'dec' },
+    { header: t(text, 'xlsx.col.G'), width: 10, kind: 'dec' },
+    { header: t(text, 'xlsx.col.S'), width: 10, kind: 'dec' },
+    { header: t(text, 'xlsx.col.class'), width: 22, kind: 'text' },
   ];
 }
 
 function journalColumns(text: Text): Column[] {
   return [
-    col(text, 'xlsx.col.day', 12, 'center'),
-    col(text, 'xlsx.col.userId', 14, 'text'),
-    col(text, 'xlsx.col.name', 24, 'text'),
-    col(text, 'xlsx.col.workItem', 12, 'text'),
-    col(text, 'xlsx.col.subject', 50, 'text'),
-    col(text, 'xlsx.col.quantity', 10, 'dec'),
-    col(text, 'xlsx.col.minutes', 12, 'minutes'),
-    col(text, 'xlsx.col.status', 14, 'text'),
-    col(text, 'xlsx.col.fails', 8, 'int'),
-    col(text, 'xlsx.col.delays', 8, 'int'),
+    { header: t(text, 'xlsx.col.day'), width: 12, kind: 'center' },
+    { header: t(text, 'xlsx.col.userId'), width: 14, kind: 'text' },
+    { header: t(text, 'xlsx.col.name'), width: 24, kind: 'text' },
+    { header: t(text, 'xlsx.col.workItem'), width: 12, kind: 'text' },
+    { header: t(text, 'xlsx.col.subject'), width: 50, kind: 'text' },
+    { header: t(text, 'xlsx.col.quantity'), width: 10, kind: 'dec' },
+    { header: t(text, 'xlsx.col.minutes'), width: 12, kind: 'minutes' },
+    { header: t(text, 'xlsx.col.status'), width: 14, kind: 'text' },
+    { header: t(text, 'xlsx.col.fails'), width: 8, kind: 'int' },
+    { header: t(text, 'xlsx.col.delays'), width: 8, kind: 'int' },
   ];
 }
 

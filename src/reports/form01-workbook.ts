@@ -7,7 +7,7 @@
  */
 import type { Period } from '../domain/period';
 import { classText, noteText, type OfficialRow } from './evaluation-workbook';
-import { addSheet, breathe, col, openWorkbook, periodWords, STYLES, t, writeHeading, type Column, type Letterhead, type Text } from './layout';
+import { addSheet, breathe, openWorkbook, periodWords, STYLES, t, writeHeading, type Column, type Letterhead, type Text } from './layout';
 
 export interface GroupScores { I: number | null; II: number | null; III: number | null }
 
@@ -49,11 +49,11 @@ export interface Form01Data {
 
 function columns(text: Text): Column[] {
   return [
-    col(text, 'xlsx.form.col.no', 6, 'center'),
-    col(text, 'xlsx.form.col.criterion', 50, 'text'),
-    col(text, 'xlsx.form.col.max', 11, 'dec'),
-    col(text, 'xlsx.form.col.self', 14, 'dec'),
-    col(text, 'xlsx.form.col.leader', 16, 'dec'),
+    { header: t(text, 'xlsx.form.col.no'), width: 6, kind: 'center' },
+    { header: t(text, 'xlsx.form.col.criterion'), width: 50, kind: 'text' },
+    { header: t(text, 'xlsx.form.col.max'), width: 11, kind: 'dec' },
+    { header: t(text, 'xlsx.form.col.self'), width: 14, kind: 'dec' },
+    { header: t(text, 'xlsx.form.col.leader'), width: 16, kind: 'dec' },
   ];
 }
 

@@ -29,11 +29,6 @@ export type ColumnKind = 'text' | 'int' | 'dec' | 'minutes' | 'center';
 
 export interface Column { header: string; width: number; kind: ColumnKind }
 
-/** A column whose header is the locale text of `key`. */
-export function col(text: Text, key: string, width: number, kind: ColumnKind): Column {
-  return { header: t(text, key), width, kind };
-}
-
 export const NUMBER_FORMATS: Record<ColumnKind, string | undefined> = { text: undefined, center: undefined, int: '0', dec: '0.00', minutes: '#,##0.##' };
 
 const thin = { style: 'thin' as const };
