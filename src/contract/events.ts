@@ -237,7 +237,14 @@ export interface ReportSettings {
   headOfAgency: string;
   /** The head's title above the signature, e.g. "GIÁM ĐỐC". */
   headTitle: string;
+  /** The agency's own wording of form no. 01's part I, by criterion id; a criterion not named keeps the decree's. */
+  form01Labels?: Form01Labels;
 }
+
+/** The criteria of form no. 01's part I: the three groups and their items. */
+export const FORM01_CRITERION_IDS = ['I', 'I.1', 'I.2', 'II', 'II.1', 'II.2', 'II.3', 'II.4', 'III'] as const;
+export type Form01CriterionId = (typeof FORM01_CRITERION_IDS)[number];
+export type Form01Labels = Partial<Record<Form01CriterionId, string>>;
 
 export const REPORT_SETTINGS_KEYS = ['governingBody', 'place', 'preparedBy', 'headOfAgency', 'headTitle'] as const satisfies readonly (keyof ReportSettings)[];
 

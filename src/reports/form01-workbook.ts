@@ -5,6 +5,7 @@
  * results the system computed; the total and class; the signature lines. One sheet per official:
  * one official, or every official of a unit as one workbook.
  */
+import type { Form01CriterionId, Form01Labels } from '../contract/events';
 import type { Period } from '../domain/period';
 import { classText, noteText, type OfficialRow } from './evaluation-workbook';
 import { addSheet, breathe, openWorkbook, periodWords, STYLES, t, writeHeading, type Column, type Letterhead, type Text } from './layout';
@@ -14,9 +15,9 @@ export interface GroupScores { I: number | null; II: number | null; III: number 
 /**
  * The criteria of part I as form no. 01 lists them: a group row (`group` set, its maximum the
  * sum of its items) and its items. Vietnamese defaults; `labels` of the writer may override a
- * label by id (the agency's own wording may come from its settings later).
+ * label by id (the agency's own wording, settings `report.form01Labels`).
  */
-export const FORM01_CRITERIA: ReadonlyArray<{ id: string; no: string; group: 'I' | 'II' | 'III'; isGroup: boolean; max: number; label: string }> = Object.freeze([
+export const FORM01_CRITERIA: ReadonlyArray<{ id: Form01CriterionId; no: string; group: 'I' | 'II' | 'III'; isGroup: boolean; max: number; label: string }> = Object.freeze([
   { id: 'I', no: 'I', group: 'I', isGroup: true, max: 10, label: 'Phẩm chất chính trị, phẩm chất đạo đức, văn hóa thực thi công vụ và ý thức kỷ luật, kỷ cương trong thực thi công vụ' },
   { id: 'I.1', no: '1', group: 'I', isGroup: false, max: 5, label: 'Phẩm chất chính trị, phẩm chất đạo đức, văn hóa thực thi công vụ' },
   { id: 'I.2', no: '2', group: 'I', isGroup: false, max: 5, label: 'Ý thức kỷ luật, kỷ cương trong thực thi công vụ' },
@@ -44,7 +45,7 @@ export interface Form01Data {
   letterhead: Letterhead;
   period: Pick<Period, 'kind' | 'key' | 'year' | 'month' | 'quarter'>;
   officials: AsyncIterable<Form01Official> | Iterable<Form01Official>;
-  labels?: Readonly<Record<string, string>>;
+  labels?: Form01Labels;
 }
 
 function columns(text: Text): Column[] {

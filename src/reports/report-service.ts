@@ -5,7 +5,7 @@ import { today } from '../domain/time';
 import { writeEvaluationWorkbook, type JournalLine, type OfficialRow, type UnitGroup } from './evaluation-workbook';
 import { writeForm01Workbook, type Form01Official } from './form01-workbook';
 import { t, type Letterhead, type Text } from './layout';
-import { rankUnits, type Score } from '../scoring';
+import { rankUnits, type ScoreCore } from '../scoring';
 import type { DirectoryUser, UnitOfWork } from '../stores';
 import type { AgencyService } from '../services/agency-service';
 import type { JournalService } from '../services/journal-service';
@@ -57,7 +57,7 @@ export class ReportService {
     const period = parsePeriod(periodKey);
     const ctx = await this.context(agency, period);
     const wanted = opts.unitIds && opts.unitIds.length > 0 ? new Set(opts.unitIds) : null;
-    const scores = await this.scoring.scores(agency, period.key);
+    const scores = await this.scoring.numbers(agency, period.key);
     const picked = wanted ? scores.filter((s) => s.unitId !== null && wanted.has(s.unitId)) : scores;
     const [people, unitNames, grounds] = await Promise.all([
       this.people(agency, picked.map((s) => s.userId)),
@@ -87,13 +87,13 @@ export class ReportService {
     const period = parsePeriod(periodKey);
     const ctx = await this.context(agency, period);
     const read = this.uow.read;
-    let scores: Score[];
+    let scores: ScoreCore[];
     if ('userId' in who) {
       if (!(await read.directory.user(agency, who.userId))) throw new NotFoundError();
-      scores = await this.scoring.scores(agency, period.key, { userId: who.userId });
+      scores = await this.scoring.numbers(agency, period.key, { userId: who.userId });
     } else {
       if (!(await read.directory.unit(agency, who.unitId))) throw new NotFoundError();
-      scores = await this.scoring.scores(agency, period.key, { unitId: who.unitId });
+      scores = await this.scoring.numbers(agency, period.key, { unitId: who.unitId });
     }
     const [people, unitNames] = await Promise.all([this.people(agency, scores.map((s) => s.userId)), this.unitNames(agency)]);
     const units = groupByUnit(scores, people, unitNames, new Map(), new Map(), t(this.text, 'xlsx.noUnit'));
@@ -102,7 +102,7 @@ export class ReportService {
       for (const u of units) {
         for (const row of u.rows) {
           const a = period.kind === 'year' ? null : await uow.read.assessments.get(agency, row.score.userId, period.key);
-          const s = row.score as Score;
+          const s = row.score as ScoreCore;
           yield {
             row: { ...row, disqualifiedGround: a?.disqualifiedGround ?? null },
             unitName: u.name, taskMax: s.taskMax, generalMax: s.generalMax,
@@ -111,7 +111,8 @@ export class ReportService {
         }
       }
     }
-    return writeForm01Workbook({ letterhead: ctx.letterhead, period, officials: officials() }, this.text, out);
+    const labels = ctx.settings.report?.form01Labels;
+    return writeForm01Workbook({ letterhead: ctx.letterhead, period, officials: officials(), ...(labels ? { labels } : {}) }, this.text, out);
   }
 
   private async context(agency: string, period: Period): Promise<{ settings: AgencySettings; letterhead: Letterhead; quotaRatio: number }> {
@@ -177,7 +178,7 @@ function unitOrder(a: UnitGroup, b: UnitGroup): number {
  * leaders first, then by name — with each unit's mean.
  */
 function groupByUnit(
-  scores: readonly Score[], people: Map<string, DirectoryUser>, unitNames: Map<string, string>,
+  scores: readonly ScoreCore[], people: Map<string, DirectoryUser>, unitNames: Map<string, string>,
   grounds: Map<string, { disqualifiedGround?: string | null }>, means: Map<string, number | null>, noUnit: string,
 ): UnitGroup[] {
   const groups = new Map<string, UnitGroup>();

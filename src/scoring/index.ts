@@ -8,7 +8,7 @@ export * from './rounding';
 export * from './types';
 export { penaltyFactor, dayTotalsFromEntries, applyDailyCap } from './day-totals';
 export { checkParams, percentOf, ownTaskScoreOf, classify, scoreOwn } from './official';
-export { scoreUnitDetailed, scoreUnit } from './unit';
+export { scoreUnitDetailed, scoreUnit, scoreUnitNumbers } from './unit';
 export { quotaLimit, applyQuota, quotaPools, type PoolSummary } from './quota';
 export { scoreYear } from './year';
 export { rankUnits } from './ranking';

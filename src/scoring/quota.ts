@@ -7,7 +7,7 @@
  * quota, or made HTTNV.
  */
 import { type ScoringProfile, validateProfile } from './profiles';
-import type { Classification, Explanation, QuotaGroupDef, QuotaInfo, QuotaPool, QuotaScope, Score, ScoringParams } from './types';
+import type { Classification, Explanation, QuotaGroupDef, QuotaInfo, QuotaPool, QuotaScope, ScoreCore, ScoringParams } from './types';
 import { groupKey } from './util';
 
 /** How a position is compared with a quota group's positions: NFC, trimmed, lower case. */
@@ -15,7 +15,7 @@ export function positionKey(position: string): string {
   return position.normalize('NFC').trim().toLowerCase();
 }
 
-type PoolOf = (s: Score) => { key: string; pool: Omit<QuotaPool, 'members'> };
+type PoolOf = (s: ScoreCore) => { key: string; pool: Omit<QuotaPool, 'members'> };
 
 /** The function that puts a score in its pool, for the scope and groups of `params`. */
 function poolsFor(params: Pick<ScoringParams, 'quotaScope' | 'quotaGroups'>): PoolOf {
@@ -46,7 +46,7 @@ export function quotaLimit(ratio: number, n: number): number {
 }
 
 /** The class a score had before any quota was applied to it. */
-function preQuotaClass(s: Score, th: ScoringProfile['thresholds']): Classification | null {
+function preQuotaClass(s: ScoreCore, th: ScoringProfile['thresholds']): Classification | null {
   if (s.disqualified) return 'KHTNV';
   if (s.overQuota && s.classification === 'HTTNV' && s.total >= th.excellent) return 'HTXSNV';
   return s.classification;
@@ -62,7 +62,7 @@ function preQuotaClass(s: Score, th: ScoringProfile['thresholds']): Classificati
  * userIds are unique, so this is a strict total order: exactly min(limit, candidates) keep HTXSNV, never
  * more, and the same scores always give the same cut whatever their input order.
  */
-function compareCandidates(a: Score, b: Score): number {
+function compareCandidates(a: ScoreCore, b: ScoreCore): number {
   if (a.total !== b.total) return b.total - a.total;
   if (a.taskScore !== b.taskScore) return b.taskScore - a.taskScore;
   if (a.qualityPct !== b.qualityPct) return b.qualityPct - a.qualityPct;
@@ -76,7 +76,7 @@ export interface PoolSummary { pool: QuotaPool; eligible: number; limit: number;
  * The pools of these scores (the whole agency's, for scope `agency`) with their numbers, as
  * applyQuota counts them, and the key of each official's pool: what a board shows of the quota.
  */
-export function quotaPools(scores: readonly Score[], params: Pick<ScoringParams, 'profile' | 'quotaScope' | 'quotaGroups'>): { pools: Map<string, PoolSummary>; poolOf: Map<string, string> } {
+export function quotaPools(scores: readonly ScoreCore[], params: Pick<ScoringParams, 'profile' | 'quotaScope' | 'quotaGroups'>): { pools: Map<string, PoolSummary>; poolOf: Map<string, string> } {
   const profile = validateProfile(params.profile);
   const poolOf = poolsFor(params);
   const pools = new Map<string, PoolSummary>();
@@ -103,11 +103,11 @@ export function quotaPools(scores: readonly Score[], params: Pick<ScoringParams,
  * whole agency's scores of the period (a part would be a smaller pool). Returns new scores in
  * the input order. Idempotent.
  */
-export function applyQuota(
-  scores: readonly Score[],
+export function applyQuota<T extends ScoreCore & { explanation?: Explanation }>(
+  scores: readonly T[],
   params: Pick<ScoringParams, 'profile' | 'quotaScope' | 'quotaGroups'>,
   options: { applyQuota?: boolean } = {},
-): Score[] {
+): T[] {
   const profile = validateProfile(params.profile);
   const th = profile.thresholds;
   const apply = options.applyQuota === true;
@@ -122,10 +122,10 @@ export function applyQuota(
   const quotaOf = new Map<number, { info: QuotaInfo | null; cls: Classification | null; over: boolean }>();
   for (const { pool: where, idx } of groups.values()) {
     const pool: QuotaPool = { ...where, members: idx.length };
-    const base = idx.map((i) => preQuotaClass(scores[i] as Score, th));
+    const base = idx.map((i) => preQuotaClass(scores[i]!, th));
     const eligible = base.filter((c) => c === 'HTXSNV' || c === 'HTTNV').length;
     const limit = quotaLimit(profile.quotaRatio, eligible);
-    const candidates = idx.filter((_, j) => base[j] === 'HTXSNV').sort((a, b) => compareCandidates(scores[a] as Score, scores[b] as Score));
+    const candidates = idx.filter((_, j) => base[j] === 'HTXSNV').sort((a, b) => compareCandidates(scores[a]!, scores[b]!));
     idx.forEach((i, j) => quotaOf.set(i, { info: null, cls: base[j] ?? null, over: false }));
     candidates.forEach((i, rank) => {
       const over = rank >= limit;
@@ -139,7 +139,9 @@ export function applyQuota(
   return scores.map((s, i) => {
     const q = quotaOf.get(i) as { info: QuotaInfo | null; cls: Classification | null; over: boolean };
     // Most officials are no quota candidate and stay as they were: keep them (no copy).
-    if (q.info === null && (s.explanation as { quota?: QuotaInfo | null }).quota == null && q.cls === s.classification && q.over === s.overQuota) return s;
+    const explained = s.explanation as { quota?: QuotaInfo | null } | undefined;
+    if (q.info === null && explained?.quota == null && q.cls === s.classification && q.over === s.overQuota) return s;
+    if (s.explanation === undefined) return { ...s, classification: q.cls, overQuota: q.over };
     const explanation = { ...s.explanation, classification: q.cls, overQuota: q.over, quota: q.info } as Explanation;
     return { ...s, classification: q.cls, overQuota: q.over, explanation };
   });

@@ -1,6 +1,6 @@
 /** The ranking of units (docs/hr.md) by the mean total of their scored officials. */
 import { round2 } from './rounding';
-import type { Score, UnitRank } from './types';
+import type { ScoreCore, UnitRank } from './types';
 import { groupKey, mean } from './util';
 import { fail } from './validate';
 
@@ -9,7 +9,7 @@ import { fail } from './validate';
  * `total` holds). Highest first by default, lowest first with `{ lowestFirst: true }`; ties by unitId
  * ascending; units without a scored official come last. All scores must be of one period.
  */
-export function rankUnits(scores: readonly Score[], options: { lowestFirst?: boolean } = {}): UnitRank[] {
+export function rankUnits(scores: readonly ScoreCore[], options: { lowestFirst?: boolean } = {}): UnitRank[] {
   const period = scores[0]?.period;
   scores.forEach((s, i) => {
     if (s.period !== period) fail(`scores[${i}].period`, `mọi điểm phải cùng một kỳ (${String(period)})`, 'all scores must be of one period');

@@ -11,11 +11,12 @@ import { groupKey } from './util';
 import { checkEntry, checkedDayLists, checkOfficial, fail } from './validate';
 
 /**
- * Full scores (with internals) for the officials of one or more units. Officials are grouped by unitId
- * (null is a unit of its own); U for a leader is the mean R of the SCORED non-leaders of the same unit,
- * disqualified ones included (disqualification decides a class, not the work done).
+ * The scores' numbers for the officials of one or more units, with the internals an explanation is
+ * written from when `detailed`. Officials are grouped by unitId (null is a unit of its own); U for a
+ * leader is the mean R of the SCORED non-leaders of the same unit, disqualified ones included
+ * (disqualification decides a class, not the work done).
  */
-export function scoreUnitDetailed(officials: readonly OfficialInput[], params: ScoringParams, period: string): ScoredOfficial[] {
+function scoreAll(officials: readonly OfficialInput[], params: ScoringParams, period: string, detailed: boolean): Array<{ core: ScoreCore; internals: ScoreInternals | null }> {
   const p = parsePeriod(period);
   const prm = checkParams(params);
   if (!Array.isArray(officials as unknown)) fail('officials', 'phải là một mảng', 'must be an array');
@@ -74,20 +75,23 @@ export function scoreUnitDetailed(officials: readonly OfficialInput[], params: S
     const total = round2(S);
     const incomplete = G === null;
     const classification: Classification | null = o.disqualified ? 'KHTNV' : !own.scored || incomplete ? null : classify(total, profile.thresholds);
-    const roomMinutes = roomOf(own, o, prm.capMinutes);
-    const internals: ScoreInternals = {
-      period: p,
-      params: prm,
-      own,
-      isLeader: o.isLeader,
-      alpha,
-      unitMean,
-      R,
-      G,
-      S,
-      roomMinutes,
-      nextClass: nextClassOf(own, prm, alpha, unitMean, G, o.disqualified, roomMinutes),
-    };
+    let internals: ScoreInternals | null = null;
+    if (detailed) {
+      const roomMinutes = roomOf(own, o, prm.capMinutes);
+      internals = {
+        period: p,
+        params: prm,
+        own,
+        isLeader: o.isLeader,
+        alpha,
+        unitMean,
+        R,
+        G,
+        S,
+        roomMinutes,
+        nextClass: nextClassOf(own, prm, alpha, unitMean, G, o.disqualified, roomMinutes),
+      };
+    }
     const core: ScoreCore = {
       userId: o.userId,
       unitId: o.unitId,
@@ -118,9 +122,24 @@ export function scoreUnitDetailed(officials: readonly OfficialInput[], params: S
       incomplete,
       capWarnings: own.capWarnings.map((w) => ({ ...w, minutes: round2(w.minutes) })),
     };
-    const score: Score = { ...core, explanation: explain(core, internals, o.entries) };
-    return { score, internals };
+    return { core, internals };
   });
+}
+
+/** Full scores (with internals) for the officials of one or more units, each with its explanation. */
+export function scoreUnitDetailed(officials: readonly OfficialInput[], params: ScoringParams, period: string): ScoredOfficial[] {
+  return scoreAll(officials, params, period, true).map(({ core, internals }, i) => {
+    const score: Score = { ...core, explanation: explain(core, internals!, officials[i]!.entries) };
+    return { score, internals: internals! };
+  });
+}
+
+/**
+ * The scores' numbers alone, without explanations: what a table of the whole agency needs (HR's
+ * workbook, the ranking), at a fraction of the memory. Equal, field by field, to scoreUnitDetailed's.
+ */
+export function scoreUnitNumbers(officials: readonly OfficialInput[], params: ScoringParams, period: string): ScoreCore[] {
+  return scoreAll(officials, params, period, false).map((x) => x.core);
 }
 
 /** Full scores for a unit (or several): R, the leaders' blend with U, G, S, class. Apply `applyQuota` afterwards. */

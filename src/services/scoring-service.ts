@@ -5,7 +5,7 @@ import { parsePeriod, quartersOfYear, type Period } from '../domain/period';
 import { today } from '../domain/time';
 import type { Principal } from '../domain/principal';
 import type { DirectoryUser, UnitOfWork } from '../stores';
-import { applyQuota, quotaPools, scoreUnitDetailed, scoreYear, rankUnits, type OfficialInput, type PoolSummary, type Score, type ScoringParams, type UnitRank } from '../scoring';
+import { applyQuota, quotaPools, scoreUnitDetailed, scoreUnitNumbers, scoreYear, rankUnits, type Explanation, type OfficialInput, type PoolSummary, type Score, type ScoreCore, type ScoringParams, type UnitRank } from '../scoring';
 import type { ScoringProfile } from '../scoring/profiles';
 import type { AgencyService } from './agency-service';
 import type { JournalService } from './journal-service';
@@ -18,6 +18,8 @@ export interface ScoringServiceDeps {
 }
 
 export interface ScopeFilter { unitId?: string; userId?: string }
+
+interface ComputeOptions { provisional: boolean; filter?: ScopeFilter; applyQuota?: boolean; withEntries?: boolean; wholeAgency?: boolean }
 
 const messages = {
   future: (p: string) => `Kỳ ${p} chưa bắt đầu (period has not started)`,
@@ -57,7 +59,7 @@ export class ScoringService {
   async poolsOf(agency: string, periodKey: string, userIds: readonly string[]): Promise<PoolSummary[]> {
     const period = parsePeriod(periodKey);
     if (period.kind === 'year' || userIds.length === 0) return [];
-    const [settings, profile, all] = await Promise.all([this.agencies.getSettings(agency), this.agencies.profile(agency), this.scores(agency, period.key)]);
+    const [settings, profile, all] = await Promise.all([this.agencies.getSettings(agency), this.agencies.profile(agency), this.numbers(agency, period.key)]);
     const { pools, poolOf } = quotaPools(all, this.params(settings, profile));
     const keys = new Set(userIds.map((u) => poolOf.get(u)).filter((k): k is string => k !== undefined));
     return [...keys].map((k) => pools.get(k)!);
@@ -88,7 +90,22 @@ export class ScoringService {
    * filtered — an agency-wide aggregate for that request, paid only when the quota can
    * change the answer (nobody else's score depends on it otherwise).
    */
-  async compute(agency: string, period: Period, opts: { provisional: boolean; filter?: ScopeFilter; applyQuota?: boolean; withEntries?: boolean; wholeAgency?: boolean }): Promise<Score[]> {
+  async compute(agency: string, period: Period, opts: ComputeOptions): Promise<Score[]> {
+    return this.computeWith(agency, period, opts, (inputs, params) => scoreUnitDetailed(inputs, params, period.key).map((s) => s.score));
+  }
+
+  /**
+   * The scores' numbers without explanations (a closed period's from its snapshot): for tables of
+   * the whole agency — HR's workbook, the ranking, the quota pools — where 50,000 explanations
+   * would only cost memory. Equal, field by field, to `scores` but for the explanation.
+   */
+  async numbers(agency: string, periodKey: string, filter: ScopeFilter = {}): Promise<ScoreCore[]> {
+    const period = parsePeriod(periodKey);
+    if (period.kind === 'year' || (await this.periodStatus(agency, period.key)).status === 'closed') return this.scores(agency, period.key, filter);
+    return this.computeWith(agency, period, { provisional: true, filter }, (inputs, params) => scoreUnitNumbers(inputs, params, period.key));
+  }
+
+  private async computeWith<T extends ScoreCore & { explanation?: Explanation }>(agency: string, period: Period, opts: ComputeOptions, engine: (inputs: OfficialInput[], params: ScoringParams) => T[]): Promise<T[]> {
     const [settings, profile] = await Promise.all([this.agencies.getSettings(agency), this.agencies.profile(agency)]);
     const params = this.params(settings, profile);
     const t = today(settings.timeZone, this.clock());
@@ -140,10 +157,10 @@ export class ScoringService {
       const me = inputs.find((i) => i.userId === filter.userId);
       if (me) me.entries = (await read.journal.ofUser(agency, me.userId, period.from, period.to, statuses)).map((e) => ({ id: e.id, day: e.day, minutes: e.minutes, fails: e.fails, delays: e.delays, late: e.late, workItemCode: e.workItemCode }));
     }
-    const scored = scoreUnitDetailed(inputs, params, period.key).map((s) => s.score);
-    const asked = (s: Score) => (filter.unitId === undefined || s.unitId === filter.unitId) && (filter.userId === undefined || s.userId === filter.userId);
+    const scored = engine(inputs, params);
+    const asked = (s: ScoreCore) => (filter.unitId === undefined || s.unitId === filter.unitId) && (filter.userId === undefined || s.userId === filter.userId);
     if (ids !== undefined && params.quotaScope !== 'unit' && scored.some((s) => s.classification === 'HTXSNV' && asked(s))) {
-      return this.compute(agency, period, { ...opts, wholeAgency: true });
+      return this.computeWith(agency, period, { ...opts, wholeAgency: true }, engine);
     }
     const withQuota = applyQuota(scored, params, { applyQuota: opts.applyQuota ?? false });
     return withQuota.filter(asked);
@@ -187,7 +204,7 @@ export class ScoringService {
   }
 
   async ranking(agency: string, periodKey: string, lowestFirst = false): Promise<UnitRank[]> {
-    const scores = await this.scores(agency, parsePeriod(periodKey).key);
+    const scores = await this.numbers(agency, parsePeriod(periodKey).key);
     return rankUnits(scores, { lowestFirst });
   }
 

@@ -1,10 +1,11 @@
 import { expect } from 'chai';
 import type ExcelJS from 'exceljs';
 import type { Knex } from 'knex';
-import { NotFoundError } from '../../src/domain/errors';
+import { NotFoundError, ValidationError } from '../../src/domain/errors';
 import { t } from '../../src/i18n/i18n';
 import type { Services } from '../../src/index';
 import { textCell } from '../../src/reports/cells';
+import { FORM01_CRITERIA } from '../../src/reports/form01-workbook';
 import { HEADER_ROW } from '../../src/reports/layout';
 import { rankUnits, type Score } from '../../src/scoring';
 import { CLASSIFICATIONS } from '../../src/scoring/types';
@@ -266,6 +267,35 @@ describe('integration: report workbooks (evaluation and form 01) read back', fun
       const text = wb.worksheets.map(allText).join('\n');
       expect(text).to.contain(`Họ và tên: ${MALICIOUS['u-cmd']}`);
       expect(text).to.contain(vi('xlsx.note.ground.discipline'));
+    });
+
+    it('when the agency words part I its own way, then the form shows its labels as text and the decree\'s wording for the rest', async () => {
+      const before = (await services.agencies.getSettings(AGENCY)).report;
+      const own = { 'I.1': '=HYPERLINK("http://x","Đạo đức")', II: 'Năng lực và trách nhiệm (theo quy chế của Sở)' };
+      await services.agencies.putSettings(AGENCY, { report: { ...before, form01Labels: own } }, 'test');
+      try {
+        const { buf } = await toBuffer((out) => services.reports.form01(AGENCY, MONTH, { userId: 'u-nfc' }, out));
+        expectInert(buf);
+        const rows = cellsOf((await readWorkbook(buf)).worksheets[0]!);
+        const labels = rows.map((r) => r?.[1]);
+        expect(rows.find((r) => r?.[1] === textCell(own['I.1']))!.slice(0, 3)).to.deep.equal(['1', textCell(own['I.1']), 5]);
+        expect(rows.find((r) => r?.[1] === own.II)!.slice(0, 3)).to.deep.equal(['II', own.II, 10]);
+        expect(labels).to.include(FORM01_CRITERIA.find((c) => c.id === 'III')!.label);
+        expect(labels).not.to.include(FORM01_CRITERIA.find((c) => c.id === 'II')!.label);
+        expect(labels).not.to.include(FORM01_CRITERIA.find((c) => c.id === 'I.1')!.label);
+      } finally {
+        await services.agencies.putSettings(AGENCY, { report: before }, 'test');
+      }
+    });
+
+    it('when a label names no criterion or is blank, then the settings are refused and nothing changes', async () => {
+      const before = (await services.agencies.getSettings(AGENCY)).report;
+      for (const bad of [{ 'IV': 'Khác' }, { 'I.1': '   ' }, { 'I.1': 'x'.repeat(1001) }]) {
+        let err: unknown = null;
+        await services.agencies.putSettings(AGENCY, { report: { ...before, form01Labels: bad } }, 'test').catch((e) => { err = e; });
+        expect(err, JSON.stringify(bad)).to.be.instanceOf(ValidationError);
+        expect((await services.agencies.getSettings(AGENCY)).report).to.deep.equal(before);
+      }
     });
 
     it('when the official or unit is unknown, then NotFoundError', async () => {

@@ -156,4 +156,14 @@ describe('integration: scores aggregated in the database', function () {
     for (const f of FIELDS) expect(one![f], f).to.deep.equal(same[f]);
     expect(one!.unitMean).to.equal(same.unitMean);
   });
+
+  it('when only the numbers are asked for (a workbook, the ranking), then they equal the explained scores but for the explanation, whole agency and one unit', async () => {
+    for (const filter of [{}, { unitId: 'unit-0' }]) {
+      const full = await scoring.scores(AGENCY, '2026-Q1', filter);
+      const numbers = await scoring.numbers(AGENCY, '2026-Q1', filter);
+      expect(numbers.length).to.equal(full.length).and.to.be.greaterThan(0);
+      expect(numbers.every((n) => !('explanation' in n))).to.equal(true);
+      expect(numbers).to.deep.equal(full.map(({ explanation: _, ...rest }) => rest));
+    }
+  });
 });

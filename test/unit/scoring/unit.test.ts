@@ -5,7 +5,7 @@ import { dayTotalsFromEntries } from '../../../src/scoring/day-totals';
 import { KH1636, ND335, type ScoringProfile } from '../../../src/scoring/profiles';
 import { scoreOwn } from '../../../src/scoring/official';
 import { applyQuota } from '../../../src/scoring/quota';
-import { scoreUnit } from '../../../src/scoring/unit';
+import { scoreUnit, scoreUnitNumbers } from '../../../src/scoring/unit';
 import type { Classification, DayTotal, EntryInput, OfficialInput, Score, ScoringParams } from '../../../src/scoring/types';
 import { ALL_MARCH, MARCH, allNumbersFinite, buildEntry, buildOfficial, fullDays, only, params, RANDOM_PROFILES } from './fixtures';
 
@@ -171,6 +171,29 @@ describe('scoring/unit', () => {
           allNumbersFinite(s);
         }
       }
+    });
+
+    it('when 600 random units are scored without explanations, then every number equals the explained score\'s, before and after the quota', () => {
+      const rnd = mulberry32(2025);
+      const bare = (s: Score): Omit<Score, 'explanation'> => {
+        const { explanation, ...rest } = s;
+        expect(explanation).to.be.an('object');
+        return rest;
+      };
+      let over = 0;
+      for (let i = 0; i < 600; i++) {
+        const { prm, officials } = randomCase(rnd);
+        const full = scoreUnit(officials, prm, MARCH);
+        const numbers = scoreUnitNumbers(officials, prm, MARCH);
+        for (const n of numbers) expect(n).not.to.have.property('explanation');
+        expect(numbers).to.deep.equal(full.map(bare));
+        for (const applied of [false, true]) {
+          const q = applyQuota(numbers, { ...prm, quotaScope: 'unit' }, { applyQuota: applied });
+          expect(q).to.deep.equal(applyQuota(full, { ...prm, quotaScope: 'unit' }, { applyQuota: applied }).map(bare));
+          over += q.filter((x) => x.overQuota).length;
+        }
+      }
+      expect(over, 'some random units put officials over the quota').to.be.greaterThan(0);
     });
 
     it('when an approved, on-time, error-free entry is added on a day under the cap (600 cases), then no score goes down', () => {
