@@ -27,11 +27,16 @@ const TRIGGERS = new Set(['=', '+', '-', '@', '\t', '\r', '\n', '\uFF1D', '\uFF0
 // eslint-disable-next-line no-control-regex
 const XML_FORBIDDEN = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
+/** Whatever XML_FORBIDDEN or a CR could match: text without any of these needs neither replacement. */
+// eslint-disable-next-line no-control-regex
+const SUSPECT = /[\u0000-\u0008\u000B-\u001F\uD800-\uDFFF\uFFFE\uFFFF]/;
+
 /** NFC, without the characters XML 1.0 forbids, at most MAX_CELL_CHARS characters (a pair is never split). */
 export function cleanText(v: unknown): string {
   if (v === null || v === undefined) return '';
+  let s = (typeof v === 'string' ? v : String(v)).normalize('NFC');
   // XML readers turn CR and CR LF into LF anyway: say so here, so what is written is what is read.
-  let s = (typeof v === 'string' ? v : String(v)).normalize('NFC').replace(XML_FORBIDDEN, '').replace(/\r\n?/g, '\n');
+  if (SUSPECT.test(s)) s = s.replace(XML_FORBIDDEN, '').replace(/\r\n?/g, '\n');
   if (s.length > MAX_CELL_CHARS) {
     s = s.slice(0, MAX_CELL_CHARS);
     if (/[\uD800-\uDBFF]$/.test(s)) s = s.slice(0, -1);
@@ -41,8 +46,9 @@ export function cleanText(v: unknown): string {
 
 /** Whether a spreadsheet could take this (clean) text for a formula. */
 export function looksLikeFormula(s: string): boolean {
-  const first = s.replace(/^ +/, '')[0];
-  return first !== undefined && TRIGGERS.has(first);
+  let i = 0;
+  while (s.charCodeAt(i) === 0x20) i++;
+  return i < s.length && TRIGGERS.has(s[i]!);
 }
 
 /**

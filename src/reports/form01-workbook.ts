@@ -9,6 +9,7 @@ import type { Form01CriterionId, Form01Labels } from '../contract/events';
 import type { Period } from '../domain/period';
 import { classText, noteText, type OfficialRow } from './evaluation-workbook';
 import { addSheet, breathe, openWorkbook, periodWords, STYLES, t, writeHeading, type Column, type Letterhead, type Text } from './layout';
+import { textCell } from './cells';
 
 export interface GroupScores { I: number | null; II: number | null; III: number | null }
 
@@ -117,7 +118,7 @@ export async function writeForm01Workbook(data: Form01Data, text: Text, out: Nod
       const row = s.row([a], st, { keep: true });
       s.ws.mergeCells(n, 1, n, 2);
       const c = row.getCell(3);
-      c.value = b === null ? null : String(b);
+      c.value = textCell(b);
       c.style = st;
       s.ws.mergeCells(n, 3, n, 5);
       row.commit();

@@ -199,8 +199,30 @@ export function filterTable(s: SheetWriter, headerRow = HEADER_ROW, lastRow = s.
   if (lastRow > headerRow) s.ws.autoFilter = { from: { row: headerRow, column: 1 }, to: { row: lastRow, column: s.columns.length } };
 }
 
+interface HeadingWords { text: Text; governingBody: string | null; agency: string; motto: string; mottoSub: string; dateLine: string; provisional: string | null }
+
+/** The letterhead's words, made once per letterhead: a workbook writes them on each of its (up to hundreds of) sheets. */
+const headingWords = new WeakMap<Letterhead, HeadingWords>();
+
+function wordsOf(text: Text, h: Letterhead): HeadingWords {
+  const known = headingWords.get(h);
+  if (known && known.text === text) return known;
+  const w: HeadingWords = {
+    text,
+    governingBody: h.report.governingBody.trim() === '' ? null : h.report.governingBody.toLocaleUpperCase('vi'),
+    agency: h.agencyName.toLocaleUpperCase('vi'),
+    motto: t(text, 'xlsx.motto'),
+    mottoSub: t(text, 'xlsx.mottoSub'),
+    dateLine: placeAndDate(text, h.report.place, h.day),
+    provisional: h.provisional ? t(text, 'xlsx.provisional', { at: localTime(h.computedAt, h.timeZone) }) : null,
+  };
+  headingWords.set(h, w);
+  return w;
+}
+
 /** Rows 1..HEADER_ROW-1: the letterhead, the title, a subtitle, the provisional line (or blank). */
 export function writeHeading(s: SheetWriter, text: Text, h: Letterhead, title: string, subtitle: string | null): void {
+  const w = wordsOf(text, h);
   const n = s.columns.length;
   const split = Math.max(2, Math.min(n - 2, Math.round(n * 0.42)));
   const left = (v: unknown, st: Partial<Style>): void => {
@@ -217,16 +239,16 @@ export function writeHeading(s: SheetWriter, text: Text, h: Letterhead, title: s
     s.ws.mergeCells(r, split + 1, r, n);
     row.commit();
   };
-  left(h.report.governingBody.trim() === '' ? null : h.report.governingBody.toLocaleUpperCase('vi'), STYLES.left);
-  right(t(text, 'xlsx.motto'), STYLES.motto);
-  left(h.agencyName.toLocaleUpperCase('vi'), STYLES.leftBold);
-  right(t(text, 'xlsx.mottoSub'), STYLES.mottoSub);
+  left(w.governingBody, STYLES.left);
+  right(w.motto, STYLES.motto);
+  left(w.agency, STYLES.leftBold);
+  right(w.mottoSub, STYLES.mottoSub);
   left(null, STYLES.plain);
-  right(placeAndDate(text, h.report.place, h.day), STYLES.dateLine);
+  right(w.dateLine, STYLES.dateLine);
   s.blank();
   s.merged(title, STYLES.title, 1, n, { height: 40 });
   s.merged(subtitle, STYLES.subtitle, 1, n);
-  s.merged(h.provisional ? t(text, 'xlsx.provisional', { at: localTime(h.computedAt, h.timeZone) }) : null, STYLES.provisional, 1, n, { height: 30 });
+  s.merged(w.provisional, STYLES.provisional, 1, n, { height: 30 });
   s.blank();
 }
 

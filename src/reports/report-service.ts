@@ -57,10 +57,12 @@ export class ReportService {
     const period = parsePeriod(periodKey);
     const ctx = await this.context(agency, period);
     const wanted = opts.unitIds && opts.unitIds.length > 0 ? new Set(opts.unitIds) : null;
-    const scores = await this.scoring.numbers(agency, period.key);
+    // The directory is read once: the scores are computed over it and the rows named from it.
+    const directory = await this.uow.read.directory.users(agency);
+    const scores = await this.scoring.numbers(agency, period.key, {}, { directory });
     const picked = wanted ? scores.filter((s) => s.unitId !== null && wanted.has(s.unitId)) : scores;
-    const [people, unitNames, grounds] = await Promise.all([
-      this.people(agency, picked.map((s) => s.userId)),
+    const people = new Map(directory.map((u) => [u.id, u]));
+    const [unitNames, grounds] = await Promise.all([
       this.unitNames(agency),
       period.kind === 'year' ? Promise.resolve(new Map<string, { disqualifiedGround?: string | null }>()) : this.uow.read.assessments.ofPeriod(agency, period.key),
     ]);

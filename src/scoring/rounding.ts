@@ -24,11 +24,38 @@ export function round2(x: number): number {
   return roundHalfAway(x, 2);
 }
 
-/** Half-away-from-zero rounding to `decimals` places (0..10), decimal-exact as described above. */
+const SCALES = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10];
+
+/**
+ * Half-away-from-zero rounding to `decimals` places (0..10), decimal-exact as described above.
+ *
+ * The fast path, for magnitudes whose scaled value stays under 10^7 and is not within 10^-6 of a
+ * half: there the binary product |x| × 10^d differs from the 15-digit decimal's by less than
+ * 10^-7, so both round to the same integer k, and k / 10^d (one correctly rounded division) is
+ * the double nearest to the decimal — the very double `Number('…')` gives. Everything else (a
+ * half, or near one; large magnitudes) takes the decimal reading below.
+ */
 export function roundHalfAway(x: number, decimals: number): number {
   if (typeof x !== 'number' || !Number.isFinite(x)) throw new RangeError(`cannot round a non-finite number: ${String(x)}`);
   if (!Number.isInteger(decimals) || decimals < 0 || decimals > 10) throw new RangeError(`decimals must be an integer 0..10, got ${decimals}`);
   // Integers (most minute counts) are already exact: return them as they are (never -0).
+  if (Number.isInteger(x)) return x === 0 ? 0 : x;
+  const scale = SCALES[decimals]!;
+  const scaled = Math.abs(x) * scale;
+  if (scaled < 1e7) {
+    const floor = Math.floor(scaled);
+    const frac = scaled - floor;
+    if (Math.abs(frac - 0.5) > 1e-6) {
+      const k = frac < 0.5 ? floor : floor + 1;
+      if (k === 0) return 0;
+      return x < 0 ? -k / scale : k / scale;
+    }
+  }
+  return roundByDecimalText(x, decimals);
+}
+
+/** The decimal reading (see the top of this file): exported for the test that holds the fast path to it. */
+export function roundByDecimalText(x: number, decimals: number): number {
   if (Number.isInteger(x)) return x === 0 ? 0 : x;
   const negative = x < 0;
   const text = Math.abs(x).toPrecision(SIG_DIGITS);

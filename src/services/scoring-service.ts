@@ -19,7 +19,15 @@ export interface ScoringServiceDeps {
 
 export interface ScopeFilter { unitId?: string; userId?: string }
 
-interface ComputeOptions { provisional: boolean; filter?: ScopeFilter; applyQuota?: boolean; withEntries?: boolean; wholeAgency?: boolean }
+interface ComputeOptions {
+  provisional: boolean;
+  filter?: ScopeFilter;
+  applyQuota?: boolean;
+  withEntries?: boolean;
+  wholeAgency?: boolean;
+  /** The agency's whole directory when the caller has just read it (it is then not read again). */
+  directory?: readonly DirectoryUser[];
+}
 
 const messages = {
   future: (p: string) => `Kỳ ${p} chưa bắt đầu (period has not started)`,
@@ -99,10 +107,10 @@ export class ScoringService {
    * the whole agency — HR's workbook, the ranking, the quota pools — where 50,000 explanations
    * would only cost memory. Equal, field by field, to `scores` but for the explanation.
    */
-  async numbers(agency: string, periodKey: string, filter: ScopeFilter = {}): Promise<ScoreCore[]> {
+  async numbers(agency: string, periodKey: string, filter: ScopeFilter = {}, known: { directory?: readonly DirectoryUser[] } = {}): Promise<ScoreCore[]> {
     const period = parsePeriod(periodKey);
     if (period.kind === 'year' || (await this.periodStatus(agency, period.key)).status === 'closed') return this.scores(agency, period.key, filter);
-    return this.computeWith(agency, period, { provisional: true, filter }, (inputs, params) => scoreUnitNumbers(inputs, params, period.key));
+    return this.computeWith(agency, period, { provisional: true, filter, ...known }, (inputs, params) => scoreUnitNumbers(inputs, params, period.key));
   }
 
   private async computeWith<T extends ScoreCore & { explanation?: Explanation }>(agency: string, period: Period, opts: ComputeOptions, engine: (inputs: OfficialInput[], params: ScoringParams) => T[]): Promise<T[]> {
@@ -112,9 +120,9 @@ export class ScoringService {
     if (period.from > t) return [];
     const filter = opts.filter ?? {};
     const read = this.uow.read;
-    let users: DirectoryUser[];
+    let users: readonly DirectoryUser[];
     if (opts.wholeAgency === true) {
-      users = await read.directory.users(agency);
+      users = opts.directory ?? await read.directory.users(agency);
     } else if (filter.userId !== undefined) {
       const me = await read.directory.user(agency, filter.userId);
       if (!me) return [];
@@ -122,7 +130,7 @@ export class ScoringService {
     } else if (filter.unitId !== undefined) {
       users = await read.directory.users(agency, { unitId: filter.unitId });
     } else {
-      users = await read.directory.users(agency);
+      users = opts.directory ?? await read.directory.users(agency);
     }
     const to = period.to < t ? period.to : t; // an open period counts the working days up to today
     users = users.filter((u) => (u.activeFrom === null || u.activeFrom <= period.to) && (u.activeTo === null || u.activeTo >= period.from));
@@ -137,11 +145,14 @@ export class ScoringService {
     ]);
     const cal = { holidays: settings.holidays, makeUpDays: settings.makeUpDays };
     const baseDays = workingDays(period.from, to, cal);
-    const inputs: OfficialInput[] = users.map((u) => {
+    const mine = opts.withEntries && filter.userId !== undefined
+      ? (await read.journal.ofUser(agency, filter.userId, period.from, period.to, statuses)).map((e) => ({ id: e.id, day: e.day, minutes: e.minutes, fails: e.fails, delays: e.delays, late: e.late, workItemCode: e.workItemCode }))
+      : null;
+    const inputOf = (u: DirectoryUser): OfficialInput => {
       const wd = u.activeFrom === null && u.activeTo === null ? baseDays : baseDays.filter((d) => (u.activeFrom === null || d >= u.activeFrom) && (u.activeTo === null || d <= u.activeTo));
       const tot = totals.get(u.id);
       const a = assessments.get(u.id);
-      return {
+      const input: OfficialInput = {
         userId: u.id, unitId: u.unitId, isLeader: u.isLeader, position: u.position, workingDays: wd.length, workingDayList: wd, days: [],
         totals: {
           C: tot?.C ?? 0, CL: tot?.CL ?? 0, CT: tot?.CT ?? 0, daysLogged: tot?.daysLogged ?? 0,
@@ -152,12 +163,22 @@ export class ScoringService {
         disqualified: a?.disqualified ?? false,
         provisional: opts.provisional,
       };
+      if (mine && u.id === filter.userId) input.entries = mine;
+      return input;
+    };
+    // Unit by unit (a unit is the engine's whole world: a leader's U is its members' mean), so that
+    // the inputs of 50,000 officials never live at once; the scores keep the directory's order.
+    const byUnit = new Map<string | null, number[]>();
+    users.forEach((u, i) => {
+      const list = byUnit.get(u.unitId);
+      if (list) list.push(i);
+      else byUnit.set(u.unitId, [i]);
     });
-    if (opts.withEntries && filter.userId !== undefined) {
-      const me = inputs.find((i) => i.userId === filter.userId);
-      if (me) me.entries = (await read.journal.ofUser(agency, me.userId, period.from, period.to, statuses)).map((e) => ({ id: e.id, day: e.day, minutes: e.minutes, fails: e.fails, delays: e.delays, late: e.late, workItemCode: e.workItemCode }));
+    const scored = new Array<T>(users.length);
+    for (const idx of byUnit.values()) {
+      const out = engine(idx.map((i) => inputOf(users[i]!)), params);
+      idx.forEach((i, k) => { scored[i] = out[k]!; });
     }
-    const scored = engine(inputs, params);
     const asked = (s: ScoreCore) => (filter.unitId === undefined || s.unitId === filter.unitId) && (filter.userId === undefined || s.userId === filter.userId);
     if (ids !== undefined && params.quotaScope !== 'unit' && scored.some((s) => s.classification === 'HTXSNV' && asked(s))) {
       return this.computeWith(agency, period, { ...opts, wholeAgency: true }, engine);

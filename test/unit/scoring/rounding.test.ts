@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { round2, roundHalfAway } from '../../../src/scoring/rounding';
+import { round2, roundByDecimalText, roundHalfAway } from '../../../src/scoring/rounding';
 import { mulberry32 } from '../../../src/demo/demo-data';
 
 
@@ -64,6 +64,28 @@ describe('scoring/rounding', () => {
     expect(roundHalfAway(0.0005, 3)).to.equal(0.001);
     expect(roundHalfAway(1.23456, 4)).to.equal(1.2346);
     expect(() => roundHalfAway(1, 11)).to.throw(RangeError);
+  });
+
+  it('when 300,000 doubles of every shape are rounded (arithmetic noise, exact and near halves, negatives, 0..6 decimals), then the fast path gives the very double of the decimal reading', () => {
+    const rnd = mulberry32(42);
+    let fast = 0;
+    for (let i = 0; i < 300_000; i++) {
+      const d = i % 7;
+      const shape = i % 5;
+      const base = Math.floor(rnd() * 10 ** (1 + (i % 6))) / 10 ** (1 + (i % 4));
+      let x: number;
+      if (shape === 0) x = base * (rnd() * 3); // products (percentages, penalties)
+      else if (shape === 1) x = base + 0.5 / 10 ** d; // an exact decimal half at the rounded place, with binary noise
+      else if (shape === 2) x = (base * 7) / 3; // repeating fractions
+      else if (shape === 3) x = base + (rnd() - 0.5) * 1e-9; // within a hair of a decimal
+      else x = -base * rnd(); // negatives
+      const scaled = Math.abs(x) * 10 ** d;
+      if (scaled < 1e7 && Math.abs(scaled - Math.floor(scaled) - 0.5) > 1e-6) fast++;
+      const got = roundHalfAway(x, d);
+      const want = roundByDecimalText(x, d);
+      if (!Object.is(got, want)) expect.fail(`roundHalfAway(${x}, ${d}) = ${got}, the decimal reading gives ${want}`);
+    }
+    expect(fast, 'most cases take the fast path').to.be.greaterThan(150_000);
   });
 
   it('when the input is not finite, then it throws a RangeError', () => {
