@@ -57,7 +57,25 @@ export class ReportService {
     const period = parsePeriod(periodKey);
     const ctx = await this.context(agency, period);
     const wanted = opts.unitIds && opts.unitIds.length > 0 ? new Set(opts.unitIds) : null;
-    // The directory is read once: the scores are computed over it and the rows named from it.
+    const { units, names } = await this.tables(agency, period, wanted, opts.withJournal === true);
+    const provisional = ctx.letterhead.provisional;
+    const { rows } = await writeEvaluationWorkbook({
+      letterhead: ctx.letterhead,
+      period,
+      units,
+      quota: { ratio: ctx.quotaRatio, scope: ctx.settings.quotaScope === 'unit' ? 'unit' : 'agency' },
+      ...(names ? { journal: this.journalPages(agency, period, wanted, names) } : {}),
+      ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+    }, this.text, out);
+    return { rows, provisional };
+  }
+
+  /**
+   * The evaluation's rows grouped by unit, with each unit's mean (and the officials' names for the
+   * journal sheet when asked). The directory is read once — the scores are computed over it and the
+   * rows named from it — and is not kept while the workbook is written.
+   */
+  private async tables(agency: string, period: Period, wanted: Set<string> | null, withNames: boolean): Promise<{ units: UnitGroup[]; names: Map<string, string> | null }> {
     const directory = await this.uow.read.directory.users(agency);
     const scores = await this.scoring.numbers(agency, period.key, {}, { directory });
     const picked = wanted ? scores.filter((s) => s.unitId !== null && wanted.has(s.unitId)) : scores;
@@ -73,16 +91,7 @@ export class ReportService {
       for (const id of wanted) if (!units.some((u) => u.unitId === id) && unitNames.has(id)) units.push({ unitId: id, name: unitNames.get(id)!, rows: [], mean: null });
       units.sort(unitOrder);
     }
-    const provisional = ctx.letterhead.provisional;
-    const { rows } = await writeEvaluationWorkbook({
-      letterhead: ctx.letterhead,
-      period,
-      units,
-      quota: { ratio: ctx.quotaRatio, scope: ctx.settings.quotaScope === 'unit' ? 'unit' : 'agency' },
-      ...(opts.withJournal ? { journal: this.journalPages(agency, period, wanted, people) } : {}),
-      ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
-    }, this.text, out);
-    return { rows, provisional };
+    return { units, names: withNames ? new Map(directory.map((u) => [u.id, u.name])) : null };
   }
 
   async form01(agency: string, periodKey: string, who: { userId: string } | { unitId: string }, out: NodeJS.WritableStream): Promise<{ forms: number }> {
@@ -149,7 +158,7 @@ export class ReportService {
   }
 
   /** The period's entries (of the chosen units), page by page, by day then id. */
-  private async *journalPages(agency: string, period: Period, units: Set<string> | null, people: Map<string, DirectoryUser>): AsyncGenerator<JournalLine[]> {
+  private async *journalPages(agency: string, period: Period, units: Set<string> | null, names: Map<string, string>): AsyncGenerator<JournalLine[]> {
     const targets: Array<string | undefined> = units ? [...units].sort() : [undefined];
     for (const unitId of targets) {
       let after: { day: string; id: string } | null = null;
@@ -157,7 +166,7 @@ export class ReportService {
         const page = await this.uow.read.journal.page(agency, { from: period.from, to: period.to, ...(unitId !== undefined ? { unitId } : {}), after, limit: JOURNAL_PAGE });
         if (page.length === 0) break;
         yield page.map((e) => ({
-          day: e.day, userId: e.userId, name: people.get(e.userId)?.name ?? e.userId, workItemCode: e.workItemCode, title: e.subjectTitle ?? e.note,
+          day: e.day, userId: e.userId, name: names.get(e.userId) ?? e.userId, workItemCode: e.workItemCode, title: e.subjectTitle ?? e.note,
           quantity: e.quantity, minutes: e.minutes, status: e.status, fails: e.fails, delays: e.delays,
         }));
         if (page.length < JOURNAL_PAGE) break;
