@@ -18,7 +18,7 @@ export async function periodTotals(knex: Knex, quirks: SqlDialect, p: TotalsQuer
   const run = (userIds?: string[]) => quirks.aggregate(knex, async (k) => {
     // One row per (official, day) from the roll-up: the counted statuses' sums added up.
     const pick = (col: string) => [approved ? `a_${col}` : null, pending ? `p_${col}` : null].filter((c): c is string => c !== null).join(' + ') || '0';
-    let inner = k('kpi_journal_days')
+    let inner = k.from(userIds ? quirks.daysOfFewUsers(k) : 'kpi_journal_days')
       .select('user_id', 'day')
       .select(k.raw(`${pick('t')} as t`))
       .select(k.raw(`${pick('l')} as ml`))

@@ -463,6 +463,7 @@ describe('mssql compile: the SQL Server dialect\'s own statements', function () 
         await d.daySums(r.knex, AGENCY, null, sums(r.knex));
       },
       withInlined: (d) => d.withInlined(r.knex.queryBuilder(), 'd', r.knex('kpi_journal_days').select('user_id').where('agency_code', AGENCY)).select('*').from('d'),
+      daysOfFewUsers: (d) => r.knex.from(d.daysOfFewUsers(r.knex)).select('user_id').where('agency_code', AGENCY).whereIn('user_id', ['u-1', 'u-2']),
       addToDays: async (d) => {
         let refused: unknown = null;
         await r.knex.transaction((trx) => d.addToDays(trx, [{ agency_code: AGENCY, user_id: 'u-1', day: '2026-03-02', a_t: 60 }])).catch((e: unknown) => { refused = e; });

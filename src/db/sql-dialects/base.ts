@@ -42,4 +42,8 @@ export abstract class BaseDialect implements SqlDialect {
   withInlined(qb: Knex.QueryBuilder, name: string, inner: Knex.QueryBuilder): Knex.QueryBuilder {
     return qb.with(name, inner);
   }
+
+  daysOfFewUsers(_db: Knex | Knex.Transaction): string | Knex.Raw {
+    return 'kpi_journal_days';
+  }
 }

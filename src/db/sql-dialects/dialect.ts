@@ -12,6 +12,11 @@ export interface SqlDialect {
   readonly name: Dialect;
   /** A common table expression the planner should inline (PostgreSQL would otherwise materialise it). */
   withInlined(qb: Knex.QueryBuilder, name: string, inner: Knex.QueryBuilder): Knex.QueryBuilder;
+  /**
+   * The daily roll-up as the table of a query that names a few users (one unit, one official):
+   * the users, not the period, must lead the planner into the table (see SqliteDialect).
+   */
+  daysOfFewUsers(db: Knex | Knex.Transaction): string | Knex.Raw;
   /** Bound parameters one statement may carry (SQL Server refuses 2100 and more). */
   readonly maxParams: number;
   /**

@@ -33,6 +33,17 @@ export class SqliteDialect extends OnConflictDialect {
     });
   }
 
+  /**
+   * Without statistics (nobody runs ANALYZE on an embedded database) SQLite guesses that
+   * `agency_code = ?` matches ten rows, and so reads a unit's 30 officials through the covering
+   * day index — the whole agency's period: 0.8 s instead of 2 ms on 2,000,000 entries. The
+   * primary key (agency, user, day) is named instead; SQLite calls the index of a table's
+   * PRIMARY KEY constraint `sqlite_autoindex_<table>_1` (a test reads the plan).
+   */
+  override daysOfFewUsers(db: Knex | Knex.Transaction): Knex.Raw {
+    return db.raw('?? indexed by ??', ['kpi_journal_days', 'sqlite_autoindex_kpi_journal_days_1']);
+  }
+
   private async statement(trx: Knex.Transaction, sql: string): Promise<SqliteStatement> {
     const conn = (await (trx.client as unknown as { acquireConnection(): Promise<SqliteConnection> }).acquireConnection());
     let byConn = this.cache.get(conn);
