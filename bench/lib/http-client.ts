@@ -26,6 +26,19 @@ export class BenchClient {
     });
   }
 
+  get(urlPath: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+    return new Promise((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port: this.port, path: urlPath, method: 'GET', agent: this.agent, headers }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  }
+
   close(): void {
     this.agent.destroy();
   }
@@ -35,7 +48,7 @@ export class BenchClient {
  * Starts bench/lib/server.js in a child process (the plugin behind express, as a host
  * mounts it, or the raw floor) and resolves with its port once it listens.
  */
-export function startServer(url: string, mode: 'plugin' | 'raw'): Promise<{ port: number; child: ChildProcess; stop(): Promise<void> }> {
+export function startServer(url: string, mode: 'plugin' | 'raw' | 'static'): Promise<{ port: number; child: ChildProcess; stop(): Promise<void> }> {
   const child = fork(path.join(__dirname, 'server.js'), [`--url=${url}`, `--mode=${mode}`], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   return new Promise((resolve, reject) => {
     const onExit = (code: number | null) => reject(new Error(`bench server exited early (code ${code})`));

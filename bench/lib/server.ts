@@ -3,11 +3,14 @@
  * the load generator does not share the server's event loop:
  * - `--mode=plugin`: express with `app.use('/kpi', plugin.router)`, as a host mounts it
  *   (test/helpers/harness.ts does the same in process);
+ * - `--mode=static`: express sending one static page (the file `--url` names), the floor of the
+ *   panels benchmark;
  * - `--mode=raw`: the floor — node:http that parses the one event of a request and
  *   inserts its kpi_events row and kpi_journal_entries row with the raw driver in one
  *   transaction (no auth, no rules), to show what the database alone costs.
  * Tells the parent its port over IPC; stops on { stop: true }.
  */
+import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
@@ -24,7 +27,14 @@ async function main(): Promise<void> {
   const mode = o.str('mode', 'plugin');
   let server: http.Server;
   let close: () => Promise<void>;
-  if (mode === 'plugin') {
+  if (mode === 'static') {
+    // The floor of the panels benchmark: express sending one page, read once from --url (a file).
+    const page = fs.readFileSync(url);
+    const app = express();
+    app.get('/{*any}', (_req, res) => { res.type('html').send(page); });
+    server = http.createServer(app);
+    close = async () => undefined;
+  } else if (mode === 'plugin') {
     const { knex, plugin } = await openPlugin(url);
     const app = express();
     app.use('/kpi', plugin.router);
