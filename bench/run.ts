@@ -4,7 +4,7 @@
  *
  *   node dist/bench/run.js                      every benchmark
  *   node dist/bench/run.js ingest-sqlite        one benchmark
- *   node dist/bench/run.js scoring pg           groups: ingest, latency, scoring, report, sqlite, pg
+ *   node dist/bench/run.js scoring pg           groups: ingest, latency, scoring, report, sqlite, pg (pull: one benchmark)
  *   node dist/bench/run.js ingest-pg --events=50000      sizes go to every benchmark run
  *   node dist/bench/run.js --strict             exit 1 when a goal is missed
  *
@@ -24,6 +24,7 @@ const BENCHMARKS: Record<string, { file: string; args: string[] }> = {
   'scoring-pg': { file: 'scoring.js', args: ['--dialect=pg'] },
   'report-sqlite': { file: 'report.js', args: ['--dialect=sqlite'] },
   'report-pg': { file: 'report.js', args: ['--dialect=pg'] },
+  pull: { file: 'pull.js', args: ['--dialect=pg'] },
 };
 
 const GROUPS: Record<string, string[]> = {
@@ -33,8 +34,8 @@ const GROUPS: Record<string, string[]> = {
   scoring: ['scoring-sqlite', 'scoring-pg'],
   report: ['report-sqlite', 'report-pg'],
   sqlite: ['ingest-sqlite', 'latency-sqlite', 'scoring-sqlite', 'report-sqlite'],
-  pg: ['ingest-pg', 'latency-pg', 'scoring-pg', 'report-pg'],
-  postgres: ['ingest-pg', 'latency-pg', 'scoring-pg', 'report-pg'],
+  pg: ['ingest-pg', 'latency-pg', 'scoring-pg', 'report-pg', 'pull'],
+  postgres: ['ingest-pg', 'latency-pg', 'scoring-pg', 'report-pg', 'pull'],
 };
 
 function usage(): string {

@@ -62,7 +62,9 @@ export class HostView {
     const q = this.select().whereNotNull('updated_at').orderBy([{ column: 'updated_at' }, { column: 'event_id' }]).limit(limit);
     if (after !== null) {
       const at = this.at(after.updatedAt);
-      q.andWhere((w) => w.where('updated_at', '>', at).orWhere((x) => x.where('updated_at', '=', at).andWhere('event_id', '>', after.eventId)));
+      // `(updated_at, event_id) > (at, id)`, written so that every database reads it as a range of
+      // the (updated_at, event_id) index from `at` on (SQL Server has no row-value comparison).
+      q.andWhere('updated_at', '>=', at).andWhere((w) => w.where('updated_at', '>', at).orWhere('event_id', '>', after.eventId));
     }
     return q as Promise<HostRow[]>;
   }

@@ -62,12 +62,20 @@ export async function pullOnce(deps: PullDeps, run: PullRun): Promise<PullTotals
   const clock = deps.clock ?? (() => new Date());
   const totals = emptyTotals();
   let mark: Watermark | null = await deps.uow.read.pull.watermark(run.agency, run.source);
+  // The next page is read while this one is stored: its start is known from this page's last row.
+  let reading: Promise<HostRow[]> | null = null;
   for (;;) {
     if (run.beforePage && !(await run.beforePage())) break;
-    const rows = await run.view.page(mark, run.batch);
+    const rows: HostRow[] = await (reading ?? run.view.page(mark, run.batch));
+    reading = null;
     if (rows.length === 0) break;
     await run.afterRead?.(rows);
     const next = markAfter(rows, mark);
+    if (rows.length === run.batch) {
+      reading = run.view.page(next, run.batch);
+      // Its failure is heard when it is awaited; until then it must not count as unhandled.
+      reading.catch(() => undefined);
+    }
     const { events, broken } = mapRows(rows, run.agency, run.columns);
     const r = await deps.intake.ingestPulled(run.agency, events, broken, (tx) => tx.pull.advance(run.agency, run.source, next, clock()));
     totals.pages++;
@@ -81,6 +89,8 @@ export async function pullOnce(deps: PullDeps, run: PullRun): Promise<PullTotals
     run.onPage?.({ ...totals });
     if (rows.length < run.batch) break;
   }
+  // A page read ahead and not taken (the run was stopped): let it finish before the view is closed.
+  await reading?.catch(() => undefined);
   return totals;
 }
 

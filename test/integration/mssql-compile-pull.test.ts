@@ -102,7 +102,7 @@ describe('mssql compile: the pull connector, its stores and its migration, compi
     expectAllTsql(r.statements, 'host view');
     const [first, next, window, ...byIds] = r.statements;
     expect(first!.sql).to.equal('select top (@p0) [event_id], [event_type], [occurred_at], [actor_id], [subject_kind], [subject_id], [data], [updated_at], [title], [due_at] from [dbo].[eoffice_kpi_events] where [updated_at] is not null order by [updated_at] asc, [event_id] asc');
-    expect(next!.sql).to.match(/and \(\[updated_at\] > @p\d+ or \(\[updated_at\] = @p\d+ and \[event_id\] > @p\d+\)\) order by \[updated_at\] asc, \[event_id\] asc$/);
+    expect(next!.sql).to.match(/and \[updated_at\] >= @p\d+ and \(\[updated_at\] > @p\d+ or \[event_id\] > @p\d+\) order by \[updated_at\] asc, \[event_id\] asc$/);
     expect(dateParams(next!)).to.deep.equal(['DateTime2', 'DateTime2']);
     expect(next!.types.filter((t, i) => typeof next!.bindings[i] === 'string')).to.deep.equal(['NVarChar']);
     expect(dateParams(window!)).to.deep.equal(['DateTime2', 'DateTime2']);
