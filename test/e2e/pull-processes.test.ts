@@ -147,8 +147,8 @@ describe(`e2e: pull processes killed and several instances (${TEST_PG ? 'postgre
     a.child.kill('SIGKILL');
     await a.exited;
     await waitFor('instance B to take the lease', async () => (await plugin.services.uow.read.leases.get(`pull:${AGENCY}`))?.holder.includes(`:${b.child.pid}:`), 10_000);
-    // Within the lease time (2 s) after the last renewal before the kill, plus one tick.
-    expect(Date.now() - killedAt).to.be.below(2000 + 1500);
+    // The lease (2 s) runs out at most 2 s after the kill; B looks every 666 ms; the rest is slack for a busy machine.
+    expect(Date.now() - killedAt).to.be.below(2000 + 666 + 1800);
     await host.insert([hostRow(50, { updated_at: '2026-03-26T00:00:00.000Z' })]);
     await waitFor('instance B to pull the new row', async () => (await count('kpi_events')) === 51, 10_000);
     expect(b.err()).to.contain('jobs: run started');
