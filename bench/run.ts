@@ -4,7 +4,7 @@
  *
  *   node dist/bench/run.js                      every benchmark
  *   node dist/bench/run.js ingest-sqlite        one benchmark
- *   node dist/bench/run.js scoring pg           groups: ingest, latency, scoring, report, panels, sqlite, pg
+ *   node dist/bench/run.js scoring pg           groups: ingest, latency, scoring, report, panels, sqlite, pg (pull: one benchmark)
  *   node dist/bench/run.js ingest-pg --events=50000      sizes go to every benchmark run
  *   node dist/bench/run.js --strict             exit 1 when a goal is missed
  *
@@ -26,6 +26,7 @@ const BENCHMARKS: Record<string, { file: string; args: string[] }> = {
   'report-pg': { file: 'report.js', args: ['--dialect=pg'] },
   'panels-sqlite': { file: 'panels.js', args: ['--dialect=sqlite'] },
   'panels-pg': { file: 'panels.js', args: ['--dialect=pg'] },
+  pull: { file: 'pull.js', args: ['--dialect=pg'] },
 };
 
 const GROUPS: Record<string, string[]> = {
@@ -36,8 +37,8 @@ const GROUPS: Record<string, string[]> = {
   report: ['report-sqlite', 'report-pg'],
   panels: ['panels-sqlite', 'panels-pg'],
   sqlite: ['ingest-sqlite', 'latency-sqlite', 'scoring-sqlite', 'report-sqlite', 'panels-sqlite'],
-  pg: ['ingest-pg', 'latency-pg', 'scoring-pg', 'report-pg', 'panels-pg'],
-  postgres: ['ingest-pg', 'latency-pg', 'scoring-pg', 'report-pg', 'panels-pg'],
+  pg: ['ingest-pg', 'latency-pg', 'scoring-pg', 'report-pg', 'panels-pg', 'pull'],
+  postgres: ['ingest-pg', 'latency-pg', 'scoring-pg', 'report-pg', 'panels-pg', 'pull'],
 };
 
 function usage(): string {

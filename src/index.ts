@@ -21,6 +21,7 @@ import { ReportService } from './reports/report-service';
 import { t } from './i18n/i18n';
 import { loadManifest } from './contract/manifest-validator';
 import { createLogger, type Logger } from './log';
+import type { UnitOfWork } from './stores';
 
 export interface KpiPluginOptions {
   /** The host's knex instance (SQL Server, PostgreSQL or SQLite). */
@@ -38,7 +39,7 @@ export interface KpiPlugin {
   router: Router;
   /** Takes one event or a batch from an in-process host: durable when the promise resolves. */
   ingest(eventOrBatch: unknown, opts?: { source?: IntakeSource }): Promise<IngestResult>;
-  services: { agencies: AgencyService; intake: IntakeService; journal: JournalService; scoring: ScoringService; periods: PeriodService; reports: ReportService };
+  services: { agencies: AgencyService; intake: IntakeService; journal: JournalService; scoring: ScoringService; periods: PeriodService; reports: ReportService; uow: UnitOfWork };
   close(): Promise<void>;
 }
 
@@ -74,7 +75,7 @@ export async function createKpiPlugin(opts: KpiPluginOptions): Promise<KpiPlugin
   const router = createRouter(deps);
   return {
     router,
-    services: { agencies, intake, journal, scoring, periods, reports },
+    services: { agencies, intake, journal, scoring, periods, reports, uow },
     ingest: (eventOrBatch, o = {}) => {
       const events = eventOrBatch !== null && typeof eventOrBatch === 'object' && !Array.isArray(eventOrBatch) && Array.isArray((eventOrBatch as { events?: unknown }).events)
         ? (eventOrBatch as { events: unknown[] }).events

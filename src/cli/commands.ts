@@ -6,6 +6,8 @@ import { collect, existingFile, parseChoice, parseRoles, parseSeconds, parseText
 import type { CliContext } from './context';
 import { EXIT_FAILURE, UsageError } from './errors';
 import { serve } from './serve';
+import { JobRunner } from '../services/job-runner';
+import { DEFAULT_LEASE_S, instanceName, pullJobsOf } from './pull';
 
 /** Longest lifetime `token` mints: long enough for a demo week, short enough not to become a password. */
 export const MAX_TOKEN_TTL_S = 30 * 24 * 3600;
@@ -209,8 +211,18 @@ export function registerServe(program: Command, ctx: CliContext): void {
   program
     .command('serve')
     .description('Chạy máy chủ HTTP của plugin trên PORT, tại KPI_BASE_PATH (serve the plugin over HTTP)')
-    .action(async () => {
-      await serve(ctx, await ctx.plugin('server'));
+    .option('--jobs', 'chạy cả các việc định kỳ (lấy dữ liệu pull), mỗi việc trên một phiên bản tại một thời điểm (also run the periodic jobs, each on one instance at a time)')
+    .option('--lease <seconds>', `với --jobs: thời hạn quyền chạy, mặc định ${DEFAULT_LEASE_S} (with --jobs: lease time)`)
+    .action(async (opts: { jobs?: boolean; lease?: string }) => {
+      const leaseS = opts.lease === undefined ? DEFAULT_LEASE_S : parseSeconds(opts.lease, '--lease', 2, 3600);
+      const plugin = await ctx.plugin('server');
+      const runner = opts.jobs ? new JobRunner({ uow: plugin.services.uow, holder: instanceName(), leaseMs: leaseS * 1000, log: ctx.logger('server') }) : null;
+      runner?.start(await pullJobsOf(plugin, ctx.io.env));
+      try {
+        await serve(ctx, plugin);
+      } finally {
+        await runner?.stop();
+      }
     });
 }
 

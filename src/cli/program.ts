@@ -7,6 +7,8 @@ import { CliContext, type CliIo } from './context';
 import { registerDemo } from './demo';
 import { describeFailure, EXIT_OK } from './errors';
 import { registerIngest } from './ingest';
+import { registerPull } from './pull';
+import { registerReconcile } from './reconcile';
 import { registerReport } from './report';
 import { registerScore } from './score';
 
@@ -38,6 +40,8 @@ export const COMMANDS: CommandModule[] = [
   registerReport,
   registerToken,
   registerDemo,
+  registerPull,
+  registerReconcile,
 ];
 
 function packageVersion(): string {

@@ -213,6 +213,22 @@ export interface AgencySettings {
   quotaGroups: QuotaGroup[];
   /** The names printed on HR's workbooks (the administrative layout and its signature blocks). */
   report: ReportSettings;
+  /** The pull connector (docs/pull.md): where the host's view is, how often and how much to read. */
+  pull: PullSettings;
+}
+
+/** Where and how the plugin pulls events from a host that cannot push (docs/pull.md). */
+export interface PullSettings {
+  /** `env:VARIABLE`, or a connection string (`mssql://…`, `postgres://…`, `sqlite:…`); '' = not pulled. */
+  source: string;
+  /** The view (or `schema.view`). */
+  view: string;
+  /** Seconds between two pulls. */
+  every: number;
+  /** Rows per page (one transaction each). */
+  batch: number;
+  /** Further columns into `subject.*` or `data.*`. */
+  columns: Record<string, string>;
 }
 
 export const QUOTA_SCOPES = ['agency', 'unit'] as const;
@@ -262,6 +278,7 @@ export const SETTINGS_KEYS = [
   'quotaScope',
   'quotaGroups',
   'report',
+  'pull',
 ] as const satisfies readonly (keyof AgencySettings)[];
 
 /** The defaults of a new agency. Frozen (arrays too): copy with `defaultSettings()` to change. */
@@ -279,6 +296,7 @@ export const DEFAULT_SETTINGS: Readonly<AgencySettings> = Object.freeze({
   quotaScope: 'agency',
   quotaGroups: Object.freeze([]) as unknown as QuotaGroup[],
   report: Object.freeze({ governingBody: '', place: '', preparedBy: '', headOfAgency: '', headTitle: '' }) as ReportSettings,
+  pull: Object.freeze({ source: '', view: 'eoffice_kpi_events', every: 60, batch: 500, columns: Object.freeze({}) as Record<string, string> }) as PullSettings,
 });
 
 /** A fresh, mutable copy of the defaults, optionally overridden. */
@@ -291,6 +309,7 @@ export function defaultSettings(overrides: Partial<AgencySettings> = {}): Agency
     hostOrigins: [...merged.hostOrigins],
     quotaGroups: merged.quotaGroups.map((g) => ({ ...g, positions: [...g.positions] })),
     report: { ...DEFAULT_SETTINGS.report, ...merged.report },
+    pull: { ...DEFAULT_SETTINGS.pull, ...merged.pull, columns: { ...merged.pull.columns } },
   };
 }
 

@@ -82,6 +82,7 @@ export function validateSettings(raw: unknown, opts: { partial?: boolean } = {})
   const copy: Partial<AgencySettings> = { ...s };
   if (s.quotaGroups !== undefined) copy.quotaGroups = s.quotaGroups.map((g) => ({ id: g.id, name: g.name, positions: [...g.positions] }));
   if (s.report !== undefined) copy.report = { ...s.report };
+  if (s.pull !== undefined) copy.pull = { ...s.pull, columns: { ...s.pull.columns } };
   if (s.holidays !== undefined) copy.holidays = [...s.holidays];
   if (s.makeUpDays !== undefined) copy.makeUpDays = [...s.makeUpDays];
   if (s.hostOrigins !== undefined) copy.hostOrigins = [...s.hostOrigins];

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import * as init from '../../migrations/20261123000001_init';
 import * as journalDays from '../../migrations/20261203000001_journal_days';
 import * as assessmentDetail from '../../migrations/20261204000001_assessment_detail';
+import * as pullAndLeases from '../../migrations/20261205010001_pull_and_leases';
 
 interface Migration { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> }
 
@@ -10,6 +11,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['20261123000001_init', init],
   ['20261203000001_journal_days', journalDays],
   ['20261204000001_assessment_detail', assessmentDetail],
+  ['20261205010001_pull_and_leases', pullAndLeases],
 ];
 
 export const MIGRATION_TABLE = 'kpi_migrations';
@@ -22,9 +24,37 @@ const source: Knex.MigrationSource<readonly [string, Migration]> = {
 
 const config = (): Knex.MigratorConfig => ({ migrationSource: source, tableName: MIGRATION_TABLE });
 
-export async function migrateLatest(knex: Knex): Promise<string[]> {
-  const [, names] = (await knex.migrate.latest(config())) as [number, string[]];
-  return names;
+/** How long an instance waits for another one's migrations (several instances start at once). */
+export const MIGRATION_WAIT_MS = 120_000;
+
+/**
+ * Whether a failure of `migrate.latest` means that another instance is migrating right now: it
+ * holds knex's migration lock, or it created the bookkeeping tables a moment before us.
+ */
+export function isMigratingElsewhere(e: unknown): boolean {
+  const err = e as { name?: unknown; code?: unknown; number?: unknown; message?: unknown } | null;
+  if (err?.name === 'MigrationLocked') return true;
+  if (err?.code === '23505' || err?.code === '42P07' || err?.code === 'SQLITE_BUSY') return true; // PostgreSQL, SQLite
+  if (err?.number === 2714 || err?.number === 2627 || err?.number === 1205) return true; // SQL Server: already there, duplicate, deadlock
+  return /already exists|already locked/i.test(String(err?.message ?? ''));
+}
+
+/**
+ * Applies the pending migrations. With several instances starting at once, one runs them under
+ * knex's migration lock and the others wait and try again until it is done (then nothing is left
+ * for them to run), for at most MIGRATION_WAIT_MS.
+ */
+export async function migrateLatest(knex: Knex, opts: { waitMs?: number } = {}): Promise<string[]> {
+  const deadline = Date.now() + (opts.waitMs ?? MIGRATION_WAIT_MS);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const [, names] = (await knex.migrate.latest(config())) as [number, string[]];
+      return names;
+    } catch (e) {
+      if (!isMigratingElsewhere(e) || Date.now() > deadline) throw e;
+      await new Promise((r) => setTimeout(r, Math.min(1000, 100 * attempt) + Math.random() * 100));
+    }
+  }
 }
 
 /** Applies the next pending migration only (tests use it to upgrade a database that holds rows). */

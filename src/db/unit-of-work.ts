@@ -10,6 +10,7 @@ import { KnexDirectoryStore } from './knex-directory-store';
 import { KnexEventStore } from './knex-event-store';
 import { KnexJournalStore } from './knex-journal-store';
 import { KnexPeriodStore } from './knex-period-store';
+import { KnexLeaseStore, KnexPullStore } from './knex-pull-store';
 
 /** How many times a transaction is tried when the database reports a passing conflict. */
 export const DEFAULT_ATTEMPTS = 6;
@@ -38,6 +39,8 @@ export class KnexUnitOfWork implements UnitOfWork {
       directory: new KnexDirectoryStore(db, d),
       assessments: new KnexAssessmentStore(db),
       periods: new KnexPeriodStore(db, d),
+      pull: new KnexPullStore(db),
+      leases: new KnexLeaseStore(db),
     };
   }
 

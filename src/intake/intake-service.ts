@@ -3,7 +3,7 @@ import { validateEvent } from '../contract/event-validator';
 import { isKpiError, NotFoundError, UnavailableError, ValidationError } from '../domain/errors';
 import { toNfc } from '../domain/text';
 import { planEvent, type EventEffects, type PlannerEvent } from '../rules/planner';
-import type { IntakeSource, Stores, UnitOfWork } from '../stores';
+import type { IntakeSource, NewEvent, Stores, UnitOfWork } from '../stores';
 import type { AgencyContext, AgencyService } from '../services/agency-service';
 import { applyEffects } from './apply-effects';
 import { GroupCommit, type Counts, type Slice } from './group-commit';
@@ -11,6 +11,9 @@ import { GroupCommit, type Counts, type Slice } from './group-commit';
 export type { IntakeSource, RejectedEvent };
 /** What an ingest answers: the 202 body of the webhook. */
 export type IngestResult = WebhookResponse;
+
+/** What a pulled page came to: stored (by outcome) and duplicates. */
+export interface PulledResult { accepted: number; duplicates: number; processed: number; ignored: number; failed: number }
 
 export interface IngestOptions {
   source: IntakeSource;
@@ -34,6 +37,7 @@ const messages = {
   unknownAgency: (a: string) => `agency: cơ quan "${a}" chưa được đăng ký (unknown agency)`,
   unknownItem: (code: string) => `workItemCode: "${code}" không có trong danh mục của cơ quan (not in the agency's catalogue)`,
   ruleFailed: 'lỗi khi áp dụng quy tắc (rule evaluation failed)',
+  unknownType: (type: string) => `type: loại sự kiện "${type}" chưa được hỗ trợ, đã lưu nhưng không tạo mục nhật ký (unknown type, kept without entries)`,
 };
 
 interface Item { index: number; event: KpiEvent; known: boolean; payload: string }
@@ -183,17 +187,69 @@ export class IntakeService {
     }
     const inserted = await this.transaction(agency, async (tx, ctx) => {
       const planned = await this.plan(tx, ctx, unique);
-      const now = this.clock();
-      const ids = await tx.events.insertNew(planned.map((p) => ({
-        agency, eventId: p.item.event.id, type: p.item.event.type, occurredAt: new Date(p.item.event.occurredAt), receivedAt: now,
-        payload: p.item.payload, status: p.status, error: p.error, source: sourceOf.get(p.item)!,
-      })));
-      await applyEffects(tx, ctx, live(planned.filter((p) => ids.has(p.item.event.id))), now);
-      return ids;
+      return this.storePlanned(tx, ctx, planned, (it) => sourceOf.get(it)!);
     });
     return group.map((s) => {
       const accepted = s.items.filter((it) => owner.get(it.event.id) === it && inserted.has(it.event.id)).length;
       return { accepted, duplicates: s.items.length - accepted };
+    });
+  }
+
+  /** Inserts the planned events that are new (and the broken ones kept as failed) and applies what the new ones cause; returns the ids inserted. */
+  private async storePlanned(tx: Stores, ctx: AgencyContext, planned: Planned[], sourceOf: (it: Item) => IntakeSource, broken: NewEvent[] = []): Promise<Set<string>> {
+    const now = this.clock();
+    const ids = await tx.events.insertNew([...planned.map((p) => ({
+      agency: ctx.agency.code, eventId: p.item.event.id, type: p.item.event.type, occurredAt: new Date(p.item.event.occurredAt), receivedAt: now,
+      payload: p.item.payload, status: p.status, error: p.error, source: sourceOf(p.item),
+    })), ...broken.map((b) => ({ ...b, receivedAt: now }))]);
+    await applyEffects(tx, ctx, live(planned.filter((p) => ids.has(p.item.event.id))), now);
+    return ids;
+  }
+
+  /**
+   * A page of rows pulled from a host's view (src/pull): validated and stored like any batch, in
+   * ONE transaction together with `alongside` (the pull's watermark), so that the page and its
+   * watermark commit or vanish together. Unlike the webhook, which answers the host, nothing is
+   * rejected: an event that fails validation, and a row that could not be made into an event
+   * (`broken`), is kept as a failed event with its reason; an unknown type is kept as ignored, with
+   * the reason too. The first of two rows with one id counts, the second is a duplicate.
+   */
+  async ingestPulled(agency: string, events: readonly unknown[], broken: ReadonlyArray<Omit<NewEvent, 'receivedAt' | 'agency' | 'source' | 'status'>>, alongside: (tx: Stores) => Promise<void>): Promise<PulledResult> {
+    const items: Item[] = [];
+    const kept: NewEvent[] = [];
+    const seen = new Set<string>();
+    let duplicates = 0;
+    for (const b of broken) {
+      if (seen.has(b.eventId)) duplicates++;
+      else kept.push({ ...b, agency, source: 'pull', status: 'failed', receivedAt: new Date(0) });
+      seen.add(b.eventId);
+    }
+    for (let index = 0; index < events.length; index++) {
+      const r = events[index];
+      const v = validateEvent(r);
+      const id = v.ok ? v.event.id : String((r as { id?: unknown }).id);
+      if (seen.has(id)) {
+        duplicates++;
+        continue;
+      }
+      seen.add(id);
+      if (v.ok) {
+        const event = toNfc(v.event);
+        items.push({ index, event, known: v.known, payload: JSON.stringify(event) });
+      } else {
+        const e = r as { type?: unknown; occurredAt?: unknown };
+        const at = new Date(typeof e.occurredAt === 'string' ? e.occurredAt : NaN);
+        kept.push({ agency, eventId: id, type: typeof e.type === 'string' ? e.type.slice(0, 100) : '', occurredAt: Number.isNaN(at.getTime()) ? new Date(0) : at, receivedAt: new Date(0), payload: JSON.stringify(r), status: 'failed', error: v.error, source: 'pull' });
+      }
+    }
+    return this.transaction(agency, async (tx, ctx) => {
+      const planned = await this.plan(tx, ctx, items);
+      for (const p of planned) if (p.status === 'ignored' && p.error === null) p.error = messages.unknownType(p.item.event.type);
+      const ids = await this.storePlanned(tx, ctx, planned, () => 'pull', kept);
+      await alongside(tx);
+      const count = (status: string) => planned.filter((p) => p.status === status && ids.has(p.item.event.id)).length;
+      const brokenIn = kept.filter((b) => ids.has(b.eventId)).length;
+      return { accepted: ids.size, duplicates: duplicates + items.length + kept.length - ids.size, processed: count('processed'), ignored: count('ignored'), failed: count('failed') + brokenIn };
     });
   }
 

@@ -7,6 +7,7 @@ import type { DirectoryStore } from './directory-store';
 import type { EventStore } from './event-store';
 import type { JournalStore } from './journal-store';
 import type { PeriodStore } from './period-store';
+import type { LeaseStore, PullStore } from './pull-store';
 
 export type * from './agency-store';
 export type * from './assessment-store';
@@ -17,6 +18,7 @@ export type * from './directory-store';
 export type * from './event-store';
 export type * from './journal-store';
 export type * from './period-store';
+export type * from './pull-store';
 export { subjectKey } from './assignment-store';
 
 /** Every store, bound to one database handle: outside a transaction, or inside one (see UnitOfWork). */
@@ -30,6 +32,8 @@ export interface Stores {
   directory: DirectoryStore;
   assessments: AssessmentStore;
   periods: PeriodStore;
+  pull: PullStore;
+  leases: LeaseStore;
 }
 
 /**

@@ -179,12 +179,14 @@ export function ringOf(p: string): string | null {
 }
 
 export const INNER = ['domain', 'scoring', 'rules', 'contract', 'stores', 'services', 'intake', 'db'];
-export const EDGES = ['http', 'panels', 'views', 'i18n', 'reports', 'cli', 'demo', 'index'];
+export const EDGES = ['http', 'panels', 'views', 'i18n', 'reports', 'cli', 'demo', 'index', 'pull'];
 export const PURE_CORE = ['domain', 'scoring', 'rules', 'contract'];
 /** Packages the pure core never imports (a subpath such as `fs/promises` counts as its package). */
 export const PURE_FORBIDDEN_PACKAGES = ['knex', 'express', 'handlebars', 'exceljs', 'jsonwebtoken', 'fs'];
 /** Where `knex` may be imported: the db ring, and the two places that open the connection. */
 export const KNEX_ALLOWED_FILES = ['src/index.ts', 'src/cli/context.ts'];
+/** Adapters that speak to a database with knex: the plugin's own (db) and the host's view (pull). */
+export const KNEX_RINGS = ['db', 'pull'];
 export const MAX_LINES = 550;
 /**
  * The one file of the pure core that may read files: the contract's own published JSON Schemas
@@ -206,7 +208,7 @@ const where = (file: string, line: number): string => `${file}:${line}`;
 export function knexOutsideDb(scanned: ScannedFile[]): string[] {
   const out: string[] = [];
   for (const f of scanned) {
-    if (ringOf(f.path) === 'db' || KNEX_ALLOWED_FILES.includes(f.path)) continue;
+    if (KNEX_RINGS.includes(ringOf(f.path) ?? '') || KNEX_ALLOWED_FILES.includes(f.path)) continue;
     for (const i of f.imports) if (packageOf(i.specifier) === 'knex') out.push(`${where(f.path, i.line)} imports '${i.specifier}'`);
   }
   return out;

@@ -470,6 +470,7 @@ export function expectedKinds(sql: string): string[] {
   if (/^delete from .*;select @@rowcount$/is.test(sql)) return ['delete', 'select'];
   if (/^create table /i.test(sql)) return ['create:table'];
   if (/^create (unique )?index /i.test(sql)) return ['create:index'];
+  if (/^drop index \[[A-Za-z0-9_]+\] on \[[A-Za-z0-9_]+\]$/i.test(sql)) return ['drop'];
   if (/^alter table \[[A-Za-z0-9_]+\] (add|drop column) /i.test(sql)) return ['alter'];
   if (/^if object_id\('\[[A-Za-z0-9_]+\]', 'U'\) is not null DROP TABLE \[[A-Za-z0-9_]+\]$/.test(sql)) return ['if'];
   return [`unexpected statement: ${sql.slice(0, 40)}`];

@@ -4,10 +4,13 @@ import { KNOWN_EVENT_TYPES, type KnownEventType } from '../../src/contract/event
 import { openDb, parseDbUrl } from '../../src/db/connection';
 import { migrateLatest, migrateRollbackAll, migrationNames } from '../../src/db/migrate';
 import { createKpiPlugin, type KpiPlugin } from '../../src/index';
+import { HostView } from '../../src/pull/host-view';
+import { pullOnce, sourceKey } from '../../src/pull/puller';
+import { reconcile } from '../../src/pull/reconcile';
 import { buildEvent, silentLogger } from '../helpers/harness';
 
 /*
- * The schema and the intake on a real SQL Server. Runs only when KPI_TEST_MSSQL holds a
+ * The schema, the intake and the pull connector on a real SQL Server. Runs only when KPI_TEST_MSSQL holds a
  * connection string (mssql://user:pass@host:1433/db?trustServerCertificate=true); without
  * it this file registers no test at all, so that a run never reports SQL Server as tested
  * when it was not. (mssql-compile.test.ts checks the same SQL without a server.)
@@ -18,13 +21,14 @@ const URL_ = process.env.KPI_TEST_MSSQL?.trim();
 const TABLES = [
   'kpi_agencies', 'kpi_agency_secrets', 'kpi_settings', 'kpi_units', 'kpi_users', 'kpi_work_items', 'kpi_mapping_rules', 'kpi_events',
   'kpi_assignments', 'kpi_marks', 'kpi_journal_entries', 'kpi_assessments', 'kpi_periods', 'kpi_score_snapshots', 'kpi_profiles',
-  'kpi_token_uses', 'kpi_pull_watermarks', 'kpi_audit_log',
+  'kpi_token_uses', 'kpi_pull_watermarks', 'kpi_audit_log', 'kpi_journal_days', 'kpi_journal_days_state', 'kpi_leases',
 ].sort();
 
 const INDEXES = [
   'ix_kpi_agency_secrets_agency', 'ix_kpi_users_unit', 'ix_kpi_work_items_current', 'ix_kpi_mapping_rules_type', 'uq_kpi_events_agency_event',
   'ix_kpi_events_status', 'uq_kpi_assignments_subject_user', 'ix_kpi_assignments_user_due', 'ix_kpi_marks_subject', 'uq_kpi_journal_event_user',
   'ix_kpi_journal_day_user', 'ix_kpi_journal_user_day', 'ix_kpi_journal_subject', 'ix_kpi_token_uses_expires', 'ix_kpi_audit_log_agency_at',
+  'ix_kpi_events_occurred',
 ];
 
 const VI = 'Ủy ban nhân dân phường Hắc Thành – Nguyễn Thị Ánh Tuyết';
@@ -87,7 +91,7 @@ if (URL_) {
     });
 
     describe('migrating up', () => {
-      it('when migrated up, then the 18 tables exist with their named keys, indexes and NVARCHAR/datetime2 columns', async () => {
+      it('when migrated up, then the 21 tables exist with their named keys, indexes and NVARCHAR/datetime2 columns', async () => {
         expect(await kpiTables(knex)).to.deep.equal([]);
         expect(await migrateLatest(knex)).to.deep.equal(migrationNames());
         expect(await kpiTables(knex)).to.deep.equal(TABLES);
@@ -180,6 +184,75 @@ if (URL_) {
         expect(await plugin.ingest([lower])).to.deep.equal({ accepted: 1, duplicates: 0, rejected: [] });
         const ids = (await knex('kpi_events').where({ agency_code: 'ms-case' }).select('event_id')).map((r: { event_id: string }) => r.event_id);
         expect(ids.sort()).to.deep.equal(['EVT-CASE-1', 'evt-case-1']);
+      });
+    });
+
+    describe('the pull connector, from a view on the same server', () => {
+      const VIEW = 'dbo.eoffice_kpi_events_live';
+      const SAME = new Date('2026-03-25T03:00:00.000Z');
+      let plugin: KpiPlugin;
+      let view: HostView;
+      const run = () => pullOnce({ uow: plugin.services.uow, intake: plugin.services.intake }, { agency: 'ms-pull', view, source: sourceKey('live', VIEW), batch: 300, columns: { title: 'subject.title' } });
+
+      before(async () => {
+        await migrateLatest(knex);
+        plugin = await createKpiPlugin({ knex, migrate: false, logger: silentLogger });
+        if (!(await plugin.services.agencies.getAgency('ms-pull'))) await plugin.services.agencies.addAgency({ code: 'ms-pull', name: VI });
+        await knex.raw(`if object_id('dbo.eoffice_kpi_events_live', 'V') is not null drop view dbo.eoffice_kpi_events_live`);
+        await knex.raw(`if object_id('dbo.host_events_live', 'U') is not null drop table dbo.host_events_live`);
+        await knex.raw(`create table dbo.host_events_live (event_id nvarchar(200) null, event_type nvarchar(100) not null, occurred_at datetime2(3) not null,
+          actor_id nvarchar(200) null, subject_kind nvarchar(50) not null, subject_id nvarchar(200) not null, data nvarchar(max) null, updated_at datetime2(3) not null, title nvarchar(500) null)`);
+        await knex.raw(`create view dbo.eoffice_kpi_events_live as select event_id, event_type, occurred_at, actor_id, subject_kind, subject_id, data, updated_at, title from dbo.host_events_live`);
+        const rows = Array.from({ length: 1000 }, (_, i) => ({
+          event_id: `EV-${String(i).padStart(5, '0')}`, event_type: 'document.received', occurred_at: new Date(Date.UTC(2026, 2, 2 + (i % 20), 2, 15)),
+          actor_id: `u-${i % 7}`, subject_kind: 'document', subject_id: `VB-${i}`, data: i === 500 ? '{"role": main}' : '{}', updated_at: SAME, title: VI,
+        }));
+        for (let i = 0; i < rows.length; i += 200) await knex('host_events_live').insert(rows.slice(i, i + 200));
+        view = HostView.open(URL_, VIEW, ['title'], 'KPI_TEST_MSSQL');
+      });
+
+      after(async () => {
+        await view?.close();
+        await knex.raw(`if object_id('dbo.eoffice_kpi_events_live', 'V') is not null drop view dbo.eoffice_kpi_events_live`);
+        await knex.raw(`if object_id('dbo.host_events_live', 'U') is not null drop table dbo.host_events_live`);
+      });
+
+      it('when 1,000 rows share one updated_at over pages of 300, then each is taken once, the bad JSON row is kept failed, NVARCHAR text intact, and the next pull finds nothing', async () => {
+        expect(await run()).to.include({ rows: 1000, accepted: 1000, processed: 999, failed: 1, duplicates: 0 });
+        expect(await count(knex, 'kpi_events', { agency_code: 'ms-pull' })).to.equal(1000);
+        expect(await count(knex, 'kpi_events', { agency_code: 'ms-pull', status: 'failed', event_id: 'EV-00500' })).to.equal(1);
+        const titled = await knex('kpi_journal_entries').where({ agency_code: 'ms-pull', subject_id: 'VB-0' }).first();
+        expect(titled.subject_title).to.equal(VI);
+        expect(await plugin.services.uow.read.pull.watermark('ms-pull', sourceKey('live', VIEW))).to.deep.equal({ updatedAt: SAME, eventId: 'EV-00999', rows: 1000 });
+        expect(await run()).to.include({ rows: 0 });
+      });
+
+      it('when a row is changed after it was taken, then it is read again as a duplicate and nothing changes', async () => {
+        await knex('host_events_live').where({ event_id: 'EV-00001' }).update({ actor_id: 'u-99', updated_at: new Date('2026-03-26T00:00:00.000Z') });
+        expect(await run()).to.include({ rows: 1, accepted: 0, duplicates: 1 });
+        expect((await knex('kpi_journal_entries').where({ agency_code: 'ms-pull', event_id: 'EV-00001' }).select('user_id')).map((r: { user_id: string }) => r.user_id)).to.deep.equal(['u-1']);
+      });
+
+      it('when a day is cut out of the journal, then reconcile finds its ids and --apply takes them back', async () => {
+        const cut = (await knex('kpi_events').where({ agency_code: 'ms-pull' }).andWhere('occurred_at', '>=', new Date('2026-03-03T17:00:00Z')).andWhere('occurred_at', '<', new Date('2026-03-04T17:00:00Z')).select('event_id')).map((r: { event_id: string }) => r.event_id);
+        expect(cut.length).to.equal(50);
+        await knex('kpi_journal_entries').where({ agency_code: 'ms-pull' }).whereIn('event_id', cut).del();
+        await knex('kpi_events').where({ agency_code: 'ms-pull' }).whereIn('event_id', cut).del();
+        const deps = { uow: plugin.services.uow, intake: plugin.services.intake };
+        const found = await reconcile(deps, { agency: 'ms-pull', view, timeZone: 'Asia/Ho_Chi_Minh', from: '2026-03-01', to: '2026-03-31', apply: true });
+        expect(found.missing).to.equal(50);
+        expect(found.applied).to.include({ accepted: 50 });
+        expect((await reconcile(deps, { agency: 'ms-pull', view, timeZone: 'Asia/Ho_Chi_Minh', from: '2026-03-01', to: '2026-03-31', apply: false })).missing).to.equal(0);
+      });
+
+      it('when two instances take the same lease, then the second is refused by the primary key (2627) until the first lets it go', async () => {
+        const leases = plugin.services.uow.read.leases;
+        const now = new Date();
+        expect(await leases.acquire('pull:ms-pull', 'a', now, 60_000)).to.equal(true);
+        expect(await leases.acquire('pull:ms-pull', 'b', now, 60_000)).to.equal(false);
+        await leases.release('pull:ms-pull', 'a');
+        expect(await leases.acquire('pull:ms-pull', 'b', now, 60_000)).to.equal(true);
+        await leases.release('pull:ms-pull', 'b');
       });
     });
 
