@@ -213,6 +213,8 @@ export interface AgencySettings {
   quotaGroups: QuotaGroup[];
   /** The names printed on HR's workbooks (the administrative layout and its signature blocks). */
   report: ReportSettings;
+  /** How many days back an official may date a manual entry (0 = today only; default 60). */
+  manualBackdateDays: number;
 }
 
 export const QUOTA_SCOPES = ['agency', 'unit'] as const;
@@ -255,6 +257,7 @@ export const SETTINGS_KEYS = [
   'quotaScope',
   'quotaGroups',
   'report',
+  'manualBackdateDays',
 ] as const satisfies readonly (keyof AgencySettings)[];
 
 /** The defaults of a new agency. Frozen (arrays too): copy with `defaultSettings()` to change. */
@@ -272,6 +275,7 @@ export const DEFAULT_SETTINGS: Readonly<AgencySettings> = Object.freeze({
   quotaScope: 'agency',
   quotaGroups: Object.freeze([]) as unknown as QuotaGroup[],
   report: Object.freeze({ governingBody: '', place: '', preparedBy: '', headOfAgency: '', headTitle: '' }) as ReportSettings,
+  manualBackdateDays: 60,
 });
 
 /** A fresh, mutable copy of the defaults, optionally overridden. */

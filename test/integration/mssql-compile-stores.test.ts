@@ -143,7 +143,11 @@ describe('mssql compile: every knex store, method by method, compiled for SQL Se
       save: async (c) => expect(await c.save(AGENCY, items, T0)).to.have.length(401),
       rules: (c) => c.rules(AGENCY),
       replaceRules: (c) => c.replaceRules(AGENCY, rules, T0),
+      putRule: (c) => c.putRule(AGENCY, rules[0]!, T0),
+      setRuleActive: (c) => c.setRuleActive(AGENCY, 'rule-0', false, T0),
     }));
+    expect(statementsOf(sent.putRule, 'insert into [kpi_mapping_rules] ').flatMap(insertedRows)).to.have.length(1);
+    expect(statementsOf(sent.setRuleActive, 'update [kpi_mapping_rules] set ')).to.have.length(1);
     expect(statementsOf(sent.save, 'update [kpi_work_items] set ')).to.have.length(1);
     const versions = statementsOf(sent.save, 'insert into [kpi_work_items] ');
     expect(versions.length, 'the new versions in several statements').to.be.greaterThan(1);
@@ -182,7 +186,10 @@ describe('mssql compile: every knex store, method by method, compiled for SQL Se
       payload: (e) => e.payload(AGENCY, 'evt-1'),
       list: (e) => e.list(AGENCY, 'failed', 50),
       mentioning: (e) => e.mentioning(AGENCY, { userId: 'u_1%[x]!', from: T0, to: new Date(T0.getTime() + 86400_000), types: ['task.assigned', 'document.returned'], statuses: ['failed'], limit: 200 }),
+      typeSummary: (e) => e.typeSummary(AGENCY),
     }));
+    expect(sent.typeSummary[0]!.sql).to.match(/group by \[type\]/);
+    expect(sent.typeSummary[0]!.bindings).to.include('failed');
     const locks = sent.insertNew.filter((s) => LOCKING_SELECT.test(s.sql));
     expect(locks.length).to.be.greaterThan(0);
     expect(locks.every((s) => hasLockHints(s, 'kpi_events')), 'the parser reads UPDLOCK and HOLDLOCK on kpi_events').to.equal(true);
