@@ -9,7 +9,7 @@
 import type { Request, Response, Router } from 'express';
 import { isKpiError, type KpiError } from '../domain/errors';
 import type { Locale } from '../domain/principal';
-import { formatDay, msgKey, t } from '../i18n/i18n';
+import { formatDay, formatNumber, msgKey, t } from '../i18n/i18n';
 import { ENTRY_EVENT_TYPES, type MappingRule, type RuleProblem, type RuleScalar } from '../rules/mapping';
 import type { RuleTrial } from '../services/rules-service';
 import { ACTION, attempt, errorText, parseFormNumber } from './forms';
@@ -49,6 +49,11 @@ const NO_ENTRY_KEYS: Readonly<Record<string, string>> = {
   unknown_item: msgKey('trial.reason.unknown_item'),
   invalid_quantity: msgKey('trial.reason.invalid_quantity'),
 };
+
+/** A coefficient as a person reads it: 1,5 (not 1,5000). */
+export function factor(l: Locale, n: number): string {
+  return formatNumber(l, n, 6, true);
+}
 
 /** The name of an entry-making event type in the viewer's language, with its code. */
 export function eventTypeLabel(l: Locale, type: string): string {
@@ -110,7 +115,7 @@ interface RuleFormRow { i: number; path: string; values: string }
 /** The form's field values for a rule (as stored, or as the user typed it). */
 function formValues(l: Locale, rule: Partial<MappingRule> | Record<string, unknown>): Record<string, unknown> {
   const r = rule as Partial<MappingRule>;
-  const show = (v: unknown): string => (typeof v === 'number' ? num(l, v, 6).replace(/\s/g, '') : v === undefined || v === null ? '' : String(v));
+  const show = (v: unknown): string => (typeof v === 'number' ? (l === 'vi' ? String(v).replace('.', ',') : String(v)) : v === undefined || v === null ? '' : String(v));
   const conds: RuleFormRow[] = Object.entries(r.when ?? {}).map(([path, v], i) => ({ i, path, values: (Array.isArray(v) ? v : [v]).map(String).join(', ') }));
   const tables: RuleFormRow[] = Object.entries(r.coefficientBy ?? {}).map(([path, table], i) => ({
     i, path, values: Object.entries(table ?? {}).map(([k, f]) => `${k} = ${show(f)}`).join('\n'),
@@ -149,7 +154,7 @@ function trialView(l: Locale, trial: RuleTrial, items: Map<string, string>): Rec
     reason: trial.noEntryReason && NO_ENTRY_KEYS[trial.noEntryReason] ? t(l, NO_ENTRY_KEYS[trial.noEntryReason]!) : null,
     entries: trial.entries.map((e) => ({
       userId: e.userId, day: formatDay(l, e.day), item: `${e.workItemCode} — ${items.get(e.workItemCode) ?? ''}`, quantity: num(l, e.quantity),
-      coefficient: num(l, e.coefficient, 4), minutes: num(l, e.minutes), status: statusLabel(l, e.status), fails: e.fails, delays: e.delays,
+      coefficient: factor(l, e.coefficient), minutes: num(l, e.minutes), status: statusLabel(l, e.status), fails: e.fails, delays: e.delays,
     })),
   };
 }

@@ -97,7 +97,9 @@ export function settingsProblems(l: Locale, raw: Record<string, unknown>): Recor
       validateSettings(raw);
     } catch (e) {
       if (!isKpiError(e)) throw e;
-      errors[settingOfField(e.field)] ??= localPart(l, e.message);
+      const field = settingOfField(e.field);
+      // The one check across two settings: said in words, without the other setting's key.
+      errors[field] ??= field === 'makeUpDays' ? t(l, 'settingsForm.clash') : localPart(l, e.message);
     }
   }
   return errors;

@@ -9,7 +9,7 @@ import type { Request, Router } from 'express';
 import { CLOCK_TOLERANCE_S } from '../http/auth';
 import { formatInstant, t } from '../i18n/i18n';
 import type { MappingRule } from '../rules/mapping';
-import { eventTypeLabel, mountAdminRules } from './admin-rules';
+import { eventTypeLabel, factor, mountAdminRules } from './admin-rules';
 import { mountAdminSettings, settingsSummary } from './admin-settings';
 import { ACTION } from './forms';
 import type { PanelKit } from './kit';
@@ -20,11 +20,11 @@ import type { Locale } from '../domain/principal';
 /** A rule's conditions and coefficient tables in words: `subject.docType: cong-van, to-trinh`. */
 function ruleInWords(l: Locale, r: MappingRule): { when: string; coefficient: string; quantity: string } {
   const when = Object.entries(r.when ?? {}).map(([path, v]) => `${path}: ${(Array.isArray(v) ? v : [v]).map(String).join(', ')}`).join('; ');
-  const tables = Object.entries(r.coefficientBy ?? {}).map(([path, table]) => `${path}: ${Object.entries(table).map(([k, f]) => `${k} × ${num(l, f, 4)}`).join(', ')}`);
+  const tables = Object.entries(r.coefficientBy ?? {}).map(([path, table]) => `${path}: ${Object.entries(table).map(([k, f]) => `${k} × ${factor(l, f)}`).join(', ')}`);
   const q = r.quantity;
   return {
     when: when === '' ? t(l, 'admin.always') : when,
-    coefficient: [num(l, r.coefficient ?? 1, 4), ...tables].join('; '),
+    coefficient: [factor(l, r.coefficient ?? 1), ...tables].join('; '),
     quantity: q === undefined ? '1' : typeof q === 'number' ? num(l, q) : t(l, 'admin.quantityFrom', { path: q.path }),
   };
 }
