@@ -6,6 +6,7 @@ import { collect, existingFile, parseChoice, parseRoles, parseSeconds, parseText
 import type { CliContext } from './context';
 import { EXIT_FAILURE, UsageError } from './errors';
 import { serve } from './serve';
+import { nextSteps, webhookUrl } from './test-event';
 
 /** Longest lifetime `token` mints: long enough for a demo week, short enough not to become a password. */
 export const MAX_TOKEN_TTL_S = 30 * 24 * 3600;
@@ -63,6 +64,8 @@ export function registerAgency(program: Command, ctx: CliContext): void {
       ctx.out(`  Khóa bí mật (secret):      ${r.secret}`);
       ctx.out('');
       ctx.out(SECRET_NOTE);
+      ctx.out('');
+      for (const line of nextSteps(r.agency, r.issuer, (await agencies.requireAgency(r.agency)).hostOrigins, webhookUrl(ctx))) ctx.out(line);
     });
 
   agency

@@ -9,6 +9,8 @@ import { describeFailure, EXIT_OK } from './errors';
 import { registerIngest } from './ingest';
 import { registerReport } from './report';
 import { registerScore } from './score';
+import { registerRules } from './rules';
+import { registerTestEvent } from './test-event';
 
 export const PROGRAM_NAME = 'eoffice-kpi';
 
@@ -34,6 +36,8 @@ export const COMMANDS: CommandModule[] = [
   registerServe,
   registerIngest,
   registerEvents,
+  registerRules,
+  registerTestEvent,
   registerScore,
   registerReport,
   registerToken,

@@ -61,4 +61,11 @@ export class KnexEventStore implements EventStore {
       .select('type', this.db.raw('count(*) as received'), this.db.raw('sum(case when status = ? then 1 else 0 end) as failed', ['failed']), this.db.raw('max(received_at) as last_received_at'));
     return rows.map((r: Record<string, unknown>) => ({ type: String(r.type), received: toNum(r.received), failed: toNum(r.failed ?? 0), lastReceivedAt: toDate(r.last_received_at) }));
   }
+
+  async between(agency: string, q: { from: Date; to: Date; types: readonly string[]; status: EventStatus; afterSeq: number; limit: number }): Promise<Array<StoredEvent & { seq: number }>> {
+    const rows = await this.db('kpi_events').where({ agency_code: agency, status: q.status }).whereIn('type', [...q.types])
+      .andWhere('occurred_at', '>=', q.from).andWhere('occurred_at', '<', q.to).andWhere('seq', '>', q.afterSeq)
+      .orderBy('seq').limit(q.limit).select('seq', 'event_id', 'type', 'status', 'error', 'occurred_at', 'payload');
+    return rows.map((r) => ({ seq: toNum(r.seq), eventId: String(r.event_id), type: String(r.type), status: r.status as EventStatus, error: (r.error as string | null) ?? null, occurredAt: toDate(r.occurred_at), payload: String(r.payload) }));
+  }
 }

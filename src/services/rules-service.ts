@@ -10,6 +10,7 @@ import { validateRules, type MappingRule, type RuleProblem } from '../rules/mapp
 import type { NoEntryReason } from '../rules/planner';
 import type { UnitOfWork } from '../stores';
 import type { AgencyContext, AgencyService } from './agency-service';
+import { replayRules, type RulesReplayResult } from './rules-replay';
 
 const messages = {
   invalidRule: (p: string) => `Quy tắc ánh xạ không hợp lệ (invalid mapping rule): ${p}`,
@@ -161,6 +162,14 @@ export class RulesService {
       entries,
       stored,
     };
+  }
+
+  /**
+   * Re-derives the entries of the events stored for the local days [from, to] in open periods
+   * with the current rules: the difference, and with `apply` the difference written.
+   */
+  replay(agency: string, opts: { from: string; to: string; apply: boolean; actor: string }): Promise<RulesReplayResult> {
+    return replayRules({ uow: this.uow, agencies: this.agencies, clock: this.clock }, agency, opts);
   }
 
   private async eventOf(agency: string, input: { event?: unknown; eventId?: string }): Promise<unknown> {

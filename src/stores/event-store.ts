@@ -38,4 +38,6 @@ export interface EventStore {
   mentioning(agency: string, q: { userId: string; from: Date; to: Date; types: readonly string[]; statuses: readonly EventStatus[]; limit: number }): Promise<StoredEvent[]>;
   /** Per event type: how many were received, how many failed, and when the newest arrived. */
   typeSummary(agency: string): Promise<EventTypeSummary[]>;
+  /** Events of these types and this status that happened in [from, to), oldest first (at most `limit`, after sequence `afterSeq`). */
+  between(agency: string, q: { from: Date; to: Date; types: readonly string[]; status: EventStatus; afterSeq: number; limit: number }): Promise<Array<StoredEvent & { seq: number }>>;
 }

@@ -187,7 +187,9 @@ describe('mssql compile: every knex store, method by method, compiled for SQL Se
       list: (e) => e.list(AGENCY, 'failed', 50),
       mentioning: (e) => e.mentioning(AGENCY, { userId: 'u_1%[x]!', from: T0, to: new Date(T0.getTime() + 86400_000), types: ['task.assigned', 'document.returned'], statuses: ['failed'], limit: 200 }),
       typeSummary: (e) => e.typeSummary(AGENCY),
+      between: (e) => e.between(AGENCY, { from: T0, to: new Date(T0.getTime() + 86400_000), types: ['document.received', 'task.completed'], status: 'processed', afterSeq: 0, limit: 500 }),
     }));
+    expect(sent.between[0]!.sql).to.match(/^select top \(@p\d+\) /);
     expect(sent.typeSummary[0]!.sql).to.match(/group by \[type\]/);
     expect(sent.typeSummary[0]!.bindings).to.include('failed');
     const locks = sent.insertNew.filter((s) => LOCKING_SELECT.test(s.sql));
@@ -330,6 +332,7 @@ describe('mssql compile: every knex store, method by method, compiled for SQL Se
       updateIfStatus: async (j) => expect(await j.updateIfStatus(AGENCY, '17', ['pending'], { status: 'approved', reviewedBy: 'u-lead', reviewedAt: T0, updatedAt: T0 })).to.equal(true),
       deletePendingManual: async (j) => expect(await j.deletePendingManual(AGENCY, '17')).to.equal(true),
       adoptUnit: (j) => j.adoptUnit(AGENCY, 'u-1', 'p-1'),
+      deleteEventEntry: async (j) => expect(await j.deleteEventEntry(AGENCY, '17')).to.equal(true),
       applyDays: (j) => j.applyDays(AGENCY, entries.map((e) => ({ userId: e.userId, day: e.day, status: e.status, minutes: e.minutes, fails: e.fails, delays: e.delays })), [{ userId: 'u-1', day: '2026-03-02' }]),
       refreshDays: (j) => j.refreshDays(AGENCY, keys),
       ensureDays: async (j) => {
