@@ -21,7 +21,13 @@ const messages = {
   noEvent: 'event: dán một sự kiện hoặc chọn một sự kiện đã lưu (paste an event or choose a stored one)',
   unknownEvent: (id: string) => `eventId: không có sự kiện "${id}" (no such stored event)`,
   agencyMismatch: (a: string) => `agency: cơ quan "${a}" không phải cơ quan của bạn (not your agency)`,
+  badId: 'id: 1–100 ký tự gồm chữ không dấu, số, dấu chấm, gạch dưới, gạch ngang (letters, digits, . _ -, at most 100)',
+  badPriority: 'priority: phải là số nguyên (must be a whole number)',
 };
+
+/** A rule id: ASCII letters, digits, `.`, `_`, `-`, at most 100 characters (it is part of the editor's addresses). */
+export const RULE_ID_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+const MAX_PRIORITY = 1_000_000_000;
 
 /** The fields a rule is made of; anything else sent is dropped. */
 const RULE_KEYS = ['id', 'eventType', 'when', 'workItemCode', 'quantity', 'coefficient', 'coefficientBy', 'priority', 'active'] as const;
@@ -86,9 +92,14 @@ export class RulesService {
   async check(agency: string, rule: MappingRule, replacing: string | null): Promise<RuleProblem[]> {
     const [rules, catalogue] = await Promise.all([this.agencies.rules(agency), this.agencies.catalogue(agency)]);
     const { set, index } = withDraft(rules, rule, replacing);
-    return validateRules(set, catalogue)
-      .filter((p) => p.index === index)
-      .sort((a, b) => (a.severity === b.severity ? 0 : a.severity === 'error' ? -1 : 1));
+    const problems = validateRules(set, catalogue).filter((p) => p.index === index);
+    // What the rule set may hold and the table can store: a short id fit for an address, a whole priority.
+    const ruleId = typeof rule.id === 'string' ? rule.id : null;
+    if (ruleId !== null && ruleId.trim() !== '' && !RULE_ID_RE.test(ruleId)) problems.push({ index, ruleId, field: 'id', problem: 'bad_id', severity: 'error', message: messages.badId });
+    if (typeof rule.priority === 'number' && Number.isFinite(rule.priority) && (!Number.isInteger(rule.priority) || Math.abs(rule.priority) > MAX_PRIORITY)) {
+      problems.push({ index, ruleId, field: 'priority', problem: 'bad_priority', severity: 'error', message: messages.badPriority });
+    }
+    return problems.sort((a, b) => (a.severity === b.severity ? 0 : a.severity === 'error' ? -1 : 1));
   }
 
   /** Adds a rule (`id` null) or replaces rule `id`; refuses a rule with errors, naming the first field. */

@@ -145,6 +145,9 @@ describe('e2e: the mapping rules editor and the admin writes', function () {
       expect(text).to.match(/id="cond0-err" class="field-err wide">Đường dẫn không hợp lệ/);
       expect(text).to.match(/id="rule-coefficient-err" class="field-err">Hệ số phải là số dương/);
       expect(text).to.match(/id="rule-priority-err" class="field-err">Độ ưu tiên phải là một số/);
+      const odd = await submit(f, { op: 'save', id: 'có dấu/ và khoảng trắng', priority: '1,5' });
+      expect(odd.status).to.equal(400);
+      expect(decode(odd.html)).to.match(/id="rule-id-err" class="field-err">Mã quy tắc: 1–100 ký tự/).and.to.match(/id="rule-priority-err" class="field-err">Độ ưu tiên phải là một số nguyên/);
       expect(text).to.contain('value="subject..docType"');
       expect((await h.api('GET', '/api/v1/rules', admin(a))).body.rules.map((x: { id: string }) => x.id)).to.not.include('doc-new');
     });
