@@ -107,6 +107,20 @@ describe('e2e: agency add next steps, test-event and rules replay (command line)
     expect(audit.map((a: { actor: string }) => a.actor)).to.deep.equal(['cli']);
   });
 
+  it('when failed events of two types are replayed by type, then only that type is taken', async () => {
+    const bad = (id: string, type: string) => ({
+      id, type, occurredAt: '2026-03-12T09:00:00+07:00', agency: 'so-tu-phap', actor: { id: 'lead-1' },
+      subject: { kind: 'task', id: `NV-${id}`, title: 'Nhiệm vụ', dueAt: '2026-03-20T17:00:00+07:00' }, data: { assigneeId: 'cv-1', workItemCode: 'KHONG-CO' },
+    });
+    await plugin.ingest([bad('f-1', 'task.assigned'), bad('f-2', 'task.assigned')]);
+    const r = await cli(['events', 'replay', '--agency', 'so-tu-phap', '--type', 'task.assigned']);
+    expect(r.code, r.stderr).to.equal(1);
+    expect(r.stdout.split('\n').filter((l) => l.includes('vẫn lỗi (still failed)')).map((l) => l.split(':')[0])).to.deep.equal(['f-1', 'f-2']);
+    const none = await cli(['events', 'replay', '--agency', 'so-tu-phap', '--type', 'task.completed']);
+    expect(none.stdout).to.not.contain('f-1');
+    expect((await cli(['events', 'replay', '--agency', 'so-tu-phap', '--type', 'task.assigned', 'f-1'])).code).to.equal(2);
+  });
+
   it('when the days are wrong, then it is a usage error naming the option', async () => {
     const r = await cli(['rules', 'replay', '--agency', 'so-tu-phap', '--from', '2026-13-01', '--to', '2026-03-31']);
     expect(r.code).to.equal(2);
