@@ -120,8 +120,11 @@ function formValues(l: Locale, rule: Partial<MappingRule> | Record<string, unkno
   const tables: RuleFormRow[] = Object.entries(r.coefficientBy ?? {}).map(([path, table], i) => ({
     i, path, values: Object.entries(table ?? {}).map(([k, f]) => `${k} = ${show(f)}`).join('\n'),
   }));
-  for (let i = conds.length; i < Math.min(MAX_CONDITIONS, Math.max(MIN_ROWS, conds.length + 1)); i++) conds.push({ i, path: '', values: '' });
-  for (let i = tables.length; i < Math.min(MAX_TABLES, Math.max(2, tables.length + 1)); i++) tables.push({ i, path: '', values: '' });
+  // The rule's own rows and one blank (at least MIN_ROWS conditions and two tables), within the form's limits.
+  const condRows = Math.min(MAX_CONDITIONS, Math.max(MIN_ROWS, conds.length + 1));
+  const tableRows = Math.min(MAX_TABLES, Math.max(2, tables.length + 1));
+  for (let i = conds.length; i < condRows; i++) conds.push({ i, path: '', values: '' });
+  for (let i = tables.length; i < tableRows; i++) tables.push({ i, path: '', values: '' });
   const q = r.quantity;
   return {
     id: r.id ?? '', eventType: r.eventType ?? '', workItemCode: r.workItemCode ?? '',

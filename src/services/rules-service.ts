@@ -25,7 +25,7 @@ const messages = {
   badPriority: 'priority: phải là số nguyên (must be a whole number)',
 };
 
-/** A rule id: ASCII letters, digits, `.`, `_`, `-`, at most 100 characters (it is part of the editor's addresses). */
+/** A rule id: ASCII letters, digits, `.`, `_`, `-`, at most 100 characters, not `new` (it is part of the editor's addresses). */
 export const RULE_ID_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 const MAX_PRIORITY = 1_000_000_000;
 
@@ -95,7 +95,7 @@ export class RulesService {
     const problems = validateRules(set, catalogue).filter((p) => p.index === index);
     // What the rule set may hold and the table can store: a short id fit for an address, a whole priority.
     const ruleId = typeof rule.id === 'string' ? rule.id : null;
-    if (ruleId !== null && ruleId.trim() !== '' && !RULE_ID_RE.test(ruleId)) problems.push({ index, ruleId, field: 'id', problem: 'bad_id', severity: 'error', message: messages.badId });
+    if (ruleId !== null && ruleId.trim() !== '' && (!RULE_ID_RE.test(ruleId) || ruleId === 'new')) problems.push({ index, ruleId, field: 'id', problem: 'bad_id', severity: 'error', message: messages.badId });
     if (typeof rule.priority === 'number' && Number.isFinite(rule.priority) && (!Number.isInteger(rule.priority) || Math.abs(rule.priority) > MAX_PRIORITY)) {
       problems.push({ index, ruleId, field: 'priority', problem: 'bad_priority', severity: 'error', message: messages.badPriority });
     }

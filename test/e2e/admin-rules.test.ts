@@ -114,6 +114,8 @@ describe('e2e: the mapping rules editor and the admin writes', function () {
       let p = await page('/panels/admin/rules/doc-received', admin(a));
       expect(p.status).to.equal(200);
       const f = formTo(p.html, '/admin/rules/doc-received');
+      // A rule without conditions or tables: three blank condition rows and two blank tables to fill.
+      expect([Object.keys(f.fields).filter((k) => /^cond\dPath$/.test(k)).length, Object.keys(f.fields).filter((k) => /^coef\dPath$/.test(k)).length]).to.deep.equal([3, 2]);
       // A condition and a coefficient table, typed the way a person types them (1,5 with a comma).
       const event = ev(a, { type: 'document.received', actor: { id: 'cv-1' }, subject: { kind: 'document', id: 'VB-T9', title: 'Văn bản đến khẩn', docType: 'cong-van', urgency: 'khan' }, data: {} });
       const draft = { cond0Path: 'subject.docType', cond0Values: 'cong-van, to-trinh', coef0Path: 'subject.urgency', coef0Values: 'khan = 1,5\nhoa-toc = 2', quantity: '2', event: JSON.stringify(event) };
@@ -145,6 +147,9 @@ describe('e2e: the mapping rules editor and the admin writes', function () {
       expect(text).to.match(/id="cond0-err" class="field-err wide">Đường dẫn không hợp lệ/);
       expect(text).to.match(/id="rule-coefficient-err" class="field-err">Hệ số phải là số dương/);
       expect(text).to.match(/id="rule-priority-err" class="field-err">Độ ưu tiên phải là một số/);
+      const drafting = fullFormsOf((await page('/panels/admin/rules/doc-drafted-cong-van', admin(a))).html).find((x) => x.action.endsWith('/admin/rules/doc-drafted-cong-van'))!;
+      expect([Object.keys(drafting.fields).filter((k) => /^cond\dPath$/.test(k)).length, Object.keys(drafting.fields).filter((k) => /^coef\dPath$/.test(k)).length], 'its own rows and one blank').to.deep.equal([3, 3]);
+      expect((await submit(f, { op: 'save', id: 'new' })).status).to.equal(400);
       const odd = await submit(f, { op: 'save', id: 'có dấu/ và khoảng trắng', priority: '1,5' });
       expect(odd.status).to.equal(400);
       expect(decode(odd.html)).to.match(/id="rule-id-err" class="field-err">Mã quy tắc: 1–100 ký tự/).and.to.match(/id="rule-priority-err" class="field-err">Độ ưu tiên phải là một số nguyên/);
