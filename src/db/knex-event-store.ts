@@ -59,7 +59,14 @@ export class KnexEventStore implements EventStore {
   async typeSummary(agency: string): Promise<EventTypeSummary[]> {
     const rows = await this.db('kpi_events').where({ agency_code: agency }).groupBy('type').orderBy('type')
       .select('type', this.db.raw('count(*) as received'), this.db.raw('sum(case when status = ? then 1 else 0 end) as failed', ['failed']), this.db.raw('max(received_at) as last_received_at'));
-    return rows.map((r: Record<string, unknown>) => ({ type: String(r.type), received: toNum(r.received), failed: toNum(r.failed ?? 0), lastReceivedAt: toDate(r.last_received_at) }));
+    // The newest event of each type, by arrival (seq), in one more statement.
+    const newest = await this.db('kpi_events').where({ agency_code: agency })
+      .whereIn('seq', this.db('kpi_events').where({ agency_code: agency }).groupBy('type').max('seq'))
+      .select('type', 'event_id', 'status', 'error');
+    const last = new Map(newest.map((r) => [String(r.type), { id: String(r.event_id), status: r.status as EventStatus, error: (r.error as string | null) ?? null }]));
+    return rows.map((r: Record<string, unknown>) => ({
+      type: String(r.type), received: toNum(r.received), failed: toNum(r.failed ?? 0), lastReceivedAt: toDate(r.last_received_at), last: last.get(String(r.type)) ?? null,
+    }));
   }
 
   async between(agency: string, q: { from: Date; to: Date; types: readonly string[]; status: EventStatus; afterSeq: number; limit: number }): Promise<Array<StoredEvent & { seq: number }>> {

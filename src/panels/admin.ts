@@ -100,7 +100,10 @@ export function mountAdminPanel(router: Router, kit: PanelKit): void {
       webhook: webhookUrl(req, s.base),
       issuer: record.issuer,
       origins: s.settings.hostOrigins,
-      types: types.map((x) => ({ type: x.type, received: x.received, failed: x.failed, last: x.lastReceivedAt ? formatInstant(l, x.lastReceivedAt.toISOString(), tz) : '—' })),
+      types: types.map((x) => ({
+        type: x.type, received: x.received, failed: x.failed, last: x.lastReceivedAt ? formatInstant(l, x.lastReceivedAt.toISOString(), tz) : '—',
+        lastId: x.last?.id ?? '', lastFailed: x.last?.status === 'failed', lastError: x.last?.error ?? null,
+      })),
       totalFailed: types.reduce((n, x) => n + x.failed, 0),
       skew: skew ? { last: skew.last, min: skew.min, max: skew.max, count: skew.count, at: formatInstant(l, skew.at.toISOString(), tz), risky: worst > CLOCK_TOLERANCE_S / 2 } : null,
       tolerance: CLOCK_TOLERANCE_S,

@@ -311,7 +311,8 @@ describe('e2e: the mapping rules editor and the admin writes', function () {
       expect(p.status).to.equal(200);
       const text = decode(p.html);
       expect(text).to.contain(`${h.url}/events`);
-      expect(text).to.match(/<tr data-type="task.assigned"><td>task.assigned<\/td><td class="num">\d+<\/td><td class="num">0<\/td>/);
+      expect(text).to.match(/<tr data-type="task.assigned"><td>task.assigned<\/td><td class="num">\d+<\/td><td class="num">0<\/td><td class="small nowrap">[^<]+<\/td><td class="small">evt-zz-2<\/td>/);
+      expect(text).to.match(/<tr data-type="document.issued">.*<td class="small">QD-3<\/td>/);
       expect(text).to.match(/Lần gần nhất lệch -?\d+ giây/);
       expect((await page('/panels/admin/integration', h.userToken(a, 'u-3', ['hr']))).status).to.equal(403);
     });

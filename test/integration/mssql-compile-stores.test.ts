@@ -191,6 +191,7 @@ describe('mssql compile: every knex store, method by method, compiled for SQL Se
     }));
     expect(sent.between[0]!.sql).to.match(/^select top \(@p\d+\) /);
     expect(sent.typeSummary[0]!.sql).to.match(/group by \[type\]/);
+    expect(sent.typeSummary[1]!.sql, 'the newest of each type').to.match(/\[seq\] in \(select max\(\[seq\]\) from \[kpi_events\] where \[agency_code\] = @p\d+ group by \[type\]\)/);
     expect(sent.typeSummary[0]!.bindings).to.include('failed');
     const locks = sent.insertNew.filter((s) => LOCKING_SELECT.test(s.sql));
     expect(locks.length).to.be.greaterThan(0);
