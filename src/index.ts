@@ -5,11 +5,14 @@ import { migrateLatest } from './db/migrate';
 import { KnexUnitOfWork } from './db/unit-of-work';
 import { createRouter, type AppDeps } from './http/app';
 import type { AuthDeps } from './http/auth';
+import { ClockSkewLog } from './http/clock-skew';
 import { IntakeService, type IngestResult, type IntakeSource } from './intake/intake-service';
 import { AgencyService } from './services/agency-service';
 import { JournalService } from './services/journal-service';
 import { registerScoresApi } from './http/api-scores';
 import { registerJournalApi } from './http/api-journal';
+import { registerRulesApi } from './http/api-rules';
+import { RulesService } from './services/rules-service';
 import { createReportsRouter } from './http/reports';
 import { createPanelsRouter } from './panels';
 import { AssessmentService } from './services/assessment-service';
@@ -39,7 +42,7 @@ export interface KpiPlugin {
   router: Router;
   /** Takes one event or a batch from an in-process host: durable when the promise resolves. */
   ingest(eventOrBatch: unknown, opts?: { source?: IntakeSource }): Promise<IngestResult>;
-  services: { agencies: AgencyService; intake: IntakeService; journal: JournalService; scoring: ScoringService; periods: PeriodService; reports: ReportService; uow: UnitOfWork };
+  services: { agencies: AgencyService; intake: IntakeService; journal: JournalService; scoring: ScoringService; periods: PeriodService; reports: ReportService; rules: RulesService; uow: UnitOfWork };
   close(): Promise<void>;
 }
 
@@ -54,13 +57,15 @@ export async function createKpiPlugin(opts: KpiPluginOptions): Promise<KpiPlugin
   loadManifest();
   if (opts.migrate !== false) await migrateLatest(knex);
   const s = buildServices({ knex, clock, log, ...(opts.chunkSize ? { chunkSize: opts.chunkSize } : {}) });
-  const { uow, agencies, intake, journal, scoring, review, assessments, insights, periods, reports } = s;
+  const { uow, agencies, intake, journal, scoring, review, assessments, insights, periods, reports, rules } = s;
+  const skew = new ClockSkewLog();
   const auth: AuthDeps = {
     // Read on every webhook call and panel load: served from the briefly cached agency context.
     getAgency: (code) => agencies.cachedAgency(code),
     validSecrets: (code) => agencies.cachedSecrets(code),
     useTokenId: (agency, jti, expiresAt) => agencies.useTokenId(agency, jti, expiresAt),
     clock,
+    recordSkew: (agency, seconds, at) => skew.record(agency, seconds, at),
   };
   const deps: AppDeps = {
     auth, intake, agencies, journal, log,
@@ -68,14 +73,15 @@ export async function createKpiPlugin(opts: KpiPluginOptions): Promise<KpiPlugin
     extraApi: (api, helpers) => {
       registerScoresApi(api, helpers, { scoring });
       registerJournalApi(api, helpers, { review, assessments, insights });
+      registerRulesApi(api, helpers, { rules, intake, agencies });
     },
-    panels: createPanelsRouter({ auth, agencies, journal, scoring, intake, review, assessments, insights, clock, log }),
+    panels: createPanelsRouter({ auth, agencies, journal, scoring, intake, review, assessments, insights, rules, skew, clock, log }),
     reports: createReportsRouter({ auth, reports, directory: journal, agencyName: async (code) => (await agencies.cachedAgency(code))?.name ?? null, log }),
   };
   const router = createRouter(deps);
   return {
     router,
-    services: { agencies, intake, journal, scoring, periods, reports, uow },
+    services: { agencies, intake, journal, scoring, periods, reports, rules, uow },
     ingest: (eventOrBatch, o = {}) => {
       const events = eventOrBatch !== null && typeof eventOrBatch === 'object' && !Array.isArray(eventOrBatch) && Array.isArray((eventOrBatch as { events?: unknown }).events)
         ? (eventOrBatch as { events: unknown[] }).events
@@ -97,6 +103,7 @@ export interface Services {
   insights: InsightsService;
   periods: PeriodService;
   reports: ReportService;
+  rules: RulesService;
 }
 
 /** The stores over a knex instance and every service over them: the one place they are built. */
@@ -117,6 +124,7 @@ export function buildServices(o: { knex: Knex; clock?: () => Date; log?: Logger;
     assessments: new AssessmentService({ uow, agencies, journal, clock, isDuplicate: isUniqueViolation }),
     insights: new InsightsService({ uow, agencies, journal, clock }),
     periods: new PeriodService({ uow }),
+    rules: new RulesService({ uow, agencies, clock }),
   };
 }
 

@@ -8,6 +8,7 @@ import { EXIT_FAILURE, UsageError } from './errors';
 import { serve } from './serve';
 import { JobRunner } from '../services/job-runner';
 import { DEFAULT_LEASE_S, instanceName, pullJobsOf } from './pull';
+import { nextSteps, webhookUrl } from './test-event';
 
 /** Longest lifetime `token` mints: long enough for a demo week, short enough not to become a password. */
 export const MAX_TOKEN_TTL_S = 30 * 24 * 3600;
@@ -65,6 +66,8 @@ export function registerAgency(program: Command, ctx: CliContext): void {
       ctx.out(`  Khóa bí mật (secret):      ${r.secret}`);
       ctx.out('');
       ctx.out(SECRET_NOTE);
+      ctx.out('');
+      for (const line of nextSteps(r.agency, r.issuer, (await agencies.requireAgency(r.agency)).hostOrigins, webhookUrl(ctx))) ctx.out(line);
     });
 
   agency
@@ -165,10 +168,12 @@ export function registerEvents(program: Command, ctx: CliContext): void {
     .description('Chạy lại các sự kiện lỗi (tất cả, hoặc các mã đã cho), mỗi sự kiện một lần (replay failed events once)')
     .requiredOption('--agency <code>', 'mã cơ quan (agency code)')
     .argument('[id...]', 'mã sự kiện cần chạy lại; bỏ trống để chạy lại mọi sự kiện lỗi (event ids; none for every failed event)')
-    .action(async (ids: string[], opts: { agency: string }) => {
+    .option('--type <type>', 'chỉ các sự kiện lỗi của loại này, ví dụ task.assigned (only the failed events of this type)')
+    .action(async (ids: string[], opts: { agency: string; type?: string }) => {
       const plugin = await ctx.plugin();
       const { intake, agencies } = plugin.services;
-      const out = await intake.replay(opts.agency, ids.length > 0 ? ids : undefined);
+      if (opts.type !== undefined && ids.length > 0) throw new UsageError('--type: không dùng cùng danh sách mã sự kiện (not with event ids)', '--type');
+      const out = opts.type !== undefined ? await intake.replayType(opts.agency, parseText(opts.type, '--type')) : await intake.replay(opts.agency, ids.length > 0 ? ids : undefined);
       await agencies.audit(opts.agency, 'cli', 'events.replay', ids.length > 0 ? ids.join(',').slice(0, 200) : null, out);
       const label: Record<string, string> = { processed: 'đã xử lý (processed)', ignored: 'bỏ qua, loại không tạo mục nhật ký (ignored)', failed: 'vẫn lỗi (still failed)' };
       for (const r of out) ctx.out(`${r.id}: ${label[r.status] ?? r.status}${r.error ? ` — ${r.error}` : ''}`);

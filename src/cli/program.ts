@@ -11,6 +11,8 @@ import { registerPull } from './pull';
 import { registerReconcile } from './reconcile';
 import { registerReport } from './report';
 import { registerScore } from './score';
+import { registerRules } from './rules';
+import { registerTestEvent } from './test-event';
 
 export const PROGRAM_NAME = 'eoffice-kpi';
 
@@ -36,6 +38,8 @@ export const COMMANDS: CommandModule[] = [
   registerServe,
   registerIngest,
   registerEvents,
+  registerRules,
+  registerTestEvent,
   registerScore,
   registerReport,
   registerToken,

@@ -215,6 +215,8 @@ export interface AgencySettings {
   report: ReportSettings;
   /** The pull connector (docs/pull.md): where the host's view is, how often and how much to read. */
   pull: PullSettings;
+  /** How many days back an official may date a manual entry (0 = today only; default 60). */
+  manualBackdateDays: number;
 }
 
 /** Where and how the plugin pulls events from a host that cannot push (docs/pull.md). */
@@ -279,6 +281,7 @@ export const SETTINGS_KEYS = [
   'quotaGroups',
   'report',
   'pull',
+  'manualBackdateDays',
 ] as const satisfies readonly (keyof AgencySettings)[];
 
 /** The defaults of a new agency. Frozen (arrays too): copy with `defaultSettings()` to change. */
@@ -297,6 +300,7 @@ export const DEFAULT_SETTINGS: Readonly<AgencySettings> = Object.freeze({
   quotaGroups: Object.freeze([]) as unknown as QuotaGroup[],
   report: Object.freeze({ governingBody: '', place: '', preparedBy: '', headOfAgency: '', headTitle: '' }) as ReportSettings,
   pull: Object.freeze({ source: '', view: 'eoffice_kpi_events', every: 60, batch: 500, columns: Object.freeze({}) as Record<string, string> }) as PullSettings,
+  manualBackdateDays: 60,
 });
 
 /** A fresh, mutable copy of the defaults, optionally overridden. */

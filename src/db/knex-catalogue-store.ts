@@ -51,6 +51,18 @@ export class KnexCatalogueStore implements CatalogueStore {
     }));
     for (const chunk of chunkForParams(rows, 7, this.dialect.maxParams)) await this.db('kpi_mapping_rules').insert(chunk);
   }
+
+  async putRule(agency: string, rule: MappingRule, now: Date): Promise<void> {
+    await this.db('kpi_mapping_rules').where({ agency_code: agency, id: rule.id }).delete();
+    await this.db('kpi_mapping_rules').insert({
+      agency_code: agency, id: rule.id, event_type: rule.eventType, rule: JSON.stringify(rule), priority: rule.priority, active: rule.active, updated_at: now,
+    });
+  }
+
+  async setRuleActive(agency: string, id: string, active: boolean, now: Date): Promise<boolean> {
+    const n = await this.db('kpi_mapping_rules').where({ agency_code: agency, id }).update({ active, updated_at: now });
+    return Number(n) > 0;
+  }
 }
 
 function mapWorkItem(r: Record<string, unknown>): StoredWorkItem {

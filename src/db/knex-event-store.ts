@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { EventStatus, EventStore, EventSummary, NewEvent, StoredEvent } from '../stores';
+import type { EventStatus, EventStore, EventSummary, EventTypeSummary, NewEvent, StoredEvent } from '../stores';
 import type { SqlDialect } from './sql-dialects';
 import { chunkForParams, toDate, toNum } from './rows';
 
@@ -54,5 +54,25 @@ export class KnexEventStore implements EventStore {
       .orderBy('occurred_at', 'desc').limit(q.limit)
       .select('event_id', 'type', 'status', 'error', 'occurred_at', 'payload');
     return rows.map((r) => ({ eventId: String(r.event_id), type: String(r.type), status: r.status as EventStatus, error: (r.error as string | null) ?? null, occurredAt: toDate(r.occurred_at), payload: String(r.payload) }));
+  }
+
+  async typeSummary(agency: string): Promise<EventTypeSummary[]> {
+    const rows = await this.db('kpi_events').where({ agency_code: agency }).groupBy('type').orderBy('type')
+      .select('type', this.db.raw('count(*) as received'), this.db.raw('sum(case when status = ? then 1 else 0 end) as failed', ['failed']), this.db.raw('max(received_at) as last_received_at'));
+    // The newest event of each type, by arrival (seq), in one more statement.
+    const newest = await this.db('kpi_events').where({ agency_code: agency })
+      .whereIn('seq', this.db('kpi_events').where({ agency_code: agency }).groupBy('type').max('seq'))
+      .select('type', 'event_id', 'status', 'error');
+    const last = new Map(newest.map((r) => [String(r.type), { id: String(r.event_id), status: r.status as EventStatus, error: (r.error as string | null) ?? null }]));
+    return rows.map((r: Record<string, unknown>) => ({
+      type: String(r.type), received: toNum(r.received), failed: toNum(r.failed ?? 0), lastReceivedAt: toDate(r.last_received_at), last: last.get(String(r.type)) ?? null,
+    }));
+  }
+
+  async between(agency: string, q: { from: Date; to: Date; types: readonly string[]; status: EventStatus; afterSeq: number; limit: number }): Promise<Array<StoredEvent & { seq: number }>> {
+    const rows = await this.db('kpi_events').where({ agency_code: agency, status: q.status }).whereIn('type', [...q.types])
+      .andWhere('occurred_at', '>=', q.from).andWhere('occurred_at', '<', q.to).andWhere('seq', '>', q.afterSeq)
+      .orderBy('seq').limit(q.limit).select('seq', 'event_id', 'type', 'status', 'error', 'occurred_at', 'payload');
+    return rows.map((r) => ({ seq: toNum(r.seq), eventId: String(r.event_id), type: String(r.type), status: r.status as EventStatus, error: (r.error as string | null) ?? null, occurredAt: toDate(r.occurred_at), payload: String(r.payload) }));
   }
 }

@@ -173,4 +173,9 @@ export class KnexJournalStore implements JournalStore {
     await this.days.ensure(this.root, q.agency, { fail: q.failPenalty, delay: q.delayPenalty });
     return periodTotals(this.root, this.dialect, q);
   }
+
+  async deleteEventEntry(agency: string, id: string): Promise<boolean> {
+    const n = await this.db('kpi_journal_entries').where({ agency_code: agency, id, source: 'event' }).delete();
+    return n > 0;
+  }
 }

@@ -17,6 +17,8 @@ export interface AuthDeps {
   /** Records a webhook token id; false when it was already used within its lifetime. */
   useTokenId(agency: string, jti: string, expiresAt: Date): Promise<boolean>;
   clock?: () => Date;
+  /** Told the clock skew (token `iat` minus now, in seconds) of every webhook token whose signature held. */
+  recordSkew?(agency: string, seconds: number, at: Date): void;
 }
 
 /** The token from `Authorization: Bearer …` (or null). */
@@ -82,6 +84,7 @@ async function verifyAgencyToken(deps: AuthDeps, token: string | null, options: 
 export async function verifyWebhook(deps: AuthDeps, authorization: string | undefined, rawBody: Buffer): Promise<string> {
   const { agency, claims, now } = await verifyAgencyToken(deps, bearer(authorization), (a) => ({ issuer: a.issuer }));
   if (typeof claims.iat !== 'number' || typeof claims.exp !== 'number') throw new AuthError();
+  deps.recordSkew?.(agency.code, claims.iat - now.getTime() / 1000, now);
   if (claims.exp <= claims.iat || claims.exp - claims.iat > MAX_WEBHOOK_TOKEN_LIFETIME_S) throw new AuthError();
   if (claims.iat > now.getTime() / 1000 + CLOCK_TOLERANCE_S) throw new AuthError();
   if (typeof claims.jti !== 'string' || claims.jti.length === 0 || claims.jti.length > 200) throw new AuthError();

@@ -3,7 +3,7 @@ import { entryMinutes, type DayKey, type NewEntry, type SubjectRef } from '../do
 import { localDay } from '../domain/time';
 import { deriveEntry } from '../rules/derive';
 import { matchRule, planEvent, ruleCoefficient, type EventEffects, type PlannerEvent } from '../rules/planner';
-import { subjectKey, type AssignmentStatus, type NewMark, type StoredWorkItem, type Stores } from '../stores';
+import { subjectKey, type AssignmentStatus, type NewMark, type StoredWorkItem, type Stores, type SubjectFacts } from '../stores';
 import type { AgencyContext } from '../services/agency-service';
 import { rederive } from '../services/rederive';
 
@@ -59,6 +59,28 @@ export async function applyEffects(tx: Stores, ctx: AgencyContext, live: readonl
   const facts = await tx.assignments.facts(agency, [...touched.values()]);
 
   // 5. Entries.
+  const entries = await buildEntries(tx, ctx, live, facts, now);
+  await tx.journal.insertMany(agency, entries);
+  const changed: DayKey[] = [];
+
+  // 6. A task assignment that arrived after its completion: the completion is credited with the assigned work item.
+  if (assigned.newTaskAssignees.length > 0) changed.push(...(await replanCompletions(tx, ctx, assigned.newTaskAssignees, now)));
+
+  // 7. A mark or a due time that arrived after the entries it bears on (a rejection after the completion): re-derive them.
+  if (again.size > 0) changed.push(...(await rederive(tx, agency, [...again].map((k) => touched.get(k)!), now, facts)));
+
+  // 8. Last, the daily roll-ups: the new entries added to their days, the days of changed ones recomputed.
+  await tx.journal.applyDays(agency, entries, changed);
+}
+
+/**
+ * The journal entries that planned events make, as they are stored: the work item's version
+ * and minutes, the local day, the status the settings give, fails and delays from the stored
+ * facts. Used by applyEffects and by the rules editor's "try it", so that both say the same.
+ */
+export async function buildEntries(tx: Stores, ctx: AgencyContext, live: readonly LiveEvent[], facts: Map<string, SubjectFacts>, now: Date): Promise<NewEntry[]> {
+  const agency = ctx.agency.code;
+  const tz = ctx.settings.timeZone;
   const units = await tx.directory.unitsOf(agency, live.flatMap((p) => p.effects.entries.map((e) => e.userId)));
   const status = ctx.settings.autoApproveEventEntries ? 'approved' : 'pending';
   const entries: NewEntry[] = [];
@@ -81,17 +103,7 @@ export async function applyEffects(tx: Stores, ctx: AgencyContext, live: readonl
       });
     }
   }
-  await tx.journal.insertMany(agency, entries);
-  const changed: DayKey[] = [];
-
-  // 6. A task assignment that arrived after its completion: the completion is credited with the assigned work item.
-  if (assigned.newTaskAssignees.length > 0) changed.push(...(await replanCompletions(tx, ctx, assigned.newTaskAssignees, now)));
-
-  // 7. A mark or a due time that arrived after the entries it bears on (a rejection after the completion): re-derive them.
-  if (again.size > 0) changed.push(...(await rederive(tx, agency, [...again].map((k) => touched.get(k)!), now, facts)));
-
-  // 8. Last, the daily roll-ups: the new entries added to their days, the days of changed ones recomputed.
-  await tx.journal.applyDays(agency, entries, changed);
+  return entries;
 }
 
 async function applyAssignments(tx: Stores, ctx: AgencyContext, live: readonly LiveEvent[], now: Date): Promise<{ subjects: Map<string, SubjectRef>; newTaskAssignees: Array<{ subjectId: string; userId: string }> }> {

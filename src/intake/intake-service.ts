@@ -1,11 +1,11 @@
 import type { KpiEvent, RejectedEvent, WebhookResponse } from '../contract/events';
 import { validateEvent } from '../contract/event-validator';
-import { isKpiError, NotFoundError, UnavailableError, ValidationError } from '../domain/errors';
+import { isKpiError, NotFoundError, UnavailableError } from '../domain/errors';
 import { toNfc } from '../domain/text';
-import { planEvent, type EventEffects, type PlannerEvent } from '../rules/planner';
-import type { IntakeSource, NewEvent, Stores, UnitOfWork } from '../stores';
+import type { EventTypeSummary, IntakeSource, NewEvent, Stores, UnitOfWork } from '../stores';
 import type { AgencyContext, AgencyService } from '../services/agency-service';
 import { applyEffects } from './apply-effects';
+import { live, planItems, type Item, type Planned } from './plan-events';
 import { GroupCommit, type Counts, type Slice } from './group-commit';
 
 export type { IntakeSource, RejectedEvent };
@@ -35,13 +35,9 @@ export interface IntakeServiceDeps {
 const messages = {
   agencyMismatch: (a: string) => `agency: cơ quan "${a}" không khớp với token (agency does not match the verified token)`,
   unknownAgency: (a: string) => `agency: cơ quan "${a}" chưa được đăng ký (unknown agency)`,
-  unknownItem: (code: string) => `workItemCode: "${code}" không có trong danh mục của cơ quan (not in the agency's catalogue)`,
-  ruleFailed: 'lỗi khi áp dụng quy tắc (rule evaluation failed)',
   unknownType: (type: string) => `type: loại sự kiện "${type}" chưa được hỗ trợ, đã lưu nhưng không tạo mục nhật ký (unknown type, kept without entries)`,
 };
 
-interface Item { index: number; event: KpiEvent; known: boolean; payload: string }
-interface Planned { item: Item; effects: EventEffects | null; status: 'processed' | 'ignored' | 'failed'; error: string | null }
 
 /**
  * One pipeline for the three doors (in process, webhook, file): validate each event, then per
@@ -138,7 +134,7 @@ export class IntakeService {
         return { index, event, known: v.ok ? v.known : false, payload: r.payload };
       });
       const planned = await this.transaction(agency, async (tx, ctx) => {
-        const p = await this.plan(tx, ctx, items);
+        const p = await planItems(tx, ctx, items);
         // Only events still failed are taken: a replay running twice does the work once.
         const taken: Planned[] = [];
         for (const x of p) if (await tx.events.settleFailed(agency, x.item.event.id, x.status, x.error)) taken.push(x);
@@ -148,6 +144,20 @@ export class IntakeService {
       for (const x of planned) out.push({ id: x.item.event.id, status: x.status, error: x.error });
     }
     return out;
+  }
+
+  /** Per event type: received, failed and the newest arrival (the admin's integration check). */
+  eventTypes(agency: string): Promise<EventTypeSummary[]> {
+    return this.uow.read.events.typeSummary(agency);
+  }
+
+  /** Replays every failed event of one type (the admin's "replay all" for a type that failed for one cause). */
+  async replayType(agency: string, type: string): Promise<Array<{ id: string; status: string; error: string | null }>> {
+    await this.agencies.requireAgency(agency);
+    const ids = (await this.uow.read.events.failed(agency))
+      .filter((r) => (JSON.parse(r.payload) as { type?: unknown }).type === type)
+      .map((r) => r.eventId);
+    return ids.length === 0 ? [] : this.replay(agency, ids);
   }
 
   /** One write transaction of an agency (retried by the unit of work on passing conflicts); any database failure is a 503. */
@@ -186,7 +196,7 @@ export class IntakeService {
       }
     }
     const inserted = await this.transaction(agency, async (tx, ctx) => {
-      const planned = await this.plan(tx, ctx, unique);
+      const planned = await planItems(tx, ctx, unique);
       return this.storePlanned(tx, ctx, planned, (it) => sourceOf.get(it)!);
     });
     return group.map((s) => {
@@ -243,7 +253,7 @@ export class IntakeService {
       }
     }
     return this.transaction(agency, async (tx, ctx) => {
-      const planned = await this.plan(tx, ctx, items);
+      const planned = await planItems(tx, ctx, items);
       for (const p of planned) if (p.status === 'ignored' && p.error === null) p.error = messages.unknownType(p.item.event.type);
       const ids = await this.storePlanned(tx, ctx, planned, () => 'pull', kept);
       await alongside(tx);
@@ -252,35 +262,4 @@ export class IntakeService {
       return { accepted: ids.size, duplicates: duplicates + items.length + kept.length - ids.size, processed: count('processed'), ignored: count('ignored'), failed: count('failed') + brokenIn };
     });
   }
-
-  /** Plans every event of the chunk (pure), with the stored task assignments that task.completed needs. */
-  private async plan(tx: Stores, ctx: AgencyContext, items: Item[]): Promise<Planned[]> {
-    const tasks = [...new Set(items.filter((i) => i.event.type === 'task.completed').map((i) => i.event.subject.id))].map((id) => ({ kind: 'task', id }));
-    const assignments = new Map<string, { workItemCode: string | null; quantity: number | null }>();
-    for (const a of await tx.assignments.ofSubjects(ctx.agency.code, tasks)) assignments.set(`${a.subjectId}\u0000${a.userId}`, { workItemCode: a.workItemCode, quantity: a.quantity });
-    const out: Planned[] = [];
-    for (const item of items) {
-      const e = item.event;
-      if (!item.known) {
-        out.push({ item, effects: null, status: 'ignored', error: null });
-        continue;
-      }
-      try {
-        const assignment = assignments.get(`${e.subject.id}\u0000${e.actor.id}`);
-        const effects = planEvent(e as unknown as PlannerEvent, { rules: ctx.rules, catalogue: ctx.items, ...(assignment ? { assignment } : {}) });
-        for (const a of effects.assignments) {
-          if (a.op === 'upsert' && a.workItemCode !== null && !ctx.catalogue.has(a.workItemCode)) throw new ValidationError(messages.unknownItem(a.workItemCode), 'data.workItemCode');
-          if (a.op === 'upsert' && e.type === 'task.assigned') assignments.set(`${e.subject.id}\u0000${a.userId}`, { workItemCode: a.workItemCode, quantity: a.quantity });
-        }
-        out.push({ item, effects, status: 'processed', error: null });
-      } catch (err) {
-        out.push({ item, effects: null, status: 'failed', error: isKpiError(err) ? err.message : messages.ruleFailed });
-      }
-    }
-    return out;
-  }
-}
-
-function live(planned: readonly Planned[]): Array<{ event: KpiEvent; effects: EventEffects }> {
-  return planned.filter((p) => p.effects !== null).map((p) => ({ event: p.item.event, effects: p.effects! }));
 }

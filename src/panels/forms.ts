@@ -19,6 +19,12 @@ export const ACTION = {
   rate: (unit: string, id: string) => `unit.rate:${unit}:${id}`,
   assess: (unit: string, user: string, period: string) => `unit.assess:${unit}:${user}:${period}`,
   replay: (id: string) => `admin.replay:${id}`,
+  replayType: 'admin.replay-type',
+  ruleCreate: 'admin.rules.create',
+  ruleEdit: (id: string) => `admin.rules.edit:${id}`,
+  ruleActive: (id: string) => `admin.rules.active:${id}`,
+  ruleTry: 'admin.rules.try',
+  settings: 'admin.settings',
 };
 
 /** Service error codes shown with a message of their own; any other 4xx shows `error.invalid` with its field. */

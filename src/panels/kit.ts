@@ -8,17 +8,19 @@ import { loadManifest } from '../contract/manifest-validator';
 import { ForbiddenError } from '../domain/errors';
 import type { Locale } from '../domain/principal';
 import type { AuthDeps } from '../http/auth';
+import type { ClockSkewLog } from '../http/clock-skew';
 import type { IntakeService } from '../intake/intake-service';
 import type { AgencyService } from '../services/agency-service';
 import type { AssessmentService } from '../services/assessment-service';
 import type { InsightsService } from '../services/insights-service';
 import type { JournalService } from '../services/journal-service';
 import type { ReviewService } from '../services/review-service';
+import type { RulesService } from '../services/rules-service';
 import type { ScoringService } from '../services/scoring-service';
 import { createViews, type PageModel, type Views } from '../views/render';
 import type { DirectoryUser } from '../stores';
 import { has, link, send, sessionOf, str, type Session } from './session';
-import { enc, itemLabel, noticeText, type ItemName } from './view-model';
+import { enc, isFailureNotice, itemLabel, noticeText, type ItemName } from './view-model';
 
 export interface PanelsDeps {
   auth: AuthDeps;
@@ -32,6 +34,10 @@ export interface PanelsDeps {
   assessments?: AssessmentService;
   /** Empty-day reminders and suggestions of "My KPI". */
   insights?: InsightsService;
+  /** The clock skew seen in webhook tokens, for the integration check. */
+  skew?: ClockSkewLog;
+  /** The mapping rules editor of the admin page: without it the rules are listed read-only. */
+  rules?: RulesService;
   clock?: () => Date;
   views?: Views;
   log?: { error(obj: object, msg: string): void };
@@ -98,7 +104,9 @@ export function createKit(deps: PanelsDeps): PanelKit {
     async page(req, res, id, view, data, opts = {}) {
       const s = sessionOf(req);
       const unit = await leaderUnit(s);
-      const notice = noticeText(s.locale, str(req.query.notice));
+      const noticeKey = str(req.query.notice);
+      const failed = isFailureNotice(noticeKey);
+      const notice = failed ? null : noticeText(s.locale, noticeKey);
       send(res, opts.status ?? 200, s.settings.hostOrigins, (nonce) => views.render(view, {
         locale: s.locale,
         nonce,
@@ -107,7 +115,7 @@ export function createKit(deps: PanelsDeps): PanelKit {
         user: { name: s.principal.name, id: s.principal.userId },
         nav: nav(s, id, unit),
         notice,
-        error: opts.error ?? null,
+        error: opts.error ?? (failed ? noticeText(s.locale, noticeKey) : null),
         timeZone: s.settings.timeZone,
         ...data,
       }));

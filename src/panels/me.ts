@@ -68,7 +68,7 @@ export function mountMePanel(router: Router, kit: PanelKit): void {
         selected: opts.values?.workItemCode === i.code,
       })),
     }));
-    const minDay = deps.review ? addDays(s.today, -deps.review.maxBackdateDays) : s.today;
+    const minDay = deps.review ? addDays(s.today, -s.settings.manualBackdateDays) : s.today;
 
     const suggestions = (insights?.suggestions ?? []).slice(0, 20).map((sg) => ({
       date: formatDay(l, sg.date), rawDate: sg.date, type: sg.type, title: sg.subject.title, subjectId: sg.subject.id,

@@ -46,7 +46,14 @@ const NOTICE_KEYS: Readonly<Record<string, string>> = {
   replayed: msgKey('notice.replayed'),
   'replay-failed': msgKey('notice.replayFailed'),
   closed: msgKey('notice.closed'),
+  'rule-saved': msgKey('notice.ruleSaved'),
+  'rule-activated': msgKey('notice.ruleActivated'),
+  'rule-deactivated': msgKey('notice.ruleDeactivated'),
+  'settings-saved': msgKey('notice.settingsSaved'),
 };
+
+/** Notices that report a failure: shown as an error (red, an alert), never in the success box. */
+const FAILURE_NOTICES: ReadonlySet<string> = new Set(['replay-failed']);
 
 /**
  * The colour class of a score, green (high) to red (low): `sc-0` (red, below the "complete"
@@ -100,6 +107,11 @@ export function itemLabel(l: Locale, i: { name: string; nameEn?: string | null }
 /** The line of the page's notice after a form went through (`?notice=`), or null. */
 export function noticeText(l: Locale, key: string | undefined): string | null {
   return key !== undefined && Object.hasOwn(NOTICE_KEYS, key) ? t(l, NOTICE_KEYS[key]!) : null;
+}
+
+/** Whether the notice `key` says that something failed. */
+export function isFailureNotice(key: string | undefined): boolean {
+  return key !== undefined && FAILURE_NOTICES.has(key);
 }
 
 /** The days over the cap: clipped (scaled down) or only warned about. */

@@ -27,8 +27,6 @@ import { rederive, rederiveEntry } from './rederive';
  * Every change is written to the audit trail in the same transaction as the change.
  */
 
-/** How far back an official may date a manual entry unless the deps say otherwise. */
-export const DEFAULT_MAX_BACKDATE_DAYS = 60;
 export const MAX_NOTE_LENGTH = 1000;
 export const MAX_REASON_LENGTH = 1000;
 
@@ -173,8 +171,6 @@ export interface ReviewServiceDeps {
   agencies: AgencyService;
   journal: JournalService;
   clock?: () => Date;
-  /** How many days back a manual entry may be dated (default 60). */
-  maxBackdateDays?: number;
 }
 
 export class ReviewService {
@@ -182,14 +178,12 @@ export class ReviewService {
   private readonly agencies: AgencyService;
   private readonly journal: JournalService;
   private readonly clock: () => Date;
-  readonly maxBackdateDays: number;
 
   constructor(deps: ReviewServiceDeps) {
     this.uow = deps.uow;
     this.agencies = deps.agencies;
     this.journal = deps.journal;
     this.clock = deps.clock ?? (() => new Date());
-    this.maxBackdateDays = deps.maxBackdateDays ?? DEFAULT_MAX_BACKDATE_DAYS;
   }
 
   // ------------------------------------------------------------------ the official's side
@@ -198,7 +192,7 @@ export class ReviewService {
   async create(p: Principal, raw: unknown): Promise<JournalEntryJson> {
     const input = parseManualInput(raw, { partial: false });
     const settings = await this.agencies.getSettings(p.agency);
-    checkEntryDay(input.date!, today(settings.timeZone, this.clock()), this.maxBackdateDays);
+    checkEntryDay(input.date!, today(settings.timeZone, this.clock()), settings.manualBackdateDays);
     const item = checkItem(await this.agencies.catalogue(p.agency), input.workItemCode!, input.quantity!);
     const subject = input.fromEvent === undefined ? null : await this.eventSubject(p, input.fromEvent);
     const unitId = (await this.journal.userUnit(p.agency, p.userId)) ?? p.unit;
@@ -228,7 +222,7 @@ export class ReviewService {
     const input = parseManualInput(raw, { partial: true });
     const settings = await this.agencies.getSettings(p.agency);
     const day = input.date ?? before.day;
-    if (input.date !== undefined) checkEntryDay(day, today(settings.timeZone, this.clock()), this.maxBackdateDays);
+    if (input.date !== undefined) checkEntryDay(day, today(settings.timeZone, this.clock()), settings.manualBackdateDays);
     const code = input.workItemCode ?? before.workItemCode;
     const quantity = input.quantity ?? before.quantity;
     // The item is looked up again only when the item or the quantity changes; a note or a date alone keeps the entry's own.

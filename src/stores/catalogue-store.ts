@@ -12,4 +12,8 @@ export interface CatalogueStore {
   rules(agency: string): Promise<MappingRule[]>;
   /** Replaces the whole rule set (the integrator edits it as one document). */
   replaceRules(agency: string, rules: MappingRule[], now: Date): Promise<void>;
+  /** Adds a rule, or replaces the rule of the same id (the rules editor saves one rule at a time). */
+  putRule(agency: string, rule: MappingRule, now: Date): Promise<void>;
+  /** Switches a rule on or off; false when the agency has no rule of that id. */
+  setRuleActive(agency: string, id: string, active: boolean, now: Date): Promise<boolean>;
 }

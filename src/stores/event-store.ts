@@ -19,6 +19,15 @@ export interface NewEvent {
 export interface EventSummary { id: string; type: string; status: string; error: string | null; attempts: number; occurredAt: Date | null; receivedAt: Date | null }
 export interface StoredEvent { eventId: string; type: string; status: EventStatus; error: string | null; occurredAt: Date | null; payload: string }
 
+export interface EventTypeSummary {
+  type: string;
+  received: number;
+  failed: number;
+  lastReceivedAt: Date | null;
+  /** The newest event of the type (by arrival): its id and how it ended. */
+  last: { id: string; status: EventStatus; error: string | null } | null;
+}
+
 export interface EventStore {
   /** Inserts the events whose (agency, id) is not stored yet; returns the ids it inserted (exactly one caller wins an id). */
   insertNew(events: NewEvent[]): Promise<Set<string>>;
@@ -34,4 +43,8 @@ export interface EventStore {
    * anywhere in the payload), of the given types or statuses, newest first.
    */
   mentioning(agency: string, q: { userId: string; from: Date; to: Date; types: readonly string[]; statuses: readonly EventStatus[]; limit: number }): Promise<StoredEvent[]>;
+  /** Per event type: how many were received, how many failed, and the newest to arrive. */
+  typeSummary(agency: string): Promise<EventTypeSummary[]>;
+  /** Events of these types and this status that happened in [from, to), oldest first (at most `limit`, after sequence `afterSeq`). */
+  between(agency: string, q: { from: Date; to: Date; types: readonly string[]; status: EventStatus; afterSeq: number; limit: number }): Promise<Array<StoredEvent & { seq: number }>>;
 }

@@ -83,4 +83,6 @@ export interface JournalStore {
   ensureDays(agency: string, penalties: Penalties): Promise<boolean>;
   /** C, CL, CT per official after the daily cap, and the days over the cap: one statement over the roll-ups. */
   periodTotals(q: TotalsQuery): Promise<PeriodTotals>;
+  /** Deletes an entry an event made (the rules, re-derived, no longer make it); false when there is none. */
+  deleteEventEntry(agency: string, id: string): Promise<boolean>;
 }

@@ -261,6 +261,13 @@ describe('contract: plugin-manifest.json', () => {
       'POST /api/v1/periods/:period/reopen user admin kpi.periods.reopen',
       'GET /reports/:period.xlsx user leader,hr,admin kpi.scores.read',
       'GET /reports/:period/form01.xlsx user official,leader,hr,admin kpi.scores.read',
+      'GET /api/v1/rules user admin kpi.rules.manage',
+      'POST /api/v1/rules user admin kpi.rules.manage',
+      'PUT /api/v1/rules/:id user admin kpi.rules.manage',
+      'POST /api/v1/rules/:id/deactivate user admin kpi.rules.manage',
+      'POST /api/v1/rules/:id/activate user admin kpi.rules.manage',
+      'POST /api/v1/rules/try user admin kpi.rules.manage',
+      'POST /api/v1/events/replay-failed user admin kpi.events.manage',
     ]);
   });
 
@@ -268,7 +275,7 @@ describe('contract: plugin-manifest.json', () => {
     expect(manifest.permissions.map((p) => p.id).sort()).to.deep.equal(
       [
         'kpi.journal.read.own', 'kpi.journal.write.own', 'kpi.journal.review', 'kpi.scores.read', 'kpi.assessments.write',
-        'kpi.periods.close', 'kpi.periods.reopen', 'kpi.settings.manage', 'kpi.events.manage', 'kpi.catalogue.read',
+        'kpi.periods.close', 'kpi.periods.reopen', 'kpi.settings.manage', 'kpi.events.manage', 'kpi.catalogue.read', 'kpi.rules.manage',
       ].sort(),
     );
     const used = new Set(manifest.routes.map((r) => r.permission));
@@ -320,7 +327,7 @@ describe('contract: plugin-manifest.json', () => {
     ['a user route has no permission', (m) => delete (m['routes'] as Json[])[3]!['permission'], 'routes[3].permission'],
     ['a webhook route has roles', (m) => ((m['routes'] as Json[])[1]!['roles'] = ['admin']), 'routes[1].roles'],
     ['a route allows a role its permission is not granted to', (m) => ((m['routes'] as Json[])[11]!['roles'] = ['admin', 'hr']), 'routes[11].roles'],
-    ['a route is declared twice', (m) => (m['routes'] as Json[]).push({ method: 'GET', path: '/health', auth: 'none' }), 'routes[25].path'],
+    ['a route is declared twice', (m) => (m['routes'] as Json[]).push({ method: 'GET', path: '/health', auth: 'none' }), 'routes[32].path'],
     ['a permission lacks its vi description', (m) => delete ((m['permissions'] as Json[])[0]!['description'] as Json)['vi'], 'permissions[0].description.vi'],
     ['a setting default has the wrong type', (m) => ((m['settings'] as Json[])[2]!['default'] = '480'), 'settings[2].default'],
     ['a setting default is outside its enum', (m) => ((m['settings'] as Json[])[4]!['default'] = 'cut'), 'settings[4].default'],

@@ -681,8 +681,11 @@ describe('e2e: panels (docs/integrators.md (panels and API))', function () {
     it('when the admin opens it, then the catalogue, the mapping rules, the settings and the failed events show', async () => {
       const p = await open('/panels/admin', T.admin);
       expectShows(p.text, ['Soạn thảo công văn', 'doc-processed-main']);
-      expect(p.html).to.match(/<tr><th>capMinutes<\/th><td>480<\/td><\/tr>/);
-      expect(p.html).to.match(new RegExp(`<tr><th>hostOrigins</th><td>${HOST.replace(/[./]/g, '\\$&')}</td></tr>`));
+      // The settings in words: labels and values a person reads, never a raw key or value.
+      const settings = /<dl class="settings">([\s\S]*?)<\/dl>/.exec(p.html)![1]!;
+      expect(settings).to.match(/<dt>Ngưỡng phút kê khai tối đa mỗi ngày<\/dt><dd>480 — Thu nhỏ theo tỷ lệ/);
+      expect(settings).to.contain(`<dd>${HOST}</dd>`);
+      for (const raw of ['capPolicy', 'capMinutes', 'hostOrigins', 'clip', 'true', 'false', 'agency']) expect(settings, raw).to.not.match(new RegExp(`>[^<]*\\b${raw}\\b`));
       expect(order(p.html, 'data-event')).to.deep.equal(['evt-broken-1']);
       expect(p.text).to.contain('XX-99');
       formTo(p.html, '/admin/events/evt-broken-1/replay');
@@ -694,6 +697,10 @@ describe('e2e: panels (docs/integrators.md (panels and API))', function () {
       let r = await submit(formTo(p.html, '/admin/events/evt-broken-1/replay'));
       expect(r.status).to.equal(303);
       expect(r.location).to.contain('notice=replay-failed');
+      // A replay that fails again is said as a failure (the red alert), never in the green success box.
+      const again = await follow(r.location!);
+      expect(again.html).to.match(/<p class="flash err" role="alert">Đã xử lý lại nhưng sự kiện vẫn lỗi/);
+      expect(again.html).to.not.match(/class="flash ok"/);
       let row = await h.knex('kpi_events').where({ agency_code: a.code, event_id: 'evt-broken-1' }).first('status', 'attempts');
       expect(row.status).to.equal('failed');
       expect(Number(row.attempts)).to.equal(2);

@@ -143,7 +143,11 @@ describe('mssql compile: every knex store, method by method, compiled for SQL Se
       save: async (c) => expect(await c.save(AGENCY, items, T0)).to.have.length(401),
       rules: (c) => c.rules(AGENCY),
       replaceRules: (c) => c.replaceRules(AGENCY, rules, T0),
+      putRule: (c) => c.putRule(AGENCY, rules[0]!, T0),
+      setRuleActive: (c) => c.setRuleActive(AGENCY, 'rule-0', false, T0),
     }));
+    expect(statementsOf(sent.putRule, 'insert into [kpi_mapping_rules] ').flatMap(insertedRows)).to.have.length(1);
+    expect(statementsOf(sent.setRuleActive, 'update [kpi_mapping_rules] set ')).to.have.length(1);
     expect(statementsOf(sent.save, 'update [kpi_work_items] set ')).to.have.length(1);
     const versions = statementsOf(sent.save, 'insert into [kpi_work_items] ');
     expect(versions.length, 'the new versions in several statements').to.be.greaterThan(1);
@@ -182,7 +186,13 @@ describe('mssql compile: every knex store, method by method, compiled for SQL Se
       payload: (e) => e.payload(AGENCY, 'evt-1'),
       list: (e) => e.list(AGENCY, 'failed', 50),
       mentioning: (e) => e.mentioning(AGENCY, { userId: 'u_1%[x]!', from: T0, to: new Date(T0.getTime() + 86400_000), types: ['task.assigned', 'document.returned'], statuses: ['failed'], limit: 200 }),
+      typeSummary: (e) => e.typeSummary(AGENCY),
+      between: (e) => e.between(AGENCY, { from: T0, to: new Date(T0.getTime() + 86400_000), types: ['document.received', 'task.completed'], status: 'processed', afterSeq: 0, limit: 500 }),
     }));
+    expect(sent.between[0]!.sql).to.match(/^select top \(@p\d+\) /);
+    expect(sent.typeSummary[0]!.sql).to.match(/group by \[type\]/);
+    expect(sent.typeSummary[1]!.sql, 'the newest of each type').to.match(/\[seq\] in \(select max\(\[seq\]\) from \[kpi_events\] where \[agency_code\] = @p\d+ group by \[type\]\)/);
+    expect(sent.typeSummary[0]!.bindings).to.include('failed');
     const locks = sent.insertNew.filter((s) => LOCKING_SELECT.test(s.sql));
     expect(locks.length).to.be.greaterThan(0);
     expect(locks.every((s) => hasLockHints(s, 'kpi_events')), 'the parser reads UPDLOCK and HOLDLOCK on kpi_events').to.equal(true);
@@ -323,6 +333,7 @@ describe('mssql compile: every knex store, method by method, compiled for SQL Se
       updateIfStatus: async (j) => expect(await j.updateIfStatus(AGENCY, '17', ['pending'], { status: 'approved', reviewedBy: 'u-lead', reviewedAt: T0, updatedAt: T0 })).to.equal(true),
       deletePendingManual: async (j) => expect(await j.deletePendingManual(AGENCY, '17')).to.equal(true),
       adoptUnit: (j) => j.adoptUnit(AGENCY, 'u-1', 'p-1'),
+      deleteEventEntry: async (j) => expect(await j.deleteEventEntry(AGENCY, '17')).to.equal(true),
       applyDays: (j) => j.applyDays(AGENCY, entries.map((e) => ({ userId: e.userId, day: e.day, status: e.status, minutes: e.minutes, fails: e.fails, delays: e.delays })), [{ userId: 'u-1', day: '2026-03-02' }]),
       refreshDays: (j) => j.refreshDays(AGENCY, keys),
       ensureDays: async (j) => {
