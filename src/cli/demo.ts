@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { generateDemo, type DemoData, type DemoUser } from '../demo/demo-data';
+import type { DemoData, DemoUser } from '../demo/demo-data';
+import { installDemo } from '../demo/demo-setup';
 import { demoPeople } from '../demo/demo-people';
 import { createMockHost, hostOriginsOf } from '../demo/mock-host';
 import { DEFAULT_TIME_ZONE, today } from '../domain/time';
@@ -42,14 +43,6 @@ export function demoLinks(base: string, agency: string, secret: string, data: De
   });
 }
 
-/** The agency exists, or is created with its secret; returns the secret to sign with and whether it was created. */
-async function ensureAgency(plugin: KpiPlugin, code: string, name: string): Promise<{ secret: string; created: boolean }> {
-  const { agencies } = plugin.services;
-  if (await agencies.getAgency(code)) return { secret: await agencies.currentSecret(code), created: false };
-  const r = await agencies.addAgency({ code, name, timeZone: DEFAULT_TIME_ZONE });
-  return { secret: r.secret, created: true };
-}
-
 /** Adds `origins` to the agency's host origins (kept if already there), so its panels may be framed from them. */
 export async function registerHostOrigins(plugin: KpiPlugin, agency: string, origins: readonly string[]): Promise<void> {
   const { agencies } = plugin.services;
@@ -72,18 +65,14 @@ export function registerDemo(program: Command, ctx: CliContext): void {
       const cfg = ctx.config();
       const plugin = await ctx.plugin(opts.serve ? 'server' : 'command'); // migrates the database
       const name = agency === DEMO_AGENCY ? DEMO_AGENCY_NAME : `Cơ quan trình diễn ${agency}`;
-      const { secret, created } = await ensureAgency(plugin, agency, name);
-      // Nothing the host reports has happened yet after now: no event after the clock.
-      const data = generateDemo({ agency, endDay, weeks: DEMO_WEEKS, notAfter: new Date().toISOString() });
-      ctx.out(created ? `Đã tạo cơ quan trình diễn (demo agency created): ${agency} — ${name}` : `Dùng lại cơ quan trình diễn đã có (reusing demo agency): ${agency}`);
-
       const progress = createProgress(ctx.io.stderr);
-      const result = await plugin.services.intake.ingest(data.events, {
-        source: 'demo',
-        agency,
+      const { data, secret, created, result, shaped } = await installDemo(plugin.services, {
+        agency, name, endDay, weeks: DEMO_WEEKS, now: new Date(),
         onProgress: (done, total) => progress.update(`Đang nạp sự kiện trình diễn (ingesting demo events): ${formatCount(done)}/${formatCount(total)}`),
       });
       progress.done();
+      ctx.out(created ? `Đã tạo cơ quan trình diễn (demo agency created): ${agency} — ${name}` : `Dùng lại cơ quan trình diễn đã có (reusing demo agency): ${agency}`);
+      if (shaped) ctx.out('Đã thêm kê khai, duyệt, tiêu chí chung của tháng này và một sự kiện lỗi để thử (added this month\'s manual entries, approvals, general criteria and one failed event)');
       for (const r of result.rejected.slice(0, 10)) ctx.err(`Sự kiện bị từ chối (rejected event) ${r.id ?? `#${r.index}`}: ${r.error}`);
 
       const from = data.events.find((e) => e.type !== 'unit.upserted' && e.type !== 'user.upserted')?.occurredAt.slice(0, 10) ?? endDay;
