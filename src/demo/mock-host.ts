@@ -39,20 +39,21 @@ export interface MockHostDeps {
 }
 
 // The host's words for what its records hold (the mock E-Office speaks Vietnamese, as the hosts do).
+const HOST_LOCALE = 'vi';
 const URGENCY: Record<string, () => string> = {
-  thuong: () => t('vi', 'host.urgency.normal'), khan: () => t('vi', 'host.urgency.urgent'), 'hoa-toc': () => t('vi', 'host.urgency.flash'),
+  thuong: () => t(HOST_LOCALE, 'host.urgency.normal'), khan: () => t(HOST_LOCALE, 'host.urgency.urgent'), 'hoa-toc': () => t(HOST_LOCALE, 'host.urgency.flash'),
 };
 const DOC_TYPE: Record<string, () => string> = {
-  'cong-van': () => t('vi', 'host.docType.letter'), 'to-trinh': () => t('vi', 'host.docType.submission'), 'bao-cao': () => t('vi', 'host.docType.report'),
-  'quyet-dinh': () => t('vi', 'host.docType.decision'), 'ke-hoach': () => t('vi', 'host.docType.plan'),
+  'cong-van': () => t(HOST_LOCALE, 'host.docType.letter'), 'to-trinh': () => t(HOST_LOCALE, 'host.docType.submission'), 'bao-cao': () => t(HOST_LOCALE, 'host.docType.report'),
+  'quyet-dinh': () => t(HOST_LOCALE, 'host.docType.decision'), 'ke-hoach': () => t(HOST_LOCALE, 'host.docType.plan'),
 };
 const EVENT: Record<string, () => string> = {
-  'document.received': () => t('vi', 'host.event.received'), 'document.assigned': () => t('vi', 'host.event.assigned'),
-  'document.processed': () => t('vi', 'host.event.processed'), 'document.drafted': () => t('vi', 'host.event.drafted'),
-  'document.signed': () => t('vi', 'host.event.signed'), 'document.issued': () => t('vi', 'host.event.issued'),
-  'document.returned': () => t('vi', 'host.event.returned'), 'task.assigned': () => t('vi', 'host.event.taskAssigned'),
-  'task.completed': () => t('vi', 'host.event.completed'), 'task.extended': () => t('vi', 'host.event.extended'),
-  'task.rejected': () => t('vi', 'host.event.rejected'), 'task.cancelled': () => t('vi', 'host.event.cancelled'),
+  'document.received': () => t(HOST_LOCALE, 'host.event.received'), 'document.assigned': () => t(HOST_LOCALE, 'host.event.assigned'),
+  'document.processed': () => t(HOST_LOCALE, 'host.event.processed'), 'document.drafted': () => t(HOST_LOCALE, 'host.event.drafted'),
+  'document.signed': () => t(HOST_LOCALE, 'host.event.signed'), 'document.issued': () => t(HOST_LOCALE, 'host.event.issued'),
+  'document.returned': () => t(HOST_LOCALE, 'host.event.returned'), 'task.assigned': () => t(HOST_LOCALE, 'host.event.taskAssigned'),
+  'task.completed': () => t(HOST_LOCALE, 'host.event.completed'), 'task.extended': () => t(HOST_LOCALE, 'host.event.extended'),
+  'task.rejected': () => t(HOST_LOCALE, 'host.event.rejected'), 'task.cancelled': () => t(HOST_LOCALE, 'host.event.cancelled'),
 };
 
 /** The origins a browser may use to reach a server on `port` of this machine. */
@@ -130,7 +131,7 @@ export function createMockHost(deps: MockHostDeps): Router {
   function render(res: Response, view: string, person: DemoPerson, current: string, data: Record<string, unknown>): void {
     const nonce = crypto.randomBytes(18).toString('base64url');
     const model: PageModel = {
-      locale: 'vi', nonce, title: String(data.title), panelId: view, user: { name: person.user.name, id: person.user.id }, nav: [], notice: null, error: null, timeZone: 'Asia/Ho_Chi_Minh',
+      locale: HOST_LOCALE, nonce, title: String(data.title), panelId: view, user: { name: person.user.name, id: person.user.id }, nav: [], notice: null, error: null, timeZone: 'Asia/Ho_Chi_Minh',
       agencyName: deps.agencyName,
       people: people.map((p) => ({ href: href(currentPath(current, p), p), name: p.user.name, label: p.who, position: p.user.position, unit: units.get(p.user.unitId) ?? p.user.unitId, current: p.key === person.key })),
       menu: [
@@ -188,7 +189,7 @@ export function createMockHost(deps: MockHostDeps): Router {
     render(res, 'subject', person, `${kind}:${s.id}`, {
       title: s.title,
       subject: row(s, person),
-      kind: kind === 'document' ? t('vi', 'host.kind.document') : t('vi', 'host.kind.task'),
+      kind: kind === 'document' ? t(HOST_LOCALE, 'host.kind.document') : t(HOST_LOCALE, 'host.kind.task'),
       docType: s.docType ? (DOC_TYPE[s.docType]?.() ?? s.docType) : null,
       kpi,
       infoHref: href(base, person),
