@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import type { Role } from '../../src/domain/principal';
 import { signUserToken } from '../../src/http/auth';
 import { axeViolations, frameWith, openPage, overflowing, pageWidth, screenshot, WIDTHS } from '../helpers/browser';
-import { DEMO_CODE, startDemoServer, type DemoServer } from '../helpers/demo-server';
+import { DEMO_CODE, useDemoServer, type DemoServer } from '../helpers/demo-server';
 import { PAGES, type VisitedPage } from './pages';
 
 
@@ -20,13 +20,10 @@ declare const document: any;
  */
 describe('browser: the panels in the mock E-Office', function () {
   this.timeout(120_000);
+  const server = useDemoServer();
   let d: DemoServer;
-
-  before(async () => {
-    d = await startDemoServer();
-  });
-  after(async () => {
-    await d?.close();
+  before(() => {
+    d = server();
   });
 
   function panelUrl(p: VisitedPage): string {

@@ -6,7 +6,7 @@ import { demoPeople } from '../../src/demo/demo-people';
 import { DEMO_FAILING_ITEM } from '../../src/demo/demo-setup';
 import { hostOriginsOf } from '../../src/demo/mock-host';
 import { decode } from '../helpers/html';
-import { DEMO_CODE, DEMO_END_DAY, DEMO_NOW, startDemoServer, type DemoServer } from '../helpers/demo-server';
+import { DEMO_CODE, DEMO_END_DAY, DEMO_NOW, useDemoServer, type DemoServer } from '../helpers/demo-server';
 
 /**
  * The demo as `npm start` installs and serves it, over HTTP without a browser (test/browser
@@ -15,13 +15,10 @@ import { DEMO_CODE, DEMO_END_DAY, DEMO_NOW, startDemoServer, type DemoServer } f
  */
 describe('e2e: the demo agency and its mock E-Office', function () {
   this.timeout(120_000);
+  const server = useDemoServer();
   let d: DemoServer;
-
-  before(async () => {
-    d = await startDemoServer();
-  });
-  after(async () => {
-    await d?.close();
+  before(() => {
+    d = server();
   });
 
   describe('the demo data', () => {

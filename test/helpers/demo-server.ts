@@ -48,3 +48,18 @@ export async function startDemoServer(opts: { weeks?: number } = {}): Promise<De
     },
   };
 }
+
+/** Starts the demo server before the enclosing suite and closes it after; returns its getter. */
+export function useDemoServer(opts: { weeks?: number } = {}): () => DemoServer {
+  let d: DemoServer | undefined;
+  before(async () => {
+    d = await startDemoServer(opts);
+  });
+  after(async () => {
+    await d?.close();
+  });
+  return () => {
+    if (!d) throw new Error('the demo server has not started');
+    return d;
+  };
+}
