@@ -133,7 +133,7 @@ export function createMockHost(deps: MockHostDeps): Router {
     const model: PageModel = {
       locale: HOST_LOCALE, nonce, title: String(data.title), panelId: view, user: { name: person.user.name, id: person.user.id }, nav: [], notice: null, error: null, timeZone: 'Asia/Ho_Chi_Minh',
       agencyName: deps.agencyName,
-      people: people.map((p) => ({ href: href(currentPath(current, p), p), name: p.user.name, label: p.who, position: p.user.position, unit: units.get(p.user.unitId) ?? p.user.unitId, current: p.key === person.key })),
+      people: people.map((p) => ({ href: href(currentPath(current), p), name: p.user.name, label: p.who, position: p.user.position, unit: units.get(p.user.unitId) ?? p.user.unitId, current: p.key === person.key })),
       menu: [
         { href: href('/', person), title: null, current: current === '/' },
         ...dashboards.filter((d) => d.roles.some((r) => person.user.roles.includes(r))).map((d) => ({ href: href('/eoffice/kpi', person, { panel: d.id }), title: d.title.vi, current: current === `kpi:${d.id}` })),
@@ -151,7 +151,7 @@ export function createMockHost(deps: MockHostDeps): Router {
   }
 
   /** The same page for another person (the switcher keeps the page where it can). */
-  function currentPath(current: string, _p: DemoPerson): string {
+  function currentPath(current: string): string {
     if (current.startsWith('document:')) return `/eoffice/documents/${encodeURIComponent(current.slice('document:'.length))}`;
     if (current.startsWith('task:')) return `/eoffice/tasks/${encodeURIComponent(current.slice('task:'.length))}`;
     return '/';
@@ -163,6 +163,11 @@ export function createMockHost(deps: MockHostDeps): Router {
     id: s.id, title: s.title, number: s.number, sender: s.sender, due: s.dueAt ? localTime(s.dueAt) : null,
     updated: localTime(s.events[s.events.length - 1]?.occurredAt ?? null), urgent: s.urgency !== null && s.urgency !== 'thuong',
     urgency: s.urgency ? (URGENCY[s.urgency]?.() ?? s.urgency) : null,
+  });
+
+  // Browsers ask for an icon; the host has none.
+  router.get('/favicon.ico', (_req, res) => {
+    res.status(204).end();
   });
 
   router.get('/', (req, res) => {

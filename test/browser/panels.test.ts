@@ -110,6 +110,38 @@ describe('browser: the panels in the mock E-Office', function () {
       }
     }
   });
+  describe('on a phone', () => {
+    // What a phone user must reach on each panel: brought into view, each lies wholly on the 360 px screen without the page scrolling sideways.
+    const controls: Array<{ page: string; selectors: string[] }> = [
+      { page: 'unit', selectors: ['input[name=general]', 'table.members form.assess button', 'table.queue button[type=submit]'] },
+      { page: 'me', selectors: ['form.add [name=quantity]:not([type=hidden])', 'form.add button[type=submit]'] },
+      { page: 'admin', selectors: ['table.failed button[type=submit]'] },
+    ];
+    for (const c of controls) {
+      it(`when "${c.page}" is shown at 360 px, then ${c.selectors.join(', ')} can be brought wholly onto the screen`, async () => {
+        const o = await openPage(panelUrl(PAGES.find((x) => x.name === c.page)!), 360);
+        try {
+          for (const sel of c.selectors) {
+            const box = await o.page.evaluate((q: string) => {
+              const el = document.querySelector(q);
+              if (!el) return null;
+              el.scrollIntoView({ block: 'center', inline: 'end' });
+              const r = el.getBoundingClientRect();
+              return { left: r.left, right: r.right, width: r.width, pageScrollX: (globalThis as unknown as { scrollX: number }).scrollX };
+            }, sel);
+            expect(box, `${sel} on ${c.page}`).to.not.equal(null);
+            expect(box!.width, sel).to.be.greaterThan(0);
+            expect(box!.left, sel).to.be.at.least(0);
+            expect(box!.right, sel).to.be.at.most(360);
+            expect(box!.pageScrollX, `${sel}: the page itself scrolled sideways`).to.equal(0);
+          }
+        } finally {
+          await o.close();
+        }
+      });
+    }
+  });
+
   describe('what users typed renders inert', () => {
     // Each piece breaks out of an element, out of an attribute, or into a link, if printed raw.
     const PAYLOAD = '<script>window.__kpiXss=1</script>" onmouseover="window.__kpiXss=2" data-kpi-xss="1" \' onfocus=\'window.__kpiXss=3\' javascript:window.__kpiXss=4 </script>';
