@@ -154,6 +154,7 @@ export function createMockHost(deps: MockHostDeps): Router {
   function currentPath(current: string): string {
     if (current.startsWith('document:')) return `/eoffice/documents/${encodeURIComponent(current.slice('document:'.length))}`;
     if (current.startsWith('task:')) return `/eoffice/tasks/${encodeURIComponent(current.slice('task:'.length))}`;
+    if (current.startsWith('kpi:')) return '/eoffice/kpi'; // the other person's first dashboard
     return '/';
   }
 

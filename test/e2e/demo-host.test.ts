@@ -95,6 +95,14 @@ describe('e2e: the demo agency and its mock E-Office', function () {
       }
     });
 
+    it('when the switcher is used on a KPI page, then each person lands on their own KPI page; on a document, on the same document', async () => {
+      const switcher = async (path: string) => [...(await (await fetch(`${d.origin}${path}`)).text()).matchAll(/<li><a href="([^"]+)"/g)].map((m) => decode(m[1]!));
+      expect((await switcher('/eoffice/kpi?as=official&panel=me')).slice(0, 4)).to.deep.equal(['official', 'leader', 'hr', 'admin'].map((k) => `/eoffice/kpi?as=${k}`));
+      const doc = d.demo.data.events.find((e) => e.subject.kind === 'document')!.subject.id;
+      const onDoc = await switcher(`/eoffice/documents/${encodeURIComponent(doc)}?as=hr`);
+      expect(onDoc.slice(0, 4)).to.deep.equal(['official', 'leader', 'hr', 'admin'].map((k) => `/eoffice/documents/${encodeURIComponent(doc)}?as=${k}`));
+    });
+
     it('when the agency\'s settings are read, then they list the server\'s origins as host origins', async () => {
       const settings = await d.plugin.services.agencies.getSettings(DEMO_CODE);
       expect(settings.hostOrigins).to.include.members(hostOriginsOf(d.running.port));
