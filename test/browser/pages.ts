@@ -10,6 +10,9 @@ import type { DemoServer } from '../helpers/demo-server';
  *   `panelId` is the panel's id (its `<body class="panel-…">`).
  * - `host`: the mock E-Office's page that frames that panel (the panel must load inside it),
  *   or a host page of its own when there is no `panel`.
+ *
+ * A new page is one more row, e.g. an admin sub-page with no host page of its own:
+ * `{ name: 'admin-catalogue', as: 'admin', panelId: 'admin', panel: () => '/panels/admin/catalogue' }`.
  */
 export interface VisitedPage {
   name: string;
