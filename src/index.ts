@@ -42,7 +42,7 @@ export interface KpiPlugin {
   router: Router;
   /** Takes one event or a batch from an in-process host: durable when the promise resolves. */
   ingest(eventOrBatch: unknown, opts?: { source?: IntakeSource }): Promise<IngestResult>;
-  services: { agencies: AgencyService; intake: IntakeService; journal: JournalService; scoring: ScoringService; periods: PeriodService; reports: ReportService; rules: RulesService; uow: UnitOfWork };
+  services: { agencies: AgencyService; intake: IntakeService; journal: JournalService; scoring: ScoringService; periods: PeriodService; reports: ReportService; rules: RulesService; review: ReviewService; assessments: AssessmentService; uow: UnitOfWork };
   close(): Promise<void>;
 }
 
@@ -81,7 +81,7 @@ export async function createKpiPlugin(opts: KpiPluginOptions): Promise<KpiPlugin
   const router = createRouter(deps);
   return {
     router,
-    services: { agencies, intake, journal, scoring, periods, reports, rules, uow },
+    services: { agencies, intake, journal, scoring, periods, reports, rules, review, assessments, uow },
     ingest: (eventOrBatch, o = {}) => {
       const events = eventOrBatch !== null && typeof eventOrBatch === 'object' && !Array.isArray(eventOrBatch) && Array.isArray((eventOrBatch as { events?: unknown }).events)
         ? (eventOrBatch as { events: unknown[] }).events

@@ -1,5 +1,8 @@
 import type { Command } from 'commander';
-import { generateDemo, type DemoData, type DemoUser } from '../demo/demo-data';
+import type { DemoData, DemoUser } from '../demo/demo-data';
+import { installDemo } from '../demo/demo-setup';
+import { demoPeople } from '../demo/demo-people';
+import { createMockHost, hostOriginsOf } from '../demo/mock-host';
 import { DEFAULT_TIME_ZONE, today } from '../domain/time';
 import { signUserToken } from '../http/auth';
 import type { Role } from '../domain/principal';
@@ -17,20 +20,7 @@ export const DEMO_TOKEN_TTL_S = 24 * 3600;
 
 export interface DemoLink { who: string; user: DemoUser; roles: Role[]; links: string[] }
 
-/** The people the printed links speak for: an official, a unit leader, HR and an admin. */
-export function demoPeople(data: DemoData): Array<{ who: string; user: DemoUser }> {
-  const pick = (what: string, f: (u: DemoUser) => boolean): DemoUser => {
-    const u = data.users.find(f);
-    if (!u) throw new Error(`demo data has no ${what}`);
-    return u;
-  };
-  return [
-    { who: 'Cán bộ, công chức (official)', user: pick('official', (u) => !u.isLeader && u.roles.length === 1 && u.roles[0] === 'official' && u.position === 'Chuyên viên') },
-    { who: 'Lãnh đạo phòng (unit leader)', user: pick('leader', (u) => u.isLeader && u.roles.includes('leader') && u.unitId !== data.users.find((x) => x.roles.includes('admin'))?.unitId) },
-    { who: 'Tổ chức cán bộ (HR)', user: pick('hr', (u) => u.roles.includes('hr')) },
-    { who: 'Quản trị (admin)', user: pick('admin', (u) => u.roles.includes('admin')) },
-  ];
-}
+export { demoPeople } from '../demo/demo-people';
 
 /** Ready-to-open links (with a token each) for the demo's people. */
 export function demoLinks(base: string, agency: string, secret: string, data: DemoData, range: { from: string; to: string }, ttl = DEMO_TOKEN_TTL_S): DemoLink[] {
@@ -53,12 +43,12 @@ export function demoLinks(base: string, agency: string, secret: string, data: De
   });
 }
 
-/** The agency exists, or is created with its secret; returns the secret to sign with and whether it was created. */
-async function ensureAgency(plugin: KpiPlugin, code: string, name: string): Promise<{ secret: string; created: boolean }> {
+/** Adds `origins` to the agency's host origins (kept if already there), so its panels may be framed from them. */
+export async function registerHostOrigins(plugin: KpiPlugin, agency: string, origins: readonly string[]): Promise<void> {
   const { agencies } = plugin.services;
-  if (await agencies.getAgency(code)) return { secret: await agencies.currentSecret(code), created: false };
-  const r = await agencies.addAgency({ code, name, timeZone: DEFAULT_TIME_ZONE });
-  return { secret: r.secret, created: true };
+  const current = (await agencies.getSettings(agency)).hostOrigins;
+  const missing = origins.filter((o) => !current.includes(o));
+  if (missing.length > 0) await agencies.putSettings(agency, { hostOrigins: [...current, ...missing] }, 'demo');
 }
 
 /** `demo [--agency <code>] [--serve] [--end-day YYYY-MM-DD]`. */
@@ -75,17 +65,14 @@ export function registerDemo(program: Command, ctx: CliContext): void {
       const cfg = ctx.config();
       const plugin = await ctx.plugin(opts.serve ? 'server' : 'command'); // migrates the database
       const name = agency === DEMO_AGENCY ? DEMO_AGENCY_NAME : `Cơ quan trình diễn ${agency}`;
-      const { secret, created } = await ensureAgency(plugin, agency, name);
-      const data = generateDemo({ agency, endDay, weeks: DEMO_WEEKS });
-      ctx.out(created ? `Đã tạo cơ quan trình diễn (demo agency created): ${agency} — ${name}` : `Dùng lại cơ quan trình diễn đã có (reusing demo agency): ${agency}`);
-
       const progress = createProgress(ctx.io.stderr);
-      const result = await plugin.services.intake.ingest(data.events, {
-        source: 'demo',
-        agency,
+      const { data, secret, created, result, shaped } = await installDemo(plugin.services, {
+        agency, name, endDay, weeks: DEMO_WEEKS, now: new Date(),
         onProgress: (done, total) => progress.update(`Đang nạp sự kiện trình diễn (ingesting demo events): ${formatCount(done)}/${formatCount(total)}`),
       });
       progress.done();
+      ctx.out(created ? `Đã tạo cơ quan trình diễn (demo agency created): ${agency} — ${name}` : `Dùng lại cơ quan trình diễn đã có (reusing demo agency): ${agency}`);
+      if (shaped) ctx.out('Đã thêm kê khai, duyệt, tiêu chí chung của tháng này và một sự kiện lỗi để thử (added this month\'s manual entries, approvals, general criteria and one failed event)');
       for (const r of result.rejected.slice(0, 10)) ctx.err(`Sự kiện bị từ chối (rejected event) ${r.id ?? `#${r.index}`}: ${r.error}`);
 
       const from = data.events.find((e) => e.type !== 'unit.upserted' && e.type !== 'user.upserted')?.occurredAt.slice(0, 10) ?? endDay;
@@ -95,7 +82,9 @@ export function registerDemo(program: Command, ctx: CliContext): void {
       ctx.out(`Sự kiện (events): ${formatCount(data.events.length)} — đã lưu mới (stored) ${formatCount(result.accepted)}, trùng lặp (duplicates) ${formatCount(result.duplicates)}, bị từ chối (rejected) ${formatCount(result.rejected.length)}`);
       ctx.out('');
       const base = `http://localhost:${cfg.port}${cfg.basePath}`;
-      ctx.out(`Địa chỉ (URL): ${base}${opts.serve ? '' : '  (chạy `eoffice-kpi serve` để mở / run `eoffice-kpi serve` to open)'}`);
+      ctx.out(opts.serve
+        ? `Địa chỉ (URL): http://localhost:${cfg.port}/ — E-Office mô phỏng, các thẻ KPI mở phân hệ (a mock E-Office whose KPI tabs frame the panels)`
+        : `Địa chỉ (URL): ${base}  (chạy \`eoffice-kpi serve\` để mở / run \`eoffice-kpi serve\` to open)`);
       ctx.out(`Kiểm tra (health): ${base}/health`);
       ctx.out(`Đường dẫn thử, token hiệu lực ${DEMO_TOKEN_TTL_S / 3600} giờ (ready links, tokens valid ${DEMO_TOKEN_TTL_S / 3600} h):`);
       for (const l of demoLinks(base, agency, secret, data, { from, to: endDay })) {
@@ -105,7 +94,15 @@ export function registerDemo(program: Command, ctx: CliContext): void {
       ctx.out(`Token khác (other tokens): eoffice-kpi token --agency ${agency} --sub <user> --roles official,leader`);
       if (opts.serve) {
         ctx.out('');
-        await serve(ctx, plugin);
+        const host = createMockHost({ agency, agencyName: name, data, pluginBase: cfg.basePath, currentSecret: (code) => plugin.services.agencies.currentSecret(code) });
+        await serve(ctx, plugin, {
+          host,
+          onListening: async (running) => {
+            // The mock E-Office frames the panels from this server's origins: the agency registers them, as a real host's.
+            await registerHostOrigins(plugin, agency, hostOriginsOf(running.port));
+            ctx.out(`Hệ thống E-Office mô phỏng (mock E-Office): http://localhost:${running.port}/`);
+          },
+        });
       }
     });
 }

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import express, { type Express } from 'express';
+import express, { type Express, type Router } from 'express';
 import { InternalError } from '../domain/errors';
 import type { KpiPlugin } from '../index';
 import type { CliContext } from './context';
@@ -8,10 +8,14 @@ import type { CliContext } from './context';
 /** How long in-flight requests may run after SIGINT/SIGTERM before their connections are cut. */
 export const SHUTDOWN_GRACE_MS = 10_000;
 
-/** A standalone app around the plugin: its router at KPI_BASE_PATH (or /). */
-export function createServeApp(plugin: Pick<KpiPlugin, 'router'>, basePath: string): Express {
+/**
+ * A standalone app around the plugin: its router at KPI_BASE_PATH (or /). `host` (the demo's
+ * mock E-Office, src/demo/mock-host.ts) is mounted at / before it; the production `serve` has none.
+ */
+export function createServeApp(plugin: Pick<KpiPlugin, 'router'>, basePath: string, host?: Router): Express {
   const app = express();
   app.disable('x-powered-by');
+  if (host) app.use('/', host);
   app.use(basePath === '' ? '/' : basePath, plugin.router);
   return app;
 }
@@ -100,10 +104,11 @@ export function serveUntilSignal(running: RunningServer, signals: NodeJS.EventEm
  * `serve` (and `demo --serve`): the plugin on PORT under KPI_BASE_PATH until SIGINT/SIGTERM.
  * Resolves after a graceful shutdown; the caller then closes the database.
  */
-export async function serve(ctx: CliContext, plugin: KpiPlugin): Promise<void> {
+export async function serve(ctx: CliContext, plugin: KpiPlugin, demo?: { host: Router; onListening(running: RunningServer): Promise<void> }): Promise<void> {
   const cfg = ctx.config();
   const log = ctx.logger('server');
-  const running = await startServer(createServeApp(plugin, cfg.basePath), { port: cfg.port, basePath: cfg.basePath });
+  const running = await startServer(createServeApp(plugin, cfg.basePath, demo?.host), { port: cfg.port, basePath: cfg.basePath });
+  await demo?.onListening(running);
   log.info({ url: running.url, db: cfg.db.display }, 'eoffice-kpi listening');
   ctx.out(`Đang phục vụ tại (listening on) ${running.url}  —  kiểm tra (health): ${running.url}/health`);
   ctx.out('Nhấn Ctrl+C để dừng (press Ctrl+C to stop).');

@@ -72,6 +72,8 @@ export interface GenerateDemoOptions {
   endDay: string;
   /** How many weeks, ending at `endDay`, to fill with work. Default 6. */
   weeks?: number;
+  /** An instant (ISO 8601): events after it are left out, as not happened yet. Default: none left out. */
+  notAfter?: string;
   /** PRNG seed; by default derived from the agency code. */
   seed?: number;
 }
@@ -471,8 +473,10 @@ export function generateDemo(opts: GenerateDemoOptions): DemoData {
     }
   }
 
+  const notAfterMs = opts.notAfter === undefined ? Infinity : Date.parse(opts.notAfter);
+  if (Number.isNaN(notAfterMs)) throw new ValidationError(`notAfter: not an instant: ${String(opts.notAfter)}`, 'notAfter');
   const events = pending
-    .filter((p) => p.o < stopO)
+    .filter((p) => p.o < stopO && (localSecondsOf(p.o) - 7 * HOUR) * 1000 <= notAfterMs)
     .sort((a, b) => a.o - b.o || a.seq - b.seq)
     .map((p, i): DemoEvent => {
       // each event gets its own objects: a flow's events share a subject while being built
