@@ -40,4 +40,7 @@ export const PAGES: VisitedPage[] = [
   { name: 'ranking', as: 'hr', panelId: 'ranking', panel: () => '/panels/ranking', host: () => '/eoffice/kpi?as=hr&panel=ranking' },
   { name: 'reports', as: 'hr', panelId: 'reports', panel: () => '/panels/reports', host: () => '/eoffice/kpi?as=hr&panel=reports' },
   { name: 'admin', as: 'admin', panelId: 'admin', panel: () => '/panels/admin', host: () => '/eoffice/kpi?as=admin&panel=admin' },
+  { name: 'admin-settings', as: 'admin', panelId: 'admin', panel: () => '/panels/admin/settings' },
+  { name: 'admin-rule-new', as: 'admin', panelId: 'admin', panel: () => '/panels/admin/rules/new' },
+  { name: 'admin-integration', as: 'admin', panelId: 'admin', panel: () => '/panels/admin/integration' },
 ];
