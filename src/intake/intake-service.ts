@@ -2,9 +2,10 @@ import type { KpiEvent, RejectedEvent, WebhookResponse } from '../contract/event
 import { validateEvent } from '../contract/event-validator';
 import { isKpiError, NotFoundError, UnavailableError, ValidationError } from '../domain/errors';
 import { toNfc } from '../domain/text';
+import { localDay } from '../domain/time';
 import { planEvent, type EventEffects, type PlannerEvent } from '../rules/planner';
 import type { IntakeSource, Stores, UnitOfWork } from '../stores';
-import type { AgencyContext, AgencyService } from '../services/agency-service';
+import { catalogueOn, type AgencyContext, type AgencyService } from '../services/agency-service';
 import { applyEffects } from './apply-effects';
 import { GroupCommit, type Counts, type Slice } from './group-commit';
 
@@ -211,7 +212,7 @@ export class IntakeService {
       }
       try {
         const assignment = assignments.get(`${e.subject.id}\u0000${e.actor.id}`);
-        const effects = planEvent(e as unknown as PlannerEvent, { rules: ctx.rules, catalogue: ctx.items, ...(assignment ? { assignment } : {}) });
+        const effects = planEvent(e as unknown as PlannerEvent, { rules: ctx.rules, catalogue: catalogueOn(ctx, localDay(new Date(e.occurredAt), ctx.settings.timeZone)), ...(assignment ? { assignment } : {}) });
         for (const a of effects.assignments) {
           if (a.op === 'upsert' && a.workItemCode !== null && !ctx.catalogue.has(a.workItemCode)) throw new ValidationError(messages.unknownItem(a.workItemCode), 'data.workItemCode');
           if (a.op === 'upsert' && e.type === 'task.assigned') assignments.set(`${e.subject.id}\u0000${a.userId}`, { workItemCode: a.workItemCode, quantity: a.quantity });

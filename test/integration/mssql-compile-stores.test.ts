@@ -140,9 +140,10 @@ describe('mssql compile: every knex store, method by method, compiled for SQL Se
     const rules = Array.from({ length: 600 }, (_, i) => ({ ...cloneRules()[i % cloneRules().length]!, id: `rule-${i}` }));
     const sent = await inTransaction(r, (s) => everyMethod<CatalogueStore>(r, 'catalogue', s.catalogue, {
       current: (c) => c.current(AGENCY),
-      save: async (c) => expect(await c.save(AGENCY, items, T0)).to.have.length(401),
+      save: async (c) => expect(await c.save(AGENCY, items, T0, '2026-03-02')).to.have.length(401),
       rules: (c) => c.rules(AGENCY),
       replaceRules: (c) => c.replaceRules(AGENCY, rules, T0),
+      history: (c) => c.history(AGENCY),
     }));
     expect(statementsOf(sent.save, 'update [kpi_work_items] set ')).to.have.length(1);
     const versions = statementsOf(sent.save, 'insert into [kpi_work_items] ');

@@ -306,7 +306,7 @@ function answerAgencyContext(r: MssqlRecorder, agency = AGENCY): void {
   r.when(/ from \[kpi_mapping_rules\] where \[agency_code\] = @p\d+ order by/, cloneRules().map((x) => ({
     agency_code: agency, id: x.id, event_type: x.eventType, rule: JSON.stringify(x), priority: x.priority, active: x.active, updated_at: T0,
   })));
-  r.when(/ from \[kpi_work_items\] where \[agency_code\] = @p\d+ and \[current\] = @p\d+/, cloneCatalogue().map((w) => ({
+  r.when(/ from \[kpi_work_items\] where \[agency_code\] = @p\d+(?: and \[current\] = @p\d+)? order by/, cloneCatalogue().map((w) => ({
     agency_code: agency, code: w.code, version: 1, name: w.name, name_en: w.nameEn, unit: w.unit, standard_minutes: w.standardMinutes, kind: w.kind,
     item_group: w.group, active: w.active, max_quantity: w.maxQuantityPerEntry, current: true, valid_from: T0, valid_to: null,
   })));

@@ -232,7 +232,7 @@ describe(`store contracts through KnexUnitOfWork on ${testDialect()} (${parseDbU
       expect(await uow.write((tx) => tx.catalogue.save('cat-1', items, at(HOUR)))).to.deep.equal([items[2]!.code]);
       const current = await read.catalogue.current('cat-1');
       expect(current.map((i) => i.code)).to.deep.equal([...items.map((i) => i.code)].sort());
-      expect(current.find((i) => i.code === items[2]!.code)).to.deep.equal({ ...items[2]!, version: 2 });
+      expect(current.find((i) => i.code === items[2]!.code)).to.deep.equal({ ...items[2]!, version: 2, validFrom: null, sector: '' });
       // The primary key (agency, code, version) refuses a second version 1.
       const err = await thrown(() => uow.write((tx) => tx.catalogue.save('cat-0', [items[0]!, items[0]!], T0)));
       expect(isUniqueViolation(err), String(err)).to.equal(true);
