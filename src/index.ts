@@ -10,6 +10,8 @@ import { AgencyService } from './services/agency-service';
 import { JournalService } from './services/journal-service';
 import { registerScoresApi } from './http/api-scores';
 import { registerJournalApi } from './http/api-journal';
+import { registerCatalogueApi } from './http/api-catalogue';
+import { CatalogueService } from './services/catalogue-service';
 import { createReportsRouter } from './http/reports';
 import { createPanelsRouter } from './panels';
 import { AssessmentService } from './services/assessment-service';
@@ -38,7 +40,7 @@ export interface KpiPlugin {
   router: Router;
   /** Takes one event or a batch from an in-process host: durable when the promise resolves. */
   ingest(eventOrBatch: unknown, opts?: { source?: IntakeSource }): Promise<IngestResult>;
-  services: { agencies: AgencyService; intake: IntakeService; journal: JournalService; scoring: ScoringService; periods: PeriodService; reports: ReportService };
+  services: { agencies: AgencyService; intake: IntakeService; journal: JournalService; scoring: ScoringService; periods: PeriodService; reports: ReportService; catalogue: CatalogueService };
   close(): Promise<void>;
 }
 
@@ -53,7 +55,7 @@ export async function createKpiPlugin(opts: KpiPluginOptions): Promise<KpiPlugin
   loadManifest();
   if (opts.migrate !== false) await migrateLatest(knex);
   const s = buildServices({ knex, clock, log, ...(opts.chunkSize ? { chunkSize: opts.chunkSize } : {}) });
-  const { uow, agencies, intake, journal, scoring, review, assessments, insights, periods, reports } = s;
+  const { uow, agencies, intake, journal, scoring, review, assessments, insights, periods, reports, catalogue } = s;
   const auth: AuthDeps = {
     // Read on every webhook call and panel load: served from the briefly cached agency context.
     getAgency: (code) => agencies.cachedAgency(code),
@@ -67,6 +69,7 @@ export async function createKpiPlugin(opts: KpiPluginOptions): Promise<KpiPlugin
     extraApi: (api, helpers) => {
       registerScoresApi(api, helpers, { scoring });
       registerJournalApi(api, helpers, { review, assessments, insights });
+      registerCatalogueApi(api, helpers, { catalogue, agencies });
     },
     panels: createPanelsRouter({ auth, agencies, journal, scoring, intake, review, assessments, insights, clock, log }),
     reports: createReportsRouter({ auth, reports, directory: journal, agencyName: async (code) => (await agencies.cachedAgency(code))?.name ?? null, log }),
@@ -74,7 +77,7 @@ export async function createKpiPlugin(opts: KpiPluginOptions): Promise<KpiPlugin
   const router = createRouter(deps);
   return {
     router,
-    services: { agencies, intake, journal, scoring, periods, reports },
+    services: { agencies, intake, journal, scoring, periods, reports, catalogue },
     ingest: (eventOrBatch, o = {}) => {
       const events = eventOrBatch !== null && typeof eventOrBatch === 'object' && !Array.isArray(eventOrBatch) && Array.isArray((eventOrBatch as { events?: unknown }).events)
         ? (eventOrBatch as { events: unknown[] }).events
@@ -96,6 +99,7 @@ export interface Services {
   insights: InsightsService;
   periods: PeriodService;
   reports: ReportService;
+  catalogue: CatalogueService;
 }
 
 /** The stores over a knex instance and every service over them: the one place they are built. */
@@ -116,6 +120,7 @@ export function buildServices(o: { knex: Knex; clock?: () => Date; log?: Logger;
     assessments: new AssessmentService({ uow, agencies, journal, clock, isDuplicate: isUniqueViolation }),
     insights: new InsightsService({ uow, agencies, journal, clock }),
     periods: new PeriodService({ uow }),
+    catalogue: new CatalogueService({ uow, agencies, clock }),
   };
 }
 

@@ -213,6 +213,8 @@ export interface AgencySettings {
   quotaGroups: QuotaGroup[];
   /** The names printed on HR's workbooks (the administrative layout and its signature blocks). */
   report: ReportSettings;
+  /** HR may edit the catalogue (work items, imports, sector templates) as the admin can (default false: the admin only). */
+  hrEditsCatalogue: boolean;
 }
 
 export const QUOTA_SCOPES = ['agency', 'unit'] as const;
@@ -255,6 +257,7 @@ export const SETTINGS_KEYS = [
   'quotaScope',
   'quotaGroups',
   'report',
+  'hrEditsCatalogue',
 ] as const satisfies readonly (keyof AgencySettings)[];
 
 /** The defaults of a new agency. Frozen (arrays too): copy with `defaultSettings()` to change. */
@@ -272,6 +275,7 @@ export const DEFAULT_SETTINGS: Readonly<AgencySettings> = Object.freeze({
   quotaScope: 'agency',
   quotaGroups: Object.freeze([]) as unknown as QuotaGroup[],
   report: Object.freeze({ governingBody: '', place: '', preparedBy: '', headOfAgency: '', headTitle: '' }) as ReportSettings,
+  hrEditsCatalogue: false,
 });
 
 /** A fresh, mutable copy of the defaults, optionally overridden. */

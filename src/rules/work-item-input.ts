@@ -43,7 +43,12 @@ export type WorkItemProblemCode =
   | 'bad_active'
   | 'unknown_field'
   | 'unknown_code'
-  | 'code_exists';
+  | 'code_exists'
+  | 'code_fixed'
+  | 'bad_day'
+  | 'too_early'
+  | 'bad_header'
+  | 'not_xlsx';
 
 export interface WorkItemProblem {
   field: string;
@@ -150,8 +155,8 @@ export function versionOn<T extends { version: number; validFrom: string | null 
 
 /** Whether `day` can start a new version after the latest one (never before it: versions follow each other). */
 export function checkValidFrom(day: unknown, latestFrom: string | null): WorkItemProblem | null {
-  if (typeof day !== 'string' || !isValidDay(day)) return { field: 'validFrom', problem: 'required', limit: 'YYYY-MM-DD' };
-  if (latestFrom !== null && day < latestFrom) return { field: 'validFrom', problem: 'out_of_range', limit: latestFrom };
+  if (typeof day !== 'string' || !isValidDay(day)) return { field: 'validFrom', problem: 'bad_day', limit: 'YYYY-MM-DD' };
+  if (latestFrom !== null && day < latestFrom) return { field: 'validFrom', problem: 'too_early', limit: latestFrom };
   return null;
 }
 
