@@ -425,6 +425,28 @@ describe('mssql compile: the services, compiled for SQL Server', function () {
     await r.destroy();
   });
 
+  it('when the catalogue service adds, changes, imports and adopts work items from a day, then every statement is T-SQL with the day bound as NVARCHAR', async () => {
+    const r = recorder();
+    answerAgencyContext(r);
+    const { catalogue } = buildServices({ knex: r.knex, clock: () => T0 });
+    r.queue([{ '': 1 }], /^update \[kpi_work_items\] set /);
+    const made = await catalogue.create(AGENCY, 'admin', { code: 'CV-90', name: 'Rà soát thủ tục hành chính', unit: 'thủ tục', standardMinutes: 60, kind: 'count', validFrom: '2026-03-02' });
+    expect(made.added).to.deep.equal(['CV-90']);
+    const changed = await catalogue.update(AGENCY, 'admin', 'CV-04', { standardMinutes: 75, validFrom: '2026-03-02' });
+    expect(changed.changed).to.deep.equal(['CV-04']);
+    const items = cloneCatalogue().slice(1);
+    const imported = await catalogue.replaceAll(AGENCY, 'admin', items, { validFrom: '2026-03-03' });
+    expect(imported.deactivated).to.deep.equal([cloneCatalogue()[0]!.code]);
+    const adopted = await catalogue.adopt(AGENCY, 'admin', 'tai-chinh-ke-hoach', { validFrom: '2026-03-03' });
+    expect(adopted.added.length).to.be.greaterThan(10);
+    await catalogue.versions(AGENCY, 'CV-04');
+    expectAllTsql(r.statements, 'catalogue service');
+    const versions = r.statements.filter((s) => s.sql.startsWith('insert into [kpi_work_items] ')).flatMap(insertedRows);
+    expect(versions.find((row) => row.code === 'CV-04')).to.include({ valid_from_day: '2026-03-02', version: 2 });
+    expect(versions.filter((row) => String(row.code).startsWith('TC-')).every((row) => row.sector === 'tai-chinh-ke-hoach')).to.equal(true);
+    await r.destroy();
+  });
+
   for (const chunkSize of [undefined, 1000]) {
     it(`when 1000 events of every known type are ingested${chunkSize ? ` in one chunk of ${chunkSize}` : ' in the default chunks'}, then every statement is T-SQL under 2100 parameters and the events go in behind an UPDLOCK, HOLDLOCK read`, async () => {
       const r = recorder();
