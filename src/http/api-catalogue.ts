@@ -1,63 +1,25 @@
 import express, { type Request, type Response, type Router } from 'express';
-import { isKpiError, ValidationError, type KpiError } from '../domain/errors';
+import { ValidationError } from '../domain/errors';
 import type { Locale, Principal } from '../domain/principal';
-import { cellProblemText, problemText } from '../i18n/catalogue-text';
+import { catalogueProblems, problemLines, type ProblemAt } from '../i18n/catalogue-text';
 import { t } from '../i18n/i18n';
-import { readCatalogueWorkbook, writeCatalogueWorkbook, type SheetProblem } from '../reports/catalogue-workbook';
-import { writeHandbookWorkbook } from '../reports/handbook-workbook';
-import type { AgencyService } from '../services/agency-service';
-import { catalogueInputError, INVALID_WORK_ITEM, type CatalogueChange, type CatalogueService } from '../services/catalogue-service';
-import type { WorkItemProblem } from '../rules/work-item-input';
+import { catalogueFile, handbookFile, importCatalogueFile, type CatalogueFileServices } from '../reports/catalogue-files';
+import { INVALID_WORK_ITEM } from '../services/catalogue-service';
 import { h, type ApiHelpers } from './app';
 import { asciiSlug, contentDisposition } from './reports';
-
-export interface CatalogueApiServices {
-  catalogue: CatalogueService;
-  agencies: AgencyService;
-}
 
 /** The largest catalogue file taken (a catalogue of 5 000 rows is well under 1 MB). */
 export const MAX_CATALOGUE_FILE_BYTES = 5 * 1024 * 1024;
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
-
-/** The Vietnamese words of the workbooks (their headers are read back on import). */
 const VI: Locale = 'vi';
-const vi = (key: string, vars?: Readonly<Record<string, string | number | null | undefined>>): string => t(VI, key, vars);
 
-/** A refusal that lists every problem in the caller's language (and the sheet's row and column when from a file). */
-export function problemsBody(l: Locale, problems: ReadonlyArray<WorkItemProblem & Partial<Pick<SheetProblem, 'row' | 'column' | 'header'>>>): { error: Record<string, unknown> } {
-  const list = problems.map((p) => (p.row !== undefined && p.column !== undefined && p.header !== undefined
-    ? { row: p.row, column: p.column, field: p.field, problem: p.problem, message: cellProblemText(l, p as SheetProblem) }
-    : { field: p.field, problem: p.problem, ...(p.limit === undefined ? {} : { limit: p.limit }), message: problemText(l, p) }));
-  return { error: { code: INVALID_WORK_ITEM, message: list[0]?.message ?? '', ...(problems[0] ? { field: problems[0].field } : {}), problems: list } };
-}
-
-/** The problems a service refusal carries, if it is a catalogue input refusal. */
-export function catalogueProblems(e: unknown): WorkItemProblem[] | null {
-  if (!isKpiError(e) || e.code !== INVALID_WORK_ITEM) return null;
-  const problems = (e as KpiError).details?.problems;
-  return Array.isArray(problems) ? (problems as WorkItemProblem[]) : null;
-}
-
-/** Reads a catalogue file and replaces the catalogue by it (in a dry run, says what would change); a bad cell refuses the whole file. */
-export async function importCatalogueFile(services: CatalogueApiServices, agency: string, actor: string, data: Buffer, opts: { validFrom?: unknown; dryRun?: boolean }): Promise<CatalogueChange> {
-  const read = await readCatalogueWorkbook(data, vi);
-  if (read.problems.length > 0) throw catalogueInputError(read.problems);
-  return services.catalogue.replaceAll(agency, actor, read.items, opts);
-}
-
-/** The catalogue workbook of an agency (its current items), Vietnamese. */
-export async function catalogueFile(services: CatalogueApiServices, agency: string, created: Date): Promise<Buffer> {
-  const name = (await services.agencies.getAgency(agency))?.name ?? agency;
-  return writeCatalogueWorkbook(await services.catalogue.current(agency), vi, { agencyName: name, created });
-}
-
-/** The KPI handbook workbook of an agency, Vietnamese. */
-export async function handbookFile(services: CatalogueApiServices, agency: string, created: Date): Promise<Buffer> {
-  const [a, settings, items, rules] = await Promise.all([
-    services.agencies.requireAgency(agency), services.agencies.getSettings(agency), services.catalogue.current(agency), services.agencies.rules(agency),
-  ]);
-  return writeHandbookWorkbook({ agencyName: a.name, settings, items, rules, templates: services.catalogue.templates(), created }, vi);
+/** A refusal that lists every problem in the caller's language (with the sheet's row and column when from a file). */
+export function problemsBody(l: Locale, problems: readonly ProblemAt[]): { error: Record<string, unknown> } {
+  const lines = problemLines(l, problems);
+  const list = problems.map((p, i) => ({
+    ...(p.row !== undefined ? { row: p.row, column: p.column } : {}), field: p.field, problem: p.problem, ...(p.limit === undefined ? {} : { limit: p.limit }), message: lines[i],
+  }));
+  return { error: { code: INVALID_WORK_ITEM, message: lines[0] ?? '', ...(problems[0] ? { field: problems[0].field } : {}), problems: list } };
 }
 
 function sendXlsx(res: Response, data: Buffer, fileName: string, ascii: string): void {
@@ -84,7 +46,7 @@ const flag = (v: unknown): boolean => v === true || v === 'true' || v === '1';
  * | POST | /catalogue/import?dryRun=&validFrom= | the whole catalogue from an .xlsx body |
  * | POST | /catalogue/adopt | `{ template, validFrom, dryRun }`: adopt a sector template |
  */
-export function registerCatalogueApi(api: Router, helpers: ApiHelpers, services: CatalogueApiServices): void {
+export function registerCatalogueApi(api: Router, helpers: ApiHelpers, services: CatalogueFileServices): void {
   const { requireRole, principal } = helpers;
   const readers = requireRole('admin', 'hr');
   /** Runs a write as `p`; a refused input answers 400 with each problem in words. */

@@ -3,8 +3,10 @@
  * command line, the admin panel's catalogue page and the workbooks: the inner rings return a
  * field, a problem code and a limit; this says them in the reader's language.
  */
+import { isKpiError } from '../domain/errors';
 import type { Locale } from '../domain/principal';
 import type { WorkItemField, WorkItemProblem } from '../rules/work-item-input';
+import { INVALID_WORK_ITEM } from '../services/catalogue-service';
 import { msgKey, t } from './i18n';
 
 const PROBLEM_KEYS: Readonly<Record<string, string>> = {
@@ -42,6 +44,23 @@ export const HEADER_KEYS: Readonly<Record<WorkItemField, string>> = {
   maxQuantityPerEntry: msgKey('catalogue.col.maxQuantity'),
   active: msgKey('catalogue.col.active'),
 };
+
+/** A problem, from a sheet's cell (row, column, header) or from a field of JSON or a form. */
+export type ProblemAt = WorkItemProblem & { row?: number; column?: string; header?: string };
+
+/** The problems a refused catalogue input carries (`details.problems`), or null for any other error. */
+export function catalogueProblems(e: unknown): ProblemAt[] | null {
+  if (!isKpiError(e) || e.code !== INVALID_WORK_ITEM) return null;
+  const problems = e.details?.problems;
+  return Array.isArray(problems) ? (problems as ProblemAt[]) : null;
+}
+
+/** Each problem as a sentence, in order. */
+export function problemLines(l: Locale, problems: readonly ProblemAt[]): string[] {
+  return problems.map((p) => (p.row !== undefined && p.column !== undefined && p.header !== undefined
+    ? cellProblemText(l, { ...p, row: p.row, column: p.column, header: p.header })
+    : problemText(l, p)));
+}
 
 /** One problem as a sentence: `{field}` is the JSON name, or the column's header for a sheet. */
 export function problemText(l: Locale, p: WorkItemProblem, fieldLabel: string = p.field): string {
