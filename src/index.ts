@@ -71,7 +71,7 @@ export async function createKpiPlugin(opts: KpiPluginOptions): Promise<KpiPlugin
       registerJournalApi(api, helpers, { review, assessments, insights });
       registerCatalogueApi(api, helpers, { catalogue, agencies });
     },
-    panels: createPanelsRouter({ auth, agencies, journal, scoring, intake, review, assessments, insights, clock, log }),
+    panels: createPanelsRouter({ auth, agencies, journal, scoring, intake, review, assessments, insights, catalogue, clock, log }),
     reports: createReportsRouter({ auth, reports, directory: journal, agencyName: async (code) => (await agencies.cachedAgency(code))?.name ?? null, log }),
   };
   const router = createRouter(deps);

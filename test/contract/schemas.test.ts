@@ -228,6 +228,8 @@ describe('contract: plugin-manifest.json', () => {
       ['agency.dashboard', '/panels/ranking', 'admin,hr,leader'],
       ['agency.dashboard', '/panels/reports', 'admin,hr'],
       ['admin.page', '/panels/admin', 'admin'],
+      ['admin.page', '/panels/admin/catalogue', 'admin,hr'],
+      ['admin.page', '/panels/admin/handbook', 'admin,hr'],
     ]);
     expect(new Set(manifest.panels.map((p) => p.slot))).to.deep.equal(new Set(PANEL_SLOTS));
     for (const p of manifest.panels) expect(p.title.vi, p.id).to.not.equal(p.title.en);
