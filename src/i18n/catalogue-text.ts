@@ -29,6 +29,7 @@ const PROBLEM_KEYS: Readonly<Record<string, string>> = {
   too_early: msgKey('catalogue.problem.too_early'),
   bad_header: msgKey('catalogue.problem.bad_header'),
   not_xlsx: msgKey('catalogue.problem.not_xlsx'),
+  too_many_rows: msgKey('catalogue.problem.too_many_rows'),
 };
 
 /** The column headers of the catalogue sheet (always Vietnamese in the file: the import reads them back). */

@@ -150,7 +150,8 @@ export async function readCatalogueWorkbook(data: Buffer, text: Text): Promise<{
     return fileProblem();
   }
   const ws = wb.worksheets.find((w) => norm(w.name) === norm(sheet)) ?? wb.worksheets[0];
-  if (!ws || ws.rowCount > MAX_ROWS + 1) return fileProblem();
+  if (!ws) return fileProblem();
+  if (ws.rowCount > MAX_ROWS + 1) return { items: [], problems: [{ row: 0, column: '', header: '', field: 'file', problem: 'too_many_rows', limit: MAX_ROWS }] };
   const headers = catalogueHeaders(text);
   const problems: SheetProblem[] = [];
   headers.forEach((h, i) => {

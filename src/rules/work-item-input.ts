@@ -48,7 +48,8 @@ export type WorkItemProblemCode =
   | 'bad_day'
   | 'too_early'
   | 'bad_header'
-  | 'not_xlsx';
+  | 'not_xlsx'
+  | 'too_many_rows';
 
 export interface WorkItemProblem {
   field: string;
