@@ -177,7 +177,7 @@ describe('e2e: the catalogue API (docs/catalogue.md)', function () {
     expect((await api('PATCH', '/catalogue/NO-SUCH', admin, { standardMinutes: 5 })).status).to.equal(404);
   });
 
-  it('when a standard changes from a day, then the closed month keeps its scores and entries, earlier days keep the old standard and new entries from that day get the new one', async () => {
+  it('when a standard changes from a day, then the closed month keeps its scores and entries, entries of earlier days keep the old standard and new entries (from events or typed) from that day get the new one', async () => {
     const admin = token(a, 'u-admin', ['admin']);
     const hr = token(a, 'u-hr', ['hr']);
     await post(a, [
@@ -202,8 +202,12 @@ describe('e2e: the catalogue API (docs/catalogue.md)', function () {
     const journal = (await api('GET', '/journal?user=u-1&from=2026-03-01&to=2026-04-30', hr)).body.entries as Array<{ date: string; minutes: number }>;
     expect(journal.map((e) => [e.date, e.minutes]).sort()).to.deep.equal([['2026-03-10', 30], ['2026-03-11', 30], ['2026-04-03', 30], ['2026-04-07', 45]]);
     expect((await api('GET', '/scores?period=2026-03&user=u-1', hr)).body.scores[0]).to.deep.equal(march);
+    const official = token(a, 'u-1', ['official']);
+    const before = await api('POST', '/journal', official, { date: '2026-04-02', workItemCode: 'CV-01', quantity: 1 });
+    const after = await api('POST', '/journal', official, { date: '2026-04-08', workItemCode: 'CV-01', quantity: 1 });
+    expect([before.status, before.body.minutes, after.status, after.body.minutes], 'manual entries too take the version of their day').to.deep.equal([201, 30, 201, 45]);
     const april = (await api('GET', '/scores?period=2026-04&user=u-1', hr)).body.scores[0];
-    expect(april.completedMinutes).to.equal(75);
+    expect(april.completedMinutes, 'events 30 + 45, typed 30 + 45 (pending, counted while April is open)').to.equal(150);
   });
 
   it('when a sector template is adopted, then its items join the catalogue as the agency\'s own copy, which the agency then edits', async () => {
