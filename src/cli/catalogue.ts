@@ -28,7 +28,13 @@ export function registerCatalogue(program: Command, ctx: CliContext): void {
     await s.agencies.requireAgency(agency);
     return { catalogue: s.catalogue, agencies: s.agencies };
   };
-  const target = (file: string): string => path.resolve(ctx.io.cwd ?? process.cwd(), file);
+  /** Writes one of the agency's files (`make`) to `file`, relative to the working folder, and says where. */
+  const writeOut = async (rawAgency: string, file: string, make: (s: CatalogueFileServices, agency: string, at: Date) => Promise<Buffer>, said: string): Promise<void> => {
+    const agency = parseText(rawAgency, '--agency', 64);
+    const out = path.resolve(ctx.io.cwd ?? process.cwd(), file);
+    writeFileWhole(out, await make(await services(agency), agency, new Date()));
+    ctx.out(`${said}: ${out}`);
+  };
 
   /** Prints a change (or its dry run); a refused input prints each problem and exits 1. */
   const report = async (opts: ChangeOptions, run: () => Promise<CatalogueChange>): Promise<void> => {
@@ -57,6 +63,14 @@ export function registerCatalogue(program: Command, ctx: CliContext): void {
     ctx.out(`  Không đổi (unchanged): ${change.unchanged}`);
   };
 
+  /** A change of the catalogue from the options `--agency`, `--valid-from`, `--dry-run`, reported as `report` says. */
+  const changeBy = async (opts: ChangeOptions, run: (s: CatalogueFileServices, agency: string, o: { validFrom?: string; dryRun: boolean }) => Promise<CatalogueChange>): Promise<void> => {
+    const agency = parseText(opts.agency, '--agency', 64);
+    const validFrom = opts.validFrom === undefined ? undefined : parseDay(opts.validFrom, '--valid-from');
+    const s = await services(agency);
+    await report(opts, () => run(s, agency, { ...(validFrom === undefined ? {} : { validFrom }), dryRun: opts.dryRun === true }));
+  };
+
   const changeOptions = (c: Command): Command => c
     .requiredOption('--agency <code>', 'mã cơ quan (agency code)')
     .option('--dry-run', 'chỉ liệt kê những gì sẽ thêm, sửa, ngừng dùng; không thay đổi gì (list the changes, change nothing)')
@@ -68,23 +82,15 @@ export function registerCatalogue(program: Command, ctx: CliContext): void {
     .description('Xuất danh mục của cơ quan ra tệp Excel theo mẫu nhập (export the catalogue as the import template)')
     .argument('<file.xlsx>', 'tệp ghi ra (output file)')
     .requiredOption('--agency <code>', 'mã cơ quan (agency code)')
-    .action(async (file: string, opts: { agency: string }) => {
-      const agency = parseText(opts.agency, '--agency', 64);
-      const out = target(file);
-      writeFileWhole(out, await catalogueFile(await services(agency), agency, new Date()));
-      ctx.out(`Đã ghi danh mục (catalogue written): ${out}`);
-    });
+    .action((file: string, opts: { agency: string }) => writeOut(opts.agency, file, catalogueFile, 'Đã ghi danh mục (catalogue written)'));
 
   changeOptions(catalogue
     .command('import')
     .description('Nhập toàn bộ danh mục từ tệp Excel: mọi ô được kiểm tra, có ô sai thì không thay đổi gì (import the whole catalogue; any bad cell changes nothing)')
     .argument('<file.xlsx>', 'tệp Excel theo mẫu (the Excel file)'))
-    .action(async (file: string, opts: ChangeOptions) => {
-      const agency = parseText(opts.agency, '--agency', 64);
+    .action((file: string, opts: ChangeOptions) => {
       const data = fs.readFileSync(existingFile(file, '<file.xlsx>', ctx.io.cwd));
-      const validFrom = opts.validFrom === undefined ? undefined : parseDay(opts.validFrom, '--valid-from');
-      const s = await services(agency);
-      await report(opts, () => importCatalogueFile(s, agency, 'cli', data, { validFrom, dryRun: opts.dryRun === true }));
+      return changeBy(opts, (s, agency, o) => importCatalogueFile(s, agency, 'cli', data, o));
     });
 
   catalogue
@@ -104,22 +110,12 @@ export function registerCatalogue(program: Command, ctx: CliContext): void {
     .command('adopt')
     .description('Áp dụng một mẫu ngành dọc: các đầu công việc của mẫu được chép vào danh mục của cơ quan để cơ quan tự sửa (adopt a sector template as the agency\'s own copy)')
     .argument('<template>', 'mã mẫu, xem: eoffice-kpi catalogue templates (template id)'))
-    .action(async (template: string, opts: ChangeOptions) => {
-      const agency = parseText(opts.agency, '--agency', 64);
-      const validFrom = opts.validFrom === undefined ? undefined : parseDay(opts.validFrom, '--valid-from');
-      const s = await services(agency);
-      await report(opts, () => s.catalogue.adopt(agency, 'cli', template, { validFrom, dryRun: opts.dryRun === true }));
-    });
+    .action((template: string, opts: ChangeOptions) => changeBy(opts, (s, agency, o) => s.catalogue.adopt(agency, 'cli', template, o)));
 
   catalogue
     .command('handbook')
     .description('Xuất Sổ tay KPI: danh mục theo ngành, nhóm và quy tắc quy đổi, khổ A4 (write the KPI handbook workbook)')
     .requiredOption('--agency <code>', 'mã cơ quan (agency code)')
     .requiredOption('--out <file.xlsx>', 'tệp ghi ra (output file)')
-    .action(async (opts: { agency: string; out: string }) => {
-      const agency = parseText(opts.agency, '--agency', 64);
-      const out = target(opts.out);
-      writeFileWhole(out, await handbookFile(await services(agency), agency, new Date()));
-      ctx.out(`Đã ghi Sổ tay KPI (handbook written): ${out}`);
-    });
+    .action((opts: { agency: string; out: string }) => writeOut(opts.agency, opts.out, handbookFile, 'Đã ghi Sổ tay KPI (handbook written)'));
 }

@@ -2,7 +2,7 @@ import ExcelJS from 'exceljs';
 import { expect } from 'chai';
 import jwt from 'jsonwebtoken';
 import { AUDIENCE, type Role } from '../../src/http/auth';
-import { startHarness, type Harness, type TestAgency } from '../helpers/harness';
+import { buildEvent, startHarness, type Harness, type TestAgency } from '../helpers/harness';
 
 /**
  * Editing the catalogue (docs/catalogue.md) over HTTP, as an integrator and HR drive it: work
@@ -18,7 +18,6 @@ describe('e2e: the catalogue API (docs/catalogue.md)', function () {
   let h: Harness;
   let a: TestAgency;
   let b: TestAgency;
-  let n = 0;
 
   function token(agency: TestAgency, sub: string, roles: Role[], o: { key?: string; locale?: 'vi' | 'en' } = {}): string {
     const iat = Math.floor(NOW.getTime() / 1000);
@@ -52,15 +51,12 @@ describe('e2e: the catalogue API (docs/catalogue.md)', function () {
     return h.knex('kpi_work_items').where({ agency_code: agency.code }).orderBy([{ column: 'code' }, { column: 'version' }]).select('code', 'version', 'standard_minutes', 'active', 'name');
   }
 
-  const ev = (agency: TestAgency, o: Record<string, unknown>): Record<string, unknown> => ({ id: `cat-${++n}`, agency: agency.code, occurredAt: '2026-03-02T08:00:00+07:00', actor: { id: 'host' }, ...o });
-  const processed = (agency: TestAgency, actor: string, day: string) =>
-    ev(agency, { type: 'document.processed', occurredAt: `${day}T09:15:00+07:00`, actor: { id: actor }, subject: { kind: 'document', id: `VB-${n}`, title: 'Công văn', docType: 'cong-van', urgency: 'thuong' }, data: { role: 'main' } });
-
+  /** Directory events and documents processed on a day, as the host sends them (accepted whole). */
   async function post(agency: TestAgency, events: Array<Record<string, unknown>>): Promise<void> {
-    const r = await h.postEvents(agency, { events });
-    expect(r.status, JSON.stringify(r.body)).to.equal(202);
-    expect(r.body.rejected).to.deep.equal([]);
+    const r = await h.postEvents(agency, { events: events.map((e) => buildEvent({ agency: agency.code, ...e })) });
+    expect([r.status, r.body.rejected], JSON.stringify(r.body)).to.deep.equal([202, []]);
   }
+  const processed = (actor: string, day: string): Record<string, unknown> => ({ occurredAt: `${day}T09:15:00+07:00`, actor: { id: actor } });
 
   before(async () => {
     h = await startHarness({ clock: () => NOW });
@@ -181,9 +177,9 @@ describe('e2e: the catalogue API (docs/catalogue.md)', function () {
     const admin = token(a, 'u-admin', ['admin']);
     const hr = token(a, 'u-hr', ['hr']);
     await post(a, [
-      ev(a, { type: 'unit.upserted', subject: { kind: 'unit', id: 'p-th' }, data: { name: 'Phòng Tổng hợp', parentId: null } }),
-      ev(a, { type: 'user.upserted', subject: { kind: 'user', id: 'u-1' }, data: { name: 'Nguyễn Văn An', unitId: 'p-th', position: 'Chuyên viên', isLeader: false, active: true } }),
-      processed(a, 'u-1', '2026-03-10'), processed(a, 'u-1', '2026-03-11'),
+      { type: 'unit.upserted', occurredAt: '2026-03-02T08:00:00+07:00', subject: { kind: 'unit', id: 'p-th' }, data: { name: 'Phòng Tổng hợp', parentId: null } },
+      { type: 'user.upserted', occurredAt: '2026-03-02T08:00:00+07:00', subject: { kind: 'user', id: 'u-1' }, data: { name: 'Nguyễn Văn An', unitId: 'p-th', position: 'Chuyên viên', isLeader: false, active: true } },
+      processed('u-1', '2026-03-10'), processed('u-1', '2026-03-11'),
     ]);
     const closed = await api('POST', '/periods/2026-03/close', hr, { applyQuota: false });
     expect(closed.status, JSON.stringify(closed.body)).to.equal(200);
@@ -198,7 +194,7 @@ describe('e2e: the catalogue API (docs/catalogue.md)', function () {
     const earlier = await api('PATCH', '/catalogue/CV-01', admin, { standardMinutes: 50, validFrom: '2026-04-01' });
     expect(earlier.body.error.problems.map((p: { field: string; problem: string; limit: string }) => [p.field, p.problem, p.limit])).to.deep.equal([['validFrom', 'too_early', '2026-04-06']]);
 
-    await post(a, [processed(a, 'u-1', '2026-04-03'), processed(a, 'u-1', '2026-04-07')]);
+    await post(a, [processed('u-1', '2026-04-03'), processed('u-1', '2026-04-07')]);
     const journal = (await api('GET', '/journal?user=u-1&from=2026-03-01&to=2026-04-30', hr)).body.entries as Array<{ date: string; minutes: number }>;
     expect(journal.map((e) => [e.date, e.minutes]).sort()).to.deep.equal([['2026-03-10', 30], ['2026-03-11', 30], ['2026-04-03', 30], ['2026-04-07', 45]]);
     expect((await api('GET', '/scores?period=2026-03&user=u-1', hr)).body.scores[0]).to.deep.equal(march);
