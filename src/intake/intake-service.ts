@@ -212,7 +212,7 @@ export class IntakeService {
       }
       try {
         const assignment = assignments.get(`${e.subject.id}\u0000${e.actor.id}`);
-        const effects = planEvent(e as unknown as PlannerEvent, { rules: ctx.rules, catalogue: catalogueOn(ctx, localDay(new Date(e.occurredAt), ctx.settings.timeZone)), ...(assignment ? { assignment } : {}) });
+        const effects = planEvent(e as unknown as PlannerEvent, { rules: ctx.rules, catalogue: ctx.latestFrom === null ? ctx.items : catalogueOn(ctx, localDay(new Date(e.occurredAt), ctx.settings.timeZone)), ...(assignment ? { assignment } : {}) });
         for (const a of effects.assignments) {
           if (a.op === 'upsert' && a.workItemCode !== null && !ctx.catalogue.has(a.workItemCode)) throw new ValidationError(messages.unknownItem(a.workItemCode), 'data.workItemCode');
           if (a.op === 'upsert' && e.type === 'task.assigned') assignments.set(`${e.subject.id}\u0000${a.userId}`, { workItemCode: a.workItemCode, quantity: a.quantity });

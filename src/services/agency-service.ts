@@ -37,22 +37,22 @@ export interface AgencyContext {
   versions: Map<string, StoredWorkItem[]>;
   /** The catalogue in force per local day, built once per day asked for (the planner caches its lookups per list). */
   byDay: Map<string, StoredWorkItem[]>;
+  /** The latest first day of any version (null: every version applies from the beginning): from that day on, `items` apply. */
+  latestFrom: string | null;
 }
 
 /**
  * The items in force on a local day: for each code, the highest version whose first day is not
  * after `day` (docs/catalogue.md). The latest versions (`ctx.items`) when they all apply already.
  */
-export function catalogueOn(ctx: Pick<AgencyContext, 'items' | 'versions' | 'byDay'>, day: string): StoredWorkItem[] {
+export function catalogueOn(ctx: Pick<AgencyContext, 'items' | 'versions' | 'byDay' | 'latestFrom'>, day: string): StoredWorkItem[] {
+  if (ctx.latestFrom === null || day >= ctx.latestFrom) return ctx.items;
   const hit = ctx.byDay.get(day);
   if (hit) return hit;
-  let list: StoredWorkItem[] = ctx.items;
-  if (ctx.items.some((i) => i.validFrom !== null && i.validFrom > day)) {
-    list = [];
-    for (const versions of ctx.versions.values()) {
-      const v = versionOn(versions, day);
-      if (v) list.push(v);
-    }
+  const list: StoredWorkItem[] = [];
+  for (const versions of ctx.versions.values()) {
+    const v = versionOn(versions, day);
+    if (v) list.push(v);
   }
   if (ctx.byDay.size > 400) ctx.byDay.clear();
   ctx.byDay.set(day, list);
@@ -276,7 +276,8 @@ export class AgencyService {
         else versions.set(v.code, [v]);
       }
       const items = [...versions.values()].map((vs) => vs[vs.length - 1]!);
-      return { agency, settings, rules, catalogue: new Map(items.map((i) => [i.code, i])), items, secrets, versions, byDay: new Map() };
+      const latestFrom = history.reduce<string | null>((m, v) => (v.validFrom !== null && (m === null || v.validFrom > m) ? v.validFrom : m), null);
+      return { agency, settings, rules, catalogue: new Map(items.map((i) => [i.code, i])), items, secrets, versions, byDay: new Map(), latestFrom };
     })();
     this.contexts.set(code, { at: nowMs, ctx });
     ctx.catch(() => this.contexts.delete(code));
