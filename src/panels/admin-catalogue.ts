@@ -21,6 +21,7 @@ import { catalogueProblems, groupText, kindText, problemLines, sectorText } from
 import { buildHandbook } from '../i18n/handbook-text';
 import { formatDay, formatNumber, t } from '../i18n/i18n';
 import { catalogueFile, handbookFile, importCatalogueFile } from '../reports/catalogue-files';
+import { placeAndDate } from '../reports/layout';
 import { WORK_ITEM_GROUPS, WORK_ITEM_KINDS } from '../rules/catalogue';
 import type { CatalogueChange, CatalogueService } from '../services/catalogue-service';
 import { contentDisposition } from '../http/reports';
@@ -244,7 +245,7 @@ export function mountAdminCataloguePanels(router: Router, kit: PanelKit, catalog
     const [a, items, rules] = await Promise.all([deps.agencies.requireAgency(agency), catalogue.current(agency), deps.agencies.rules(agency)]);
     const book = buildHandbook(l, { items, rules, templates: catalogue.templates() });
     await kit.page(req, res, 'handbook', 'handbook', {
-      agencyName: a.name, governingBody: s.settings.report.governingBody, place: s.settings.report.place, day: formatDay(l, s.today),
+      agencyName: a.name, governingBody: s.settings.report.governingBody, dateLine: placeAndDate((key, vars) => t(l, key, vars), s.settings.report.place, s.today),
       download: link(s, '/admin/handbook.xlsx'), back: link(s, '/admin/catalogue'), rules: book.rules, itemCount: book.itemCount,
       sections: book.sections.map((sec) => ({
         label: sec.label,

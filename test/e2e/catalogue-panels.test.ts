@@ -150,6 +150,7 @@ describe('e2e: the catalogue pages of the admin panel', function () {
     const html = decode(page.html);
     expect(html).to.include('CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM').and.include('SỔ TAY KPI').and.include('Dùng chung').and.include('Chuyên viên');
     expect(html).to.include('Khi văn thư tiếp nhận văn bản đến (document.received): ghi đầu công việc VT-01 – Tiếp nhận, đăng ký văn bản đến, số lượng 1, hệ số 1.');
+    expect(html).to.match(/<p class="date">…+, ngày \d{2} tháng \d{1,2} năm \d{4}<\/p>/);
     expect(html).to.match(/@page\{size:A4 portrait/).and.match(/@media print\{/);
     expect(page.html).to.match(/<style nonce="[^"]+">/);
   });
