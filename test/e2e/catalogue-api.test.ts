@@ -1,6 +1,7 @@
 import ExcelJS from 'exceljs';
 import { expect } from 'chai';
 import jwt from 'jsonwebtoken';
+import { SCHEMA_FILES, validateAgainst } from '../../src/contract/ajv';
 import { AUDIENCE, type Role } from '../../src/http/auth';
 import { buildEvent, startHarness, type Harness, type TestAgency } from '../helpers/harness';
 
@@ -105,6 +106,8 @@ describe('e2e: the catalogue API (docs/catalogue.md)', function () {
     expect(done.body).to.deep.equal({ ...dry.body, applied: true });
     const items = (await api('GET', '/catalogue', admin)).body.items as Array<Record<string, unknown>>;
     expect(items.find((i) => i.code === 'CV-99')).to.include({ standardMinutes: 1440, unit: 'thủ tục', version: 1 });
+    for (const i of items) expect(validateAgainst(SCHEMA_FILES.workItem, i), String(i.code)).to.deep.equal({ ok: true });
+    expect(validateAgainst(SCHEMA_FILES.catalogueChange, done.body)).to.deep.equal({ ok: true });
     expect(items.find((i) => i.code === 'CV-06')).to.include({ standardMinutes: 300, version: 2 });
     expect(items.find((i) => i.code === 'CH-07')).to.include({ active: false, version: 2 });
     const versions = (await api('GET', '/catalogue/CV-06/versions', admin)).body.versions as Array<Record<string, unknown>>;
