@@ -210,7 +210,8 @@ export function mountAdminCataloguePanels(router: Router, kit: PanelKit, catalog
       back: link(s, '/admin/catalogue'),
       item: { ...latest, kindLabel: kindText(l, latest.kind) },
       edit: editable ? form(s, `/admin/catalogue/items/${enc(code)}`, ACTION.edit(code)) : null,
-      today: s.today,
+      // A new version starts today, or on the latest version's first day when that is later.
+      today: latest.validFrom !== null && latest.validFrom > s.today ? latest.validFrom : s.today,
       groups: WORK_ITEM_GROUPS.map((g) => ({ value: g, label: groupText(l, g), selected: g === latest.group })),
       kinds: WORK_ITEM_KINDS.map((k) => ({ value: k, label: kindText(l, k), selected: k === latest.kind })),
       versions: [...versions].reverse().map((v) => ({
@@ -229,12 +230,13 @@ export function mountAdminCataloguePanels(router: Router, kit: PanelKit, catalog
     requireCsrf(req, ACTION.edit(code));
     const s = kit.requirePanelRole(req, 'catalogue');
     await catalogue.assertMayEdit(s.principal);
-    let saved = false;
+    let saved: CatalogueChange | null = null;
     await guarded(req, async () => {
-      await catalogue.update(s.principal.agency, s.principal.userId, code, itemFields(req.body as Record<string, unknown>, false));
-      saved = true;
+      saved = await catalogue.update(s.principal.agency, s.principal.userId, code, itemFields(req.body as Record<string, unknown>, false));
     }, (status, error, problems) => itemPage(req, res, code, { status, error, problems }));
-    if (!saved) return;
+    const done = saved as CatalogueChange | null;
+    if (!done) return;
+    if (done.unchanged > 0) return itemPage(req, res, code, { notice: t(s.locale, 'catalogue.panel.nothingChanged') });
     await itemPage(req, res, code, { notice: t(s.locale, 'catalogue.panel.saved') });
   }));
 

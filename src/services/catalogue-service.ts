@@ -143,7 +143,8 @@ export class CatalogueService {
   /** Plans the change against the current catalogue, checks the day, and writes it unless a dry run. */
   private async apply(agency: string, actor: string, current: readonly StoredWorkItem[], items: WorkItem[], opts: SaveOptions, action: string, extra: Record<string, unknown> = {}): Promise<CatalogueChange> {
     const settings = await this.agencies.getSettings(agency);
-    const validFrom = opts.validFrom === undefined || opts.validFrom === '' ? today(settings.timeZone, this.clock()) : opts.validFrom;
+    const explicit = !(opts.validFrom === undefined || opts.validFrom === '');
+    const validFrom = explicit ? opts.validFrom : today(settings.timeZone, this.clock());
     const byCode = new Map(current.map((i) => [i.code, i]));
     const change: CatalogueChange = { validFrom: String(validFrom), added: [], changed: [], deactivated: [], unchanged: 0, applied: false };
     const dayProblems: WorkItemProblem[] = [];
@@ -172,7 +173,13 @@ export class CatalogueService {
     const now = this.clock();
     await this.uow.write(async (tx) => {
       await assertDayOpen(tx.periods, agency, day);
-      await tx.catalogue.save(agency, items, now, day);
+      // Left to its default, the day applies to changes; a new code is there from the beginning (a late or back-dated entry may name it).
+      const added = new Set(change.added);
+      if (explicit) await tx.catalogue.save(agency, items, now, day);
+      else {
+        await tx.catalogue.save(agency, items.filter((i) => added.has(i.code)), now, null);
+        await tx.catalogue.save(agency, items.filter((i) => !added.has(i.code)), now, day);
+      }
       await tx.audit.record({ agency, actor, action, target: agency, details: { ...extra, validFrom: day, added: change.added, changed: change.changed, deactivated: change.deactivated }, at: now });
     });
     this.agencies.invalidate(agency);

@@ -173,6 +173,8 @@ describe('e2e: the catalogue API (docs/catalogue.md)', function () {
     const made = await api('POST', '/catalogue', admin, { code: 'CV-50', name: 'Rà soát văn bản quy phạm', unit: 'văn bản', standardMinutes: 90, kind: 'count', maxQuantityPerEntry: 10 });
     expect(made.status, JSON.stringify(made.body)).to.equal(201);
     expect(made.body).to.deep.include({ added: ['CV-50'], applied: true });
+    const first = (await api('GET', '/catalogue/CV-50/versions', admin)).body.versions;
+    expect(first.map((v: { version: number; validFrom: string | null }) => [v.version, v.validFrom]), 'a new code given no day is there from the beginning').to.deep.equal([[1, null]]);
     expect((await api('PATCH', '/catalogue/NO-SUCH', admin, { standardMinutes: 5 })).status).to.equal(404);
   });
 

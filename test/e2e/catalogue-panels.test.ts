@@ -140,6 +140,9 @@ describe('e2e: the catalogue pages of the admin panel', function () {
     const saved = await postForm(edit, { standardMinutes: '150,5', validFrom: '2030-02-01' });
     expect(saved.status).to.equal(200);
     expect(decode(saved.html)).to.include('Đã lưu phiên bản mới.').and.include('150,5').and.include('01/02/2030');
+    const again = formTo(saved.html, '/admin/catalogue/items/CV-05');
+    expect(again.fields.validFrom, 'a new version cannot start before the latest one').to.equal('2030-02-01');
+    expect(decode((await postForm(again)).html)).to.include('Không có gì thay đổi');
     const versions = await h.knex('kpi_work_items').where({ agency_code: a.code, code: 'CV-05' }).orderBy('version').select('standard_minutes', 'valid_from_day');
     expect(versions.map((v) => [Number(v.standard_minutes), v.valid_from_day])).to.deep.equal([[120, null], [150.5, '2030-02-01']]);
   });
