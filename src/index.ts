@@ -13,6 +13,8 @@ import { registerScoresApi } from './http/api-scores';
 import { registerJournalApi } from './http/api-journal';
 import { registerRulesApi } from './http/api-rules';
 import { RulesService } from './services/rules-service';
+import { registerCatalogueApi } from './http/api-catalogue';
+import { CatalogueService } from './services/catalogue-service';
 import { createReportsRouter } from './http/reports';
 import { createPanelsRouter } from './panels';
 import { AssessmentService } from './services/assessment-service';
@@ -42,7 +44,7 @@ export interface KpiPlugin {
   router: Router;
   /** Takes one event or a batch from an in-process host: durable when the promise resolves. */
   ingest(eventOrBatch: unknown, opts?: { source?: IntakeSource }): Promise<IngestResult>;
-  services: { agencies: AgencyService; intake: IntakeService; journal: JournalService; scoring: ScoringService; periods: PeriodService; reports: ReportService; rules: RulesService; review: ReviewService; assessments: AssessmentService; uow: UnitOfWork };
+  services: { agencies: AgencyService; intake: IntakeService; journal: JournalService; scoring: ScoringService; periods: PeriodService; reports: ReportService; rules: RulesService; catalogue: CatalogueService; review: ReviewService; assessments: AssessmentService; uow: UnitOfWork };
   close(): Promise<void>;
 }
 
@@ -57,7 +59,7 @@ export async function createKpiPlugin(opts: KpiPluginOptions): Promise<KpiPlugin
   loadManifest();
   if (opts.migrate !== false) await migrateLatest(knex);
   const s = buildServices({ knex, clock, log, ...(opts.chunkSize ? { chunkSize: opts.chunkSize } : {}) });
-  const { uow, agencies, intake, journal, scoring, review, assessments, insights, periods, reports, rules } = s;
+  const { uow, agencies, intake, journal, scoring, review, assessments, insights, periods, reports, rules, catalogue } = s;
   const skew = new ClockSkewLog();
   const auth: AuthDeps = {
     // Read on every webhook call and panel load: served from the briefly cached agency context.
@@ -74,14 +76,15 @@ export async function createKpiPlugin(opts: KpiPluginOptions): Promise<KpiPlugin
       registerScoresApi(api, helpers, { scoring });
       registerJournalApi(api, helpers, { review, assessments, insights });
       registerRulesApi(api, helpers, { rules, intake, agencies });
+      registerCatalogueApi(api, helpers, { catalogue, agencies });
     },
-    panels: createPanelsRouter({ auth, agencies, journal, scoring, intake, review, assessments, insights, rules, skew, clock, log }),
+    panels: createPanelsRouter({ auth, agencies, journal, scoring, intake, review, assessments, insights, rules, skew, catalogue, clock, log }),
     reports: createReportsRouter({ auth, reports, directory: journal, agencyName: async (code) => (await agencies.cachedAgency(code))?.name ?? null, log }),
   };
   const router = createRouter(deps);
   return {
     router,
-    services: { agencies, intake, journal, scoring, periods, reports, rules, review, assessments, uow },
+    services: { agencies, intake, journal, scoring, periods, reports, rules, catalogue, review, assessments, uow },
     ingest: (eventOrBatch, o = {}) => {
       const events = eventOrBatch !== null && typeof eventOrBatch === 'object' && !Array.isArray(eventOrBatch) && Array.isArray((eventOrBatch as { events?: unknown }).events)
         ? (eventOrBatch as { events: unknown[] }).events
@@ -104,6 +107,7 @@ export interface Services {
   periods: PeriodService;
   reports: ReportService;
   rules: RulesService;
+  catalogue: CatalogueService;
 }
 
 /** The stores over a knex instance and every service over them: the one place they are built. */
@@ -125,6 +129,7 @@ export function buildServices(o: { knex: Knex; clock?: () => Date; log?: Logger;
     insights: new InsightsService({ uow, agencies, journal, clock }),
     periods: new PeriodService({ uow }),
     rules: new RulesService({ uow, agencies, clock }),
+    catalogue: new CatalogueService({ uow, agencies, clock }),
   };
 }
 

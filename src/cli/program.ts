@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { PACKAGE_ROOT } from '../contract/package-files';
 import { registerAgency, registerEvents, registerMigrate, registerServe, registerToken } from './commands';
 import { CliContext, type CliIo } from './context';
+import { registerCatalogue } from './catalogue';
 import { registerDemo } from './demo';
 import { describeFailure, EXIT_OK } from './errors';
 import { registerIngest } from './ingest';
@@ -42,6 +43,7 @@ export const COMMANDS: CommandModule[] = [
   registerTestEvent,
   registerScore,
   registerReport,
+  registerCatalogue,
   registerToken,
   registerDemo,
   registerPull,

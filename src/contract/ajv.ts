@@ -22,6 +22,8 @@ export const SCHEMA_FILES = {
   panelTokenClaims: 'panel-token-claims.schema.json',
   webhookTokenClaims: 'webhook-token-claims.schema.json',
   pluginManifest: 'plugin-manifest.schema.json',
+  workItem: 'work-item.schema.json',
+  catalogueChange: 'catalogue-change.schema.json',
 } as const;
 
 /** The schema file of a known event type: `task.assigned` → `task.assigned.schema.json`. */

@@ -217,6 +217,8 @@ export interface AgencySettings {
   pull: PullSettings;
   /** How many days back an official may date a manual entry (0 = today only; default 60). */
   manualBackdateDays: number;
+  /** HR may edit the catalogue (work items, imports, sector templates) as the admin can (default false: the admin only). */
+  hrEditsCatalogue: boolean;
 }
 
 /** Where and how the plugin pulls events from a host that cannot push (docs/pull.md). */
@@ -282,6 +284,7 @@ export const SETTINGS_KEYS = [
   'report',
   'pull',
   'manualBackdateDays',
+  'hrEditsCatalogue',
 ] as const satisfies readonly (keyof AgencySettings)[];
 
 /** The defaults of a new agency. Frozen (arrays too): copy with `defaultSettings()` to change. */
@@ -301,6 +304,7 @@ export const DEFAULT_SETTINGS: Readonly<AgencySettings> = Object.freeze({
   report: Object.freeze({ governingBody: '', place: '', preparedBy: '', headOfAgency: '', headTitle: '' }) as ReportSettings,
   pull: Object.freeze({ source: '', view: 'eoffice_kpi_events', every: 60, batch: 500, columns: Object.freeze({}) as Record<string, string> }) as PullSettings,
   manualBackdateDays: 60,
+  hrEditsCatalogue: false,
 });
 
 /** A fresh, mutable copy of the defaults, optionally overridden. */

@@ -3,6 +3,7 @@ import * as init from '../../migrations/20261123000001_init';
 import * as journalDays from '../../migrations/20261203000001_journal_days';
 import * as assessmentDetail from '../../migrations/20261204000001_assessment_detail';
 import * as pullAndLeases from '../../migrations/20261205010001_pull_and_leases';
+import * as workItemVersions from '../../migrations/20261205020001_work_item_versions';
 
 interface Migration { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> }
 
@@ -12,6 +13,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['20261203000001_journal_days', journalDays],
   ['20261204000001_assessment_detail', assessmentDetail],
   ['20261205010001_pull_and_leases', pullAndLeases],
+  ['20261205020001_work_item_versions', workItemVersions],
 ];
 
 export const MIGRATION_TABLE = 'kpi_migrations';

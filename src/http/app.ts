@@ -115,7 +115,7 @@ export function createRouter(deps: AppDeps): Router {
     const p = principalOf(req);
     const items = await deps.agencies.catalogue(p.agency);
     res.json({
-      items: items.map((i) => ({ code: i.code, name: i.name, nameEn: i.nameEn, unit: i.unit, standardMinutes: i.standardMinutes, kind: i.kind, group: i.group, active: i.active, version: i.version, maxQuantityPerEntry: i.maxQuantityPerEntry })),
+      items: items.map((i) => ({ code: i.code, name: i.name, nameEn: i.nameEn, unit: i.unit, standardMinutes: i.standardMinutes, kind: i.kind, group: i.group, active: i.active, version: i.version, maxQuantityPerEntry: i.maxQuantityPerEntry, sector: i.sector ?? '', validFrom: i.validFrom })),
     });
   }));
 

@@ -4,7 +4,7 @@ import { localDay } from '../domain/time';
 import { deriveEntry } from '../rules/derive';
 import { matchRule, planEvent, ruleCoefficient, type EventEffects, type PlannerEvent } from '../rules/planner';
 import { subjectKey, type AssignmentStatus, type NewMark, type StoredWorkItem, type Stores, type SubjectFacts } from '../stores';
-import type { AgencyContext } from '../services/agency-service';
+import { catalogueOn, itemOn, type AgencyContext } from '../services/agency-service';
 import { rederive } from '../services/rederive';
 
 /** The types whose entry completes an assignment (delays apply to it). */
@@ -86,9 +86,10 @@ export async function buildEntries(tx: Stores, ctx: AgencyContext, live: readonl
   const entries: NewEntry[] = [];
   for (const { event: e, effects } of live) {
     for (const en of effects.entries) {
-      const item = ctx.catalogue.get(en.workItemCode);
-      if (!item) continue; // the planner only returns catalogue items; guarded for a catalogue edited mid-chunk
       const occurredAt = new Date(e.occurredAt);
+      // The version in force on the entry's day (docs/catalogue.md): the entry keeps it whatever the catalogue becomes.
+      const item = itemOn(ctx, en.workItemCode, localDay(occurredAt, tz));
+      if (!item) continue; // the planner only returns catalogue items; guarded for a catalogue edited mid-chunk
       const completes = COMPLETION_TYPES.has(e.type);
       const f = facts.get(subjectKey(e.subject.kind, e.subject.id));
       const d = deriveEntry({ userId: en.userId, completes, occurredAt }, f?.marks ?? [], f?.due.get(en.userId) ?? null);
@@ -181,9 +182,9 @@ async function replanCompletions(tx: Stores, ctx: AgencyContext, pairs: Array<{ 
     for (const en of entries) {
       const payload = await tx.events.payload(agency, en.eventId!);
       if (payload === null) continue;
-      const plan = planEvent(JSON.parse(payload) as PlannerEvent, { rules: ctx.rules, catalogue: ctx.items, assignment });
+      const plan = planEvent(JSON.parse(payload) as PlannerEvent, { rules: ctx.rules, catalogue: catalogueOn(ctx, en.day), assignment });
       const next = plan.entries.find((x) => x.userId === userId);
-      const item = next ? ctx.catalogue.get(next.workItemCode) : undefined;
+      const item = next ? itemOn(ctx, next.workItemCode, en.day) : undefined;
       if (!next || !item) continue;
       await tx.journal.update(agency, en.id, {
         workItemCode: item.code, itemVersion: item.version, itemKind: item.kind, standardMinutes: item.standardMinutes, quantity: next.quantity,

@@ -2,7 +2,8 @@ import type { KpiEvent } from '../contract/events';
 import { isKpiError, ValidationError } from '../domain/errors';
 import { planEvent, type EventEffects, type PlannerEvent } from '../rules/planner';
 import type { Stores } from '../stores';
-import type { AgencyContext } from '../services/agency-service';
+import { localDay } from '../domain/time';
+import { catalogueOn, type AgencyContext } from '../services/agency-service';
 
 /** An event of a chunk: its position, itself, whether its type is known, and its JSON. */
 export interface Item { index: number; event: KpiEvent; known: boolean; payload: string }
@@ -33,7 +34,9 @@ export async function planItems(tx: Stores, ctx: AgencyContext, items: readonly 
     }
     try {
       const assignment = assignments.get(`${e.subject.id}\u0000${e.actor.id}`);
-      const effects = planEvent(e as unknown as PlannerEvent, { rules: ctx.rules, catalogue: ctx.items, ...(assignment ? { assignment } : {}) });
+      // The catalogue as it stood on the event's local day: a changed standard applies from its date.
+      const catalogue = ctx.latestFrom === null ? ctx.items : catalogueOn(ctx, localDay(new Date(e.occurredAt), ctx.settings.timeZone));
+      const effects = planEvent(e as unknown as PlannerEvent, { rules: ctx.rules, catalogue, ...(assignment ? { assignment } : {}) });
       for (const a of effects.assignments) {
         if (a.op === 'upsert' && a.workItemCode !== null && !ctx.catalogue.has(a.workItemCode)) throw new ValidationError(messages.unknownItem(a.workItemCode), 'data.workItemCode');
         if (a.op === 'upsert' && e.type === 'task.assigned') assignments.set(`${e.subject.id}\u0000${a.userId}`, { workItemCode: a.workItemCode, quantity: a.quantity });

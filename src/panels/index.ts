@@ -10,6 +10,7 @@
  * | GET /ranking | leader, hr, admin | units ranked by mean score | ranking.ts |
  * | GET /reports; GET, POST /reports/close (hr only) | hr, admin | period and units, the workbook links; closing a period after a confirmation | reports.ts |
  * | GET /admin, POST /admin/events/:id/replay | admin | catalogue, rules, settings, failed events | admin.ts |
+ * | GET /admin/catalogue…, POST …/import, /adopt, /items; GET /admin/handbook | admin, hr (writes: admin, HR if allowed) | edit, import and export the catalogue; the KPI handbook | admin-catalogue.ts |
  *
  * Security (session.ts, context-token.ts): who is looking comes from the host's JWT or the
  * plugin's own context token; every state-changing form is a POST carrying a per-form token;
@@ -18,6 +19,7 @@
  */
 import express, { type Router } from 'express';
 import { mountAdminPanel } from './admin';
+import { mountAdminCataloguePanels } from './admin-catalogue';
 import { panelErrorPage, panelNotFound } from './errors';
 import { createKit, type PanelsDeps } from './kit';
 import { mountMePanel } from './me';
@@ -37,6 +39,7 @@ export function createPanelsRouter(deps: PanelsDeps): Router {
   router.use(express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 50 }));
   router.use(sessionMiddleware(deps.auth, deps.agencies, deps.clock ?? (() => new Date())));
   for (const mount of [mountSubjectPanels, mountMePanel, mountUnitPanel, mountRankingPanel, mountReportsPanel, mountAdminPanel]) mount(router, kit);
+  if (deps.catalogue) mountAdminCataloguePanels(router, kit, deps.catalogue);
   router.use(panelNotFound);
   router.use(panelErrorPage(kit));
   return router;

@@ -12,6 +12,7 @@ import type { ClockSkewLog } from '../http/clock-skew';
 import type { IntakeService } from '../intake/intake-service';
 import type { AgencyService } from '../services/agency-service';
 import type { AssessmentService } from '../services/assessment-service';
+import type { CatalogueService } from '../services/catalogue-service';
 import type { InsightsService } from '../services/insights-service';
 import type { JournalService } from '../services/journal-service';
 import type { ReviewService } from '../services/review-service';
@@ -38,12 +39,14 @@ export interface PanelsDeps {
   skew?: ClockSkewLog;
   /** The mapping rules editor of the admin page: without it the rules are listed read-only. */
   rules?: RulesService;
+  /** The catalogue pages of the admin panel (admin-catalogue.ts): without it they are not served. */
+  catalogue?: CatalogueService;
   clock?: () => Date;
   views?: Views;
   log?: { error(obj: object, msg: string): void };
 }
 
-export const PANEL_IDS = ['document', 'task', 'me', 'unit', 'ranking', 'reports', 'admin'] as const;
+export const PANEL_IDS = ['document', 'task', 'me', 'unit', 'ranking', 'reports', 'admin', 'catalogue', 'handbook'] as const;
 export type PanelId = (typeof PANEL_IDS)[number];
 
 export interface PanelKit {
@@ -87,6 +90,8 @@ export function createKit(deps: PanelsDeps): PanelKit {
     if (can('ranking')) item('ranking', '/ranking');
     if (can('reports')) item('reports', '/reports');
     if (can('admin')) item('admin', '/admin');
+    if (deps.catalogue && can('catalogue')) item('catalogue', '/admin/catalogue');
+    if (deps.catalogue && can('handbook')) item('handbook', '/admin/handbook');
     return items;
   }
 

@@ -32,6 +32,8 @@ export interface WorkItem {
   active: boolean;
   /** The largest quantity one journal entry may claim (guards typing and host mistakes). */
   maxQuantityPerEntry: number;
+  /** The sector template (ngành dọc) the item came from, e.g. `noi-vu`; absent or '' = the general catalogue. */
+  sector?: string;
 }
 
 /** Codes: ASCII letters, digits, `.`, `_`, `-`; start with a letter or digit; at most 40 characters. */

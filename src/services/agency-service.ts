@@ -5,6 +5,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../domain/errors'
 import { isValidTimeZone } from '../domain/time';
 import { cloneCatalogue, type WorkItem } from '../rules/catalogue';
 import { cloneRules, validateRules, type MappingRule } from '../rules/mapping';
+import { versionOn } from '../rules/work-item-input';
 import { getProfile, validateProfile, type ScoringProfile } from '../scoring/profiles';
 import type { AgencyRecord, SecretRecord, StoredWorkItem, Stores, UnitOfWork } from '../stores';
 
@@ -32,6 +33,36 @@ export interface AgencyContext {
   items: StoredWorkItem[];
   /** Secrets not yet expired when loaded; filter by the clock at use (see cachedSecrets). */
   secrets: SecretRecord[];
+  /** Every version of every item, by code (oldest first): an entry of a day is made with the version in force on it (`catalogueOn`). */
+  versions: Map<string, StoredWorkItem[]>;
+  /** The catalogue in force per local day, built once per day asked for (the planner caches its lookups per list). */
+  byDay: Map<string, StoredWorkItem[]>;
+  /** The latest first day of any version (null: every version applies from the beginning): from that day on, `items` apply. */
+  latestFrom: string | null;
+}
+
+/**
+ * The items in force on a local day: for each code, the highest version whose first day is not
+ * after `day` (docs/catalogue.md). The latest versions (`ctx.items`) when they all apply already.
+ */
+export function catalogueOn(ctx: Pick<AgencyContext, 'items' | 'versions' | 'byDay' | 'latestFrom'>, day: string): StoredWorkItem[] {
+  if (ctx.latestFrom === null || day >= ctx.latestFrom) return ctx.items;
+  const hit = ctx.byDay.get(day);
+  if (hit) return hit;
+  const list: StoredWorkItem[] = [];
+  for (const versions of ctx.versions.values()) {
+    const v = versionOn(versions, day);
+    if (v) list.push(v);
+  }
+  if (ctx.byDay.size > 400) ctx.byDay.clear();
+  ctx.byDay.set(day, list);
+  return list;
+}
+
+/** The version of one item in force on a local day, or undefined. */
+export function itemOn(ctx: Pick<AgencyContext, 'versions'>, code: string, day: string): StoredWorkItem | undefined {
+  const versions = ctx.versions.get(code);
+  return versions ? versionOn(versions, day) : undefined;
 }
 
 export interface AgencyServiceDeps {
@@ -197,6 +228,11 @@ export class AgencyService {
     return this.store.catalogue.current(code);
   }
 
+  /** The items in force on a local day (a manual entry of that day is made with them). */
+  async catalogueOn(code: string, day: string): Promise<StoredWorkItem[]> {
+    return catalogueOn(await this.context(code), day);
+  }
+
   async saveCatalogue(code: string, items: WorkItem[], actor: string): Promise<string[]> {
     await this.requireAgency(code);
     const now = this.clock();
@@ -232,8 +268,16 @@ export class AgencyService {
     if (hit && nowMs - hit.at < this.ttl) return hit.ctx;
     const ctx = (async () => {
       const agency = await this.requireAgency(code);
-      const [settings, rules, items, secrets] = await Promise.all([this.getSettings(code), this.store.catalogue.rules(code), this.store.catalogue.current(code), this.store.agencies.validSecrets(code, this.clock())]);
-      return { agency, settings, rules, catalogue: new Map(items.map((i) => [i.code, i])), items, secrets };
+      const [settings, rules, history, secrets] = await Promise.all([this.getSettings(code), this.store.catalogue.rules(code), this.store.catalogue.history(code), this.store.agencies.validSecrets(code, this.clock())]);
+      const versions = new Map<string, StoredWorkItem[]>();
+      for (const v of history) {
+        const list = versions.get(v.code);
+        if (list) list.push(v);
+        else versions.set(v.code, [v]);
+      }
+      const items = [...versions.values()].map((vs) => vs[vs.length - 1]!);
+      const latestFrom = history.reduce<string | null>((m, v) => (v.validFrom !== null && (m === null || v.validFrom > m) ? v.validFrom : m), null);
+      return { agency, settings, rules, catalogue: new Map(items.map((i) => [i.code, i])), items, secrets, versions, byDay: new Map(), latestFrom };
     })();
     this.contexts.set(code, { at: nowMs, ctx });
     ctx.catch(() => this.contexts.delete(code));

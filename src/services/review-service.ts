@@ -193,7 +193,7 @@ export class ReviewService {
     const input = parseManualInput(raw, { partial: false });
     const settings = await this.agencies.getSettings(p.agency);
     checkEntryDay(input.date!, today(settings.timeZone, this.clock()), settings.manualBackdateDays);
-    const item = checkItem(await this.agencies.catalogue(p.agency), input.workItemCode!, input.quantity!);
+    const item = checkItem(await this.agencies.catalogueOn(p.agency, input.date!), input.workItemCode!, input.quantity!);
     const subject = input.fromEvent === undefined ? null : await this.eventSubject(p, input.fromEvent);
     const unitId = (await this.journal.userUnit(p.agency, p.userId)) ?? p.unit;
     // A qualitative item waits for the leader's rating whatever the setting: its minutes are not known before.
@@ -227,7 +227,7 @@ export class ReviewService {
     const quantity = input.quantity ?? before.quantity;
     // The item is looked up again only when the item or the quantity changes; a note or a date alone keeps the entry's own.
     const item: ItemRef = input.workItemCode !== undefined || input.quantity !== undefined
-      ? checkItem(await this.agencies.catalogue(p.agency), code, quantity)
+      ? checkItem(await this.agencies.catalogueOn(p.agency, day), code, quantity)
       : { code, version: before.itemVersion, kind: before.itemKind, standardMinutes: before.standardMinutes };
     const now = this.clock();
     await this.uow.write(async (tx) => {

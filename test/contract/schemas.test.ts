@@ -228,6 +228,8 @@ describe('contract: plugin-manifest.json', () => {
       ['agency.dashboard', '/panels/ranking', 'admin,hr,leader'],
       ['agency.dashboard', '/panels/reports', 'admin,hr'],
       ['admin.page', '/panels/admin', 'admin'],
+      ['admin.page', '/panels/admin/catalogue', 'admin,hr'],
+      ['admin.page', '/panels/admin/handbook', 'admin,hr'],
     ]);
     expect(new Set(manifest.panels.map((p) => p.slot))).to.deep.equal(new Set(PANEL_SLOTS));
     for (const p of manifest.panels) expect(p.title.vi, p.id).to.not.equal(p.title.en);
@@ -268,6 +270,14 @@ describe('contract: plugin-manifest.json', () => {
       'POST /api/v1/rules/:id/activate user admin kpi.rules.manage',
       'POST /api/v1/rules/try user admin kpi.rules.manage',
       'POST /api/v1/events/replay-failed user admin kpi.events.manage',
+      'GET /api/v1/catalogue/templates user hr,admin kpi.catalogue.read',
+      'GET /api/v1/catalogue/export user hr,admin kpi.catalogue.read',
+      'GET /api/v1/catalogue/handbook user hr,admin kpi.catalogue.read',
+      'GET /api/v1/catalogue/:id/versions user hr,admin kpi.catalogue.read',
+      'POST /api/v1/catalogue user hr,admin kpi.catalogue.write',
+      'PATCH /api/v1/catalogue/:id user hr,admin kpi.catalogue.write',
+      'POST /api/v1/catalogue/import user hr,admin kpi.catalogue.write',
+      'POST /api/v1/catalogue/adopt user hr,admin kpi.catalogue.write',
     ]);
   });
 
@@ -275,7 +285,7 @@ describe('contract: plugin-manifest.json', () => {
     expect(manifest.permissions.map((p) => p.id).sort()).to.deep.equal(
       [
         'kpi.journal.read.own', 'kpi.journal.write.own', 'kpi.journal.review', 'kpi.scores.read', 'kpi.assessments.write',
-        'kpi.periods.close', 'kpi.periods.reopen', 'kpi.settings.manage', 'kpi.events.manage', 'kpi.catalogue.read', 'kpi.rules.manage',
+        'kpi.periods.close', 'kpi.periods.reopen', 'kpi.settings.manage', 'kpi.events.manage', 'kpi.catalogue.read', 'kpi.rules.manage', 'kpi.catalogue.write',
       ].sort(),
     );
     const used = new Set(manifest.routes.map((r) => r.permission));
@@ -322,12 +332,12 @@ describe('contract: plugin-manifest.json', () => {
     ['an event type is listed twice', (m) => (m['events'] as string[]).push('task.completed'), 'events'],
     ['a route has a bad method', (m) => ((m['routes'] as Json[])[0]!['method'] = 'FETCH'), 'routes[0].method'],
     ['a route path is relative', (m) => ((m['routes'] as Json[])[0]!['path'] = 'health'), 'routes[0].path'],
-    ['a route uses an undeclared permission', (m) => ((m['routes'] as Json[])[2]!['permission'] = 'kpi.catalogue.write'), 'routes[2].permission'],
+    ['a route uses an undeclared permission', (m) => ((m['routes'] as Json[])[2]!['permission'] = 'kpi.catalogue.delete'), 'routes[2].permission'],
     ['a user route has no roles', (m) => delete (m['routes'] as Json[])[3]!['roles'], 'routes[3].roles'],
     ['a user route has no permission', (m) => delete (m['routes'] as Json[])[3]!['permission'], 'routes[3].permission'],
     ['a webhook route has roles', (m) => ((m['routes'] as Json[])[1]!['roles'] = ['admin']), 'routes[1].roles'],
     ['a route allows a role its permission is not granted to', (m) => ((m['routes'] as Json[])[11]!['roles'] = ['admin', 'hr']), 'routes[11].roles'],
-    ['a route is declared twice', (m) => (m['routes'] as Json[]).push({ method: 'GET', path: '/health', auth: 'none' }), 'routes[32].path'],
+    ['a route is declared twice', (m) => (m['routes'] as Json[]).push({ method: 'GET', path: '/health', auth: 'none' }), 'routes[40].path'],
     ['a permission lacks its vi description', (m) => delete ((m['permissions'] as Json[])[0]!['description'] as Json)['vi'], 'permissions[0].description.vi'],
     ['a setting default has the wrong type', (m) => ((m['settings'] as Json[])[2]!['default'] = '480'), 'settings[2].default'],
     ['a setting default is outside its enum', (m) => ((m['settings'] as Json[])[4]!['default'] = 'cut'), 'settings[4].default'],

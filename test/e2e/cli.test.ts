@@ -68,7 +68,7 @@ describe(`e2e: the eoffice-kpi command line (${PG ? 'postgres' : 'sqlite'})`, fu
     it('when run on an empty database, then it creates the tables and says which migrations it applied', async () => {
       const r = await cli(['migrate']);
       expect(r.code, r.stderr).to.equal(0);
-      expect(r.stdout).to.contain(`Đã áp dụng ${migrationNames().length} migration (applied)`).and.to.contain('20261123000001_init').and.to.contain('20261203000001_journal_days').and.to.contain('20261204000001_assessment_detail');
+      expect(r.stdout).to.contain(`Đã áp dụng ${migrationNames().length} migration (applied)`).and.to.contain('20261123000001_init').and.to.contain('20261203000001_journal_days').and.to.contain('20261204000001_assessment_detail').and.to.contain('20261205020001_work_item_versions');
       expect(await knex.schema.hasTable('kpi_events')).to.equal(true);
     });
 

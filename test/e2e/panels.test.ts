@@ -227,7 +227,7 @@ describe('e2e: panels (docs/integrators.md (panels and API))', function () {
 
     it('when each panel of the manifest is opened, then a role it lists gets 200 and a role it does not list gets a localized 403', async () => {
       const tokens: Record<Role, string> = { official: T.off1!, leader: token(a, 'lead-a', ['leader'], { unit: 'p-a' }), hr: T.hrOnly!, admin: T.admin! };
-      const paths: Record<string, string> = { document: '/panels/document/VB-XSS', task: '/panels/task/NV-01', me: '/panels/me', unit: '/panels/unit/p-a', ranking: '/panels/ranking', reports: '/panels/reports', admin: '/panels/admin' };
+      const paths: Record<string, string> = { document: '/panels/document/VB-XSS', task: '/panels/task/NV-01', me: '/panels/me', unit: '/panels/unit/p-a', ranking: '/panels/ranking', reports: '/panels/reports', admin: '/panels/admin', catalogue: '/panels/admin/catalogue', handbook: '/panels/admin/handbook' };
       expect(Object.keys(paths).sort()).to.deep.equal(manifest.panels.map((p) => p.id).sort());
       for (const panel of manifest.panels) {
         for (const role of ROLES) {

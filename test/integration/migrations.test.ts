@@ -5,6 +5,7 @@ import { dialectFor } from '../../src/db/sql-dialects';
 import { JournalDays } from '../../src/db/journal-days';
 import { MIGRATION_TABLE, migrateLatest, migrateNext, migrateRollbackAll, migrationNames } from '../../src/db/migrate';
 import * as assessmentDetail from '../../migrations/20261204000001_assessment_detail';
+import * as workItemVersions from '../../migrations/20261205020001_work_item_versions';
 import { testDbUrl, testDialect } from '../helpers/harness';
 
 /** The schema as the migrations build it: the 18 tables of v1, the journal's 2 roll-up tables and the leases of periodic jobs, their primary keys, foreign keys and indexes. */
@@ -319,5 +320,26 @@ describe(`migrations on ${dialect} (${parseDbUrl(testDbUrl()).display})`, functi
     expect([Number(kept.general), kept.assessed_by]).to.deep.equal([27.5, 'hr']);
     await assessmentDetail.up(knex);
     expect((await columnsOf(knex, 'kpi_assessments')).slice(-DETAIL.length)).to.deep.equal(DETAIL);
+  });
+
+  it('when a catalogue with a second version gets the work-item days, then version 1 reads "from the beginning", version 2 the UTC day it was saved, and down drops only the new columns', async () => {
+    await migrateRollbackAll(knex);
+    const names = migrationNames();
+    const at = names.indexOf('20261205020001_work_item_versions');
+    expect(at).to.be.greaterThan(0);
+    for (let i = 0; i < at; i++) await migrateNext(knex);
+    const row = (version: number, savedAt: Date) => ({
+      agency_code: 'cu', code: 'CV-04', version, name: 'Soạn thảo công văn', name_en: null, unit: 'văn bản', standard_minutes: 60 + version, kind: 'count',
+      item_group: 'chuyen-vien', active: true, max_quantity: 50, current: version === 2, valid_from: savedAt, valid_to: null,
+    });
+    await knex('kpi_work_items').insert([row(1, new Date('2026-01-02T03:00:00Z')), row(2, new Date('2026-03-10T20:00:00Z'))]);
+    expect(await migrateNext(knex)).to.deep.equal(['20261205020001_work_item_versions']);
+    const got = await knex('kpi_work_items').where({ agency_code: 'cu' }).orderBy('version').select('version', 'valid_from_day', 'sector');
+    expect(got.map((r) => [Number(r.version), r.valid_from_day, r.sector])).to.deep.equal([[1, null, null], [2, '2026-03-10', null]]);
+    await workItemVersions.down(knex);
+    expect((await columnsOf(knex, 'kpi_work_items')).filter((c) => c === 'valid_from_day' || c === 'sector')).to.deep.equal([]);
+    expect(await primaryKey(knex, 'kpi_work_items')).to.deep.equal({ name: 'pk_kpi_work_items', columns: ['agency_code', 'code', 'version'] });
+    await workItemVersions.up(knex);
+    expect((await columnsOf(knex, 'kpi_work_items')).slice(-2)).to.deep.equal(['valid_from_day', 'sector']);
   });
 });

@@ -140,11 +140,12 @@ describe('mssql compile: every knex store, method by method, compiled for SQL Se
     const rules = Array.from({ length: 600 }, (_, i) => ({ ...cloneRules()[i % cloneRules().length]!, id: `rule-${i}` }));
     const sent = await inTransaction(r, (s) => everyMethod<CatalogueStore>(r, 'catalogue', s.catalogue, {
       current: (c) => c.current(AGENCY),
-      save: async (c) => expect(await c.save(AGENCY, items, T0)).to.have.length(401),
+      save: async (c) => expect(await c.save(AGENCY, items, T0, '2026-03-02')).to.have.length(401),
       rules: (c) => c.rules(AGENCY),
       replaceRules: (c) => c.replaceRules(AGENCY, rules, T0),
       putRule: (c) => c.putRule(AGENCY, rules[0]!, T0),
       setRuleActive: (c) => c.setRuleActive(AGENCY, 'rule-0', false, T0),
+      history: (c) => c.history(AGENCY),
     }));
     expect(statementsOf(sent.putRule, 'insert into [kpi_mapping_rules] ').flatMap(insertedRows)).to.have.length(1);
     expect(statementsOf(sent.setRuleActive, 'update [kpi_mapping_rules] set ')).to.have.length(1);

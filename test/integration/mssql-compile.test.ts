@@ -306,7 +306,7 @@ function answerAgencyContext(r: MssqlRecorder, agency = AGENCY): void {
   r.when(/ from \[kpi_mapping_rules\] where \[agency_code\] = @p\d+ order by/, cloneRules().map((x) => ({
     agency_code: agency, id: x.id, event_type: x.eventType, rule: JSON.stringify(x), priority: x.priority, active: x.active, updated_at: T0,
   })));
-  r.when(/ from \[kpi_work_items\] where \[agency_code\] = @p\d+ and \[current\] = @p\d+/, cloneCatalogue().map((w) => ({
+  r.when(/ from \[kpi_work_items\] where \[agency_code\] = @p\d+(?: and \[current\] = @p\d+)? order by/, cloneCatalogue().map((w) => ({
     agency_code: agency, code: w.code, version: 1, name: w.name, name_en: w.nameEn, unit: w.unit, standard_minutes: w.standardMinutes, kind: w.kind,
     item_group: w.group, active: w.active, max_quantity: w.maxQuantityPerEntry, current: true, valid_from: T0, valid_to: null,
   })));
@@ -422,6 +422,28 @@ describe('mssql compile: the services, compiled for SQL Server', function () {
     expect(closed?.bindings).to.include(changed[0]!.code);
     const v2 = r.statements.filter((s) => s.sql.startsWith('insert into [kpi_work_items] ')).flatMap(insertedRows);
     expect(v2.map((row) => [row.code, row.version])).to.deep.equal([[changed[0]!.code, 2]]);
+    await r.destroy();
+  });
+
+  it('when the catalogue service adds, changes, imports and adopts work items from a day, then every statement is T-SQL with the day bound as NVARCHAR', async () => {
+    const r = recorder();
+    answerAgencyContext(r);
+    const { catalogue } = buildServices({ knex: r.knex, clock: () => T0 });
+    r.queue([{ '': 1 }], /^update \[kpi_work_items\] set /);
+    const made = await catalogue.create(AGENCY, 'admin', { code: 'CV-90', name: 'Rà soát thủ tục hành chính', unit: 'thủ tục', standardMinutes: 60, kind: 'count', validFrom: '2026-03-02' });
+    expect(made.added).to.deep.equal(['CV-90']);
+    const changed = await catalogue.update(AGENCY, 'admin', 'CV-04', { standardMinutes: 75, validFrom: '2026-03-02' });
+    expect(changed.changed).to.deep.equal(['CV-04']);
+    const items = cloneCatalogue().slice(1);
+    const imported = await catalogue.replaceAll(AGENCY, 'admin', items, { validFrom: '2026-03-03' });
+    expect(imported.deactivated).to.deep.equal([cloneCatalogue()[0]!.code]);
+    const adopted = await catalogue.adopt(AGENCY, 'admin', 'tai-chinh-ke-hoach', { validFrom: '2026-03-03' });
+    expect(adopted.added.length).to.be.greaterThan(10);
+    await catalogue.versions(AGENCY, 'CV-04');
+    expectAllTsql(r.statements, 'catalogue service');
+    const versions = r.statements.filter((s) => s.sql.startsWith('insert into [kpi_work_items] ')).flatMap(insertedRows);
+    expect(versions.find((row) => row.code === 'CV-04')).to.include({ valid_from_day: '2026-03-02', version: 2 });
+    expect(versions.filter((row) => String(row.code).startsWith('TC-')).every((row) => row.sector === 'tai-chinh-ke-hoach')).to.equal(true);
     await r.destroy();
   });
 

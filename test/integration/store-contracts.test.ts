@@ -232,11 +232,25 @@ describe(`store contracts through KnexUnitOfWork on ${testDialect()} (${parseDbU
       expect(await uow.write((tx) => tx.catalogue.save('cat-1', items, at(HOUR)))).to.deep.equal([items[2]!.code]);
       const current = await read.catalogue.current('cat-1');
       expect(current.map((i) => i.code)).to.deep.equal([...items.map((i) => i.code)].sort());
-      expect(current.find((i) => i.code === items[2]!.code)).to.deep.equal({ ...items[2]!, version: 2 });
+      expect(current.find((i) => i.code === items[2]!.code)).to.deep.equal({ ...items[2]!, version: 2, validFrom: null, sector: '' });
       // The primary key (agency, code, version) refuses a second version 1.
       const err = await thrown(() => uow.write((tx) => tx.catalogue.save('cat-0', [items[0]!, items[0]!], T0)));
       expect(isUniqueViolation(err), String(err)).to.equal(true);
       expect(await read.catalogue.current('cat-0')).to.deep.equal([]);
+    });
+
+    it('when items are saved with a first day and a sector, then history lists every version, oldest first, with its day and sector', async () => {
+      await addAgency('cat-h');
+      const items = cloneCatalogue().slice(0, 2);
+      await uow.write((tx) => tx.catalogue.save('cat-h', items, T0));
+      const changed = [{ ...items[0]!, standardMinutes: 99, sector: 'noi-vu' }, items[1]!];
+      expect(await uow.write((tx) => tx.catalogue.save('cat-h', changed, at(HOUR), '2026-04-06'))).to.deep.equal([items[0]!.code]);
+      const history = await read.catalogue.history('cat-h');
+      expect(history.map((v) => [v.code, v.version, v.standardMinutes, v.validFrom, v.sector])).to.deep.equal([
+        [items[0]!.code, 1, items[0]!.standardMinutes, null, ''], [items[0]!.code, 2, 99, '2026-04-06', 'noi-vu'], [items[1]!.code, 1, items[1]!.standardMinutes, null, ''],
+      ].sort((x, y) => String(x[0]).localeCompare(String(y[0])) || Number(x[1]) - Number(y[1])));
+      expect((await read.catalogue.current('cat-h')).find((i) => i.code === items[0]!.code)).to.include({ version: 2, validFrom: '2026-04-06', sector: 'noi-vu' });
+      expect(await read.catalogue.history('cat-none')).to.deep.equal([]);
     });
 
     it('when rules are replaced by an empty set, then none is left', async () => {

@@ -125,7 +125,7 @@ describe(`stores on ${testDialect()} (${parseDbUrl(testDbUrl()).display})`, func
       expect(v1).to.have.length(items.length);
       expect(v1.every((i) => i.version === 1)).to.equal(true);
       const byCode = (a: WorkItem, b: WorkItem) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0);
-      expect(v1.map(({ version: _v, ...rest }) => rest).sort(byCode)).to.deep.equal([...items].sort(byCode));
+      expect(v1.map(({ version: _v, validFrom: _f, sector: _s, ...rest }) => rest).sort(byCode)).to.deep.equal([...items].sort(byCode));
 
       expect(await uow.write((tx) => tx.catalogue.save('st-cat', cloneCatalogue(), at(HOUR)))).to.deep.equal([]);
 
@@ -138,7 +138,7 @@ describe(`stores on ${testDialect()} (${parseDbUrl(testDbUrl()).display})`, func
 
       const current = await store.catalogue.current('st-cat');
       expect(current).to.have.length(items.length);
-      expect(current.find((i) => i.code === target.code)).to.deep.equal({ ...target, version: 2 });
+      expect(current.find((i) => i.code === target.code)).to.deep.equal({ ...target, version: 2, validFrom: null, sector: '' });
       expect(current.filter((i) => i.code !== target.code).every((i) => i.version === 1)).to.equal(true);
 
       const versions = await knex('kpi_work_items').where({ agency_code: 'st-cat', code: target.code }).orderBy('version');

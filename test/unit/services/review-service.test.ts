@@ -11,7 +11,7 @@ import { namesUser } from '../../../src/rules/derive';
 
 
 const item = (o: Partial<StoredWorkItem> = {}): StoredWorkItem => ({
-  code: 'CV-04', version: 1, name: 'Soạn thảo công văn', nameEn: 'Draft a letter', unit: 'văn bản', standardMinutes: 60, kind: 'count', group: 'chuyen-vien', active: true, maxQuantityPerEntry: 50, ...o,
+  code: 'CV-04', version: 1, name: 'Soạn thảo công văn', nameEn: 'Draft a letter', unit: 'văn bản', standardMinutes: 60, kind: 'count', group: 'chuyen-vien', active: true, maxQuantityPerEntry: 50, validFrom: null, ...o,
 });
 
 describe('services/review-service: checks', () => {
