@@ -43,4 +43,6 @@ export const PAGES: VisitedPage[] = [
   { name: 'admin-settings', as: 'admin', panelId: 'admin', panel: () => '/panels/admin/settings' },
   { name: 'admin-rule-new', as: 'admin', panelId: 'admin', panel: () => '/panels/admin/rules/new' },
   { name: 'admin-integration', as: 'admin', panelId: 'admin', panel: () => '/panels/admin/integration' },
+  { name: 'admin-catalogue', as: 'admin', panelId: 'admin', panel: () => '/panels/admin/catalogue' },
+  { name: 'admin-handbook', as: 'hr', panelId: 'admin', panel: () => '/panels/admin/handbook' },
 ];
