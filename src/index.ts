@@ -16,6 +16,7 @@ import { AssessmentService } from './services/assessment-service';
 import { InsightsService } from './services/insights-service';
 import { ReviewService } from './services/review-service';
 import { PeriodService } from './services/period-service';
+import { FormService } from './services/form-service';
 import { ScoringService } from './services/scoring-service';
 import { ReportService } from './reports/report-service';
 import { t } from './i18n/i18n';
@@ -53,7 +54,7 @@ export async function createKpiPlugin(opts: KpiPluginOptions): Promise<KpiPlugin
   loadManifest();
   if (opts.migrate !== false) await migrateLatest(knex);
   const s = buildServices({ knex, clock, log, ...(opts.chunkSize ? { chunkSize: opts.chunkSize } : {}) });
-  const { uow, agencies, intake, journal, scoring, review, assessments, insights, periods, reports } = s;
+  const { uow, agencies, intake, journal, scoring, review, assessments, insights, periods, reports, forms } = s;
   const auth: AuthDeps = {
     // Read on every webhook call and panel load: served from the briefly cached agency context.
     getAgency: (code) => agencies.cachedAgency(code),
@@ -68,7 +69,7 @@ export async function createKpiPlugin(opts: KpiPluginOptions): Promise<KpiPlugin
       registerScoresApi(api, helpers, { scoring });
       registerJournalApi(api, helpers, { review, assessments, insights });
     },
-    panels: createPanelsRouter({ auth, agencies, journal, scoring, intake, review, assessments, insights, clock, log }),
+    panels: createPanelsRouter({ auth, agencies, journal, scoring, intake, review, assessments, insights, forms, clock, log }),
     reports: createReportsRouter({ auth, reports, directory: journal, agencyName: async (code) => (await agencies.cachedAgency(code))?.name ?? null, log }),
   };
   const router = createRouter(deps);
@@ -96,6 +97,7 @@ export interface Services {
   insights: InsightsService;
   periods: PeriodService;
   reports: ReportService;
+  forms: FormService;
 }
 
 /** The stores over a knex instance and every service over them: the one place they are built. */
@@ -116,6 +118,7 @@ export function buildServices(o: { knex: Knex; clock?: () => Date; log?: Logger;
     assessments: new AssessmentService({ uow, agencies, journal, clock, isDuplicate: isUniqueViolation }),
     insights: new InsightsService({ uow, agencies, journal, clock }),
     periods: new PeriodService({ uow }),
+    forms: new FormService({ uow, clock }),
   };
 }
 

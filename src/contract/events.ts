@@ -213,6 +213,8 @@ export interface AgencySettings {
   quotaGroups: QuotaGroup[];
   /** The names printed on HR's workbooks (the administrative layout and its signature blocks). */
   report: ReportSettings;
+  /** Days after a period is closed during which an official may appeal their score (0: no appeals). */
+  appealDays: number;
 }
 
 export const QUOTA_SCOPES = ['agency', 'unit'] as const;
@@ -254,6 +256,7 @@ export const SETTINGS_KEYS = [
   'hostOrigins',
   'quotaScope',
   'quotaGroups',
+  'appealDays',
   'report',
 ] as const satisfies readonly (keyof AgencySettings)[];
 
@@ -272,6 +275,7 @@ export const DEFAULT_SETTINGS: Readonly<AgencySettings> = Object.freeze({
   quotaScope: 'agency',
   quotaGroups: Object.freeze([]) as unknown as QuotaGroup[],
   report: Object.freeze({ governingBody: '', place: '', preparedBy: '', headOfAgency: '', headTitle: '' }) as ReportSettings,
+  appealDays: 30,
 });
 
 /** A fresh, mutable copy of the defaults, optionally overridden. */

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import * as init from '../../migrations/20261123000001_init';
 import * as journalDays from '../../migrations/20261203000001_journal_days';
 import * as assessmentDetail from '../../migrations/20261204000001_assessment_detail';
+import * as formUsesAndRequests from '../../migrations/20261205050001_form_uses_and_requests';
 
 interface Migration { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> }
 
@@ -10,6 +11,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['20261123000001_init', init],
   ['20261203000001_journal_days', journalDays],
   ['20261204000001_assessment_detail', assessmentDetail],
+  ['20261205050001_form_uses_and_requests', formUsesAndRequests],
 ];
 
 export const MIGRATION_TABLE = 'kpi_migrations';

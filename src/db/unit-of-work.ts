@@ -8,8 +8,10 @@ import { KnexAuditStore } from './knex-audit-store';
 import { KnexCatalogueStore } from './knex-catalogue-store';
 import { KnexDirectoryStore } from './knex-directory-store';
 import { KnexEventStore } from './knex-event-store';
+import { KnexFormUseStore } from './knex-form-use-store';
 import { KnexJournalStore } from './knex-journal-store';
 import { KnexPeriodStore } from './knex-period-store';
+import { KnexRequestStore } from './knex-request-store';
 
 /** How many times a transaction is tried when the database reports a passing conflict. */
 export const DEFAULT_ATTEMPTS = 6;
@@ -38,6 +40,8 @@ export class KnexUnitOfWork implements UnitOfWork {
       directory: new KnexDirectoryStore(db, d),
       assessments: new KnexAssessmentStore(db),
       periods: new KnexPeriodStore(db, d),
+      formUses: new KnexFormUseStore(db),
+      requests: new KnexRequestStore(db),
     };
   }
 

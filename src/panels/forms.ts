@@ -2,13 +2,15 @@
  * What the panels read from a request: the forms' targets, the fields as typed, the period
  * asked for, and the sentence shown when a service refuses what a form sent.
  */
-import type { Request } from 'express';
+import crypto from 'node:crypto';
+import type { Request, Response } from 'express';
 import { isKpiError, ValidationError, type KpiError } from '../domain/errors';
 import { parsePeriod, type Period } from '../domain/period';
 import type { Locale } from '../domain/principal';
 import { httpStatus } from '../http/errors';
 import { msgKey, t } from '../i18n/i18n';
-import { sessionOf } from './session';
+import type { FormService, FormTarget } from '../services/form-service';
+import { link, redirect, sessionOf } from './session';
 
 /** Form targets, the `action` each anti-forgery token is bound to. */
 export const ACTION = {
@@ -64,6 +66,26 @@ export async function attempt(req: Request, run: () => Promise<void>, again: (st
     if (isKpiError(e) && (status === 400 || status === 409)) return again(status, errorText(sessionOf(req).locale, e));
     throw e;
   }
+}
+
+/**
+ * Runs a form's action once per form token (services/form-service.ts) and sends the browser
+ * where it leads: a second POST of the same form changes nothing and goes where the first went
+ * (to `fallback` with the notice `duplicate` while the first still runs). A refusal the user can
+ * fix shows the panel again, as `attempt` does. Call it after `requireCsrf`.
+ */
+export async function submitOnce(
+  req: Request, res: Response, forms: FormService | undefined, fallback: string,
+  run: () => Promise<FormTarget>, again: (status: number, error: string) => Promise<void>,
+): Promise<void> {
+  const s = sessionOf(req);
+  const given = ((req.body ?? {}) as Record<string, unknown>)._csrf;
+  const key = crypto.createHash('sha256').update(`${s.incoming?.jti ?? ''}\u0000${typeof given === 'string' ? given : ''}`).digest('hex');
+  await attempt(req, async () => {
+    const out = forms ? await forms.once(s.principal.agency, key, run) : { first: true, target: await run() };
+    const target = out.target ?? { path: fallback, params: { notice: 'duplicate' } };
+    redirect(res, link(s, target.path, target.params));
+  }, again);
 }
 
 /** A quantity as typed in a form: `1,5` and `1.5` alike; anything else goes to the service as is, which names it. */

@@ -11,6 +11,7 @@ import type { AuthDeps } from '../http/auth';
 import type { IntakeService } from '../intake/intake-service';
 import type { AgencyService } from '../services/agency-service';
 import type { AssessmentService } from '../services/assessment-service';
+import type { FormService } from '../services/form-service';
 import type { InsightsService } from '../services/insights-service';
 import type { JournalService } from '../services/journal-service';
 import type { ReviewService } from '../services/review-service';
@@ -32,6 +33,8 @@ export interface PanelsDeps {
   assessments?: AssessmentService;
   /** Empty-day reminders and suggestions of "My KPI". */
   insights?: InsightsService;
+  /** Used form tokens: without it a form sent twice acts twice. */
+  forms?: FormService;
   clock?: () => Date;
   views?: Views;
   log?: { error(obj: object, msg: string): void };

@@ -10,10 +10,10 @@ import { formatDay, formatPeriod, t } from '../i18n/i18n';
 import type { PeriodExplanation } from '../scoring/explain';
 import { JOURNAL_PAGE } from '../services/journal-service';
 import { explanationModel } from './explanation-view';
-import { ACTION, attempt, parseFormNumber, periodParam } from './forms';
+import { ACTION, parseFormNumber, periodParam, submitOnce } from './forms';
 import type { PanelKit } from './kit';
 import { form01Link } from './report-links';
-import { form, h, link, redirect, requireCsrf, str } from './session';
+import { form, h, link, requireCsrf, str } from './session';
 import { capWarnings, classLabel, enc, entryRow, groupLabel, itemLabel, num, scoreCard, scoreClass } from './view-model';
 
 interface MeOptions {
@@ -125,9 +125,9 @@ export function mountMePanel(router: Router, kit: PanelKit): void {
     const fromEvent = str(b.fromEvent);
     if (fromEvent) input.fromEvent = fromEvent;
     for (const k of Object.keys(input)) if (input[k] === undefined) delete input[k];
-    await attempt(req, async () => {
+    await submitOnce(req, res, deps.forms, '/me', async () => {
       const e = await review.create(s.principal, input);
-      redirect(res, link(s, '/me', { month: e.date.slice(0, 7), notice: 'saved' }));
+      return { path: '/me', params: { month: e.date.slice(0, 7), notice: 'saved' } };
     }, (status, error) => mePanel(req, res, { status, error, values }));
   }));
 
@@ -137,9 +137,9 @@ export function mountMePanel(router: Router, kit: PanelKit): void {
     const s = kit.requirePanelRole(req, 'me');
     if (!deps.review) throw new NotFoundError();
     const review = deps.review;
-    await attempt(req, async () => {
+    await submitOnce(req, res, deps.forms, '/me', async () => {
       await review.remove(s.principal, id);
-      redirect(res, link(s, '/me', { notice: 'withdrawn' }));
+      return { path: '/me', params: { notice: 'withdrawn' } };
     }, (status, error) => mePanel(req, res, { status, error }));
   }));
 }

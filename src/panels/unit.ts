@@ -11,7 +11,7 @@ import { quotaPoolLine } from '../i18n/explanation-text';
 import type { AssessmentJson } from '../services/assessment-service';
 import type { JournalEntryJson } from '../domain/journal';
 import { JOURNAL_PAGE } from '../services/journal-service';
-import { ACTION, attempt, parseFormNumber, periodParam } from './forms';
+import { ACTION, parseFormNumber, periodParam, submitOnce } from './forms';
 import type { PanelKit } from './kit';
 import { form01Link, workbookLink } from './report-links';
 import { form, h, has, link, redirect, requireCsrf, str, type Session } from './session';
@@ -137,11 +137,11 @@ export function mountUnitPanel(router: Router, kit: PanelKit): void {
       const review = deps.review;
       const b = req.body as Record<string, unknown>;
       const period = str(b.period);
-      await attempt(req, async () => {
+      await submitOnce(req, res, deps.forms, `/unit/${enc(unitId)}`, async () => {
         if (kind === 'approve') await review.approve(s.principal, id);
         else if (kind === 'return') await review.returnEntry(s.principal, id, { reason: str(b.reason) ?? '' });
         else await review.rate(s.principal, id, { rating: parseFormNumber(b.rating) });
-        redirect(res, link(s, `/unit/${enc(unitId)}`, { period, notice: REVIEW[kind].notice }));
+        return { path: `/unit/${enc(unitId)}`, params: { period, notice: REVIEW[kind].notice } };
       }, (status, error) => unitPanel(req, res, { status, error }));
     });
   }
@@ -160,9 +160,9 @@ export function mountUnitPanel(router: Router, kit: PanelKit): void {
     const member = (await kit.userNames(s.principal.agency, [userId])).get(userId);
     if (!member || member.unitId !== unitId) throw new NotFoundError();
     const raw = str(b.general)?.trim() ?? '';
-    await attempt(req, async () => {
+    await submitOnce(req, res, deps.forms, `/unit/${enc(unitId)}`, async () => {
       await assessments.put(s.principal, { userId, period, general: raw === '' ? null : parseFormNumber(raw) });
-      redirect(res, link(s, `/unit/${enc(unitId)}`, { period, notice: 'assessed' }));
+      return { path: `/unit/${enc(unitId)}`, params: { period, notice: 'assessed' } };
     }, (status, error) => unitPanel(req, res, { status, error }));
   }));
 }

@@ -46,6 +46,7 @@ const NOTICE_KEYS: Readonly<Record<string, string>> = {
   replayed: msgKey('notice.replayed'),
   'replay-failed': msgKey('notice.replayFailed'),
   closed: msgKey('notice.closed'),
+  duplicate: msgKey('notice.duplicate'),
 };
 
 /**

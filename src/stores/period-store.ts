@@ -1,6 +1,6 @@
 /** Periods (month, quarter, year) and their state, and the frozen scores of closed ones. */
 
-export interface PeriodState { status: 'open' | 'closed'; applyQuota: boolean }
+export interface PeriodState { status: 'open' | 'closed'; applyQuota: boolean; /** When it was last closed (null when never). */ closedAt?: Date | null }
 
 export interface SnapshotScore { userId: string; unitId: string | null; total: number; classification: string | null; profile: { id: string; version: number } }
 
@@ -11,6 +11,8 @@ export interface PeriodStore {
   close(agency: string, period: string, opts: { applyQuota: boolean; actor: string; now: Date }): Promise<void>;
   reopen(agency: string, period: string, reason: string, now: Date): Promise<void>;
   snapshots<T>(agency: string, period: string): Promise<T[]>;
+  /** Replaces one official's score in a closed period's snapshot (an accepted appeal), leaving the others as they are. */
+  replaceSnapshot(agency: string, period: string, score: SnapshotScore, now: Date): Promise<void>;
   /** Replaces a period's snapshot with these scores. */
   writeSnapshots(agency: string, period: string, scores: readonly SnapshotScore[], now: Date): Promise<void>;
 }

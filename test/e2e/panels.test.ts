@@ -423,7 +423,9 @@ describe('e2e: panels (docs/integrators.md (panels and API))', function () {
       const api = await h.api('GET', '/api/v1/scores?period=2026-03&user=off-1', T.off1!);
       expect(api.status).to.equal(200);
       const score = api.body.scores[0];
-      for (const line of score.explanation.lines as string[]) expect(text, line).to.contain(line.trim().replace(/^•\s*/, ''));
+      // The formula's lines as they are; the entries behind C, CL and CT as rows of the table after the cap.
+      for (const line of (score.explanation.lines as string[]).filter((x) => !x.startsWith('  • '))) expect(text, line).to.contain(line);
+      for (const en of score.explanation.completed.entries as Array<{ id: string }>) expect(p.html).to.contain(`<tr data-entry="${en.id}">`);
       expect(text).to.contain('Khối lượng được giao A = 15 × 480 × 1 = 7 200 phút');
       for (const pct of [score.quantityPct, score.qualityPct, score.progressPct]) expect(text).to.contain(`${formatVi(pct)}%`);
       expect(text).to.contain(`Điểm KPI: ${formatVi(score.total)}/100`);

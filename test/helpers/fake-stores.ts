@@ -158,6 +158,7 @@ export class FakeUnitOfWork implements UnitOfWork {
     this.read = {
       journal, assignments, periods, audit, directory, events,
       agencies: partial('agencies', {}), catalogue: partial('catalogue', {}), assessments: partial('assessments', {}),
+      formUses: partial('formUses', {}), requests: partial('requests', {}),
     };
   }
 

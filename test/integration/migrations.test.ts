@@ -7,11 +7,11 @@ import { MIGRATION_TABLE, migrateLatest, migrateNext, migrateRollbackAll, migrat
 import * as assessmentDetail from '../../migrations/20261204000001_assessment_detail';
 import { testDbUrl, testDialect } from '../helpers/harness';
 
-/** The schema as the migrations build it: the 18 tables of v1 and the journal's 2 roll-up tables, their primary keys, foreign keys and indexes. */
+/** The schema as the migrations build it: the 18 tables of v1, the journal's 2 roll-up tables, the used form tokens and the requests (corrections, appeals), their primary keys, foreign keys and indexes. */
 const KPI_TABLES = [
   'kpi_agencies', 'kpi_agency_secrets', 'kpi_settings', 'kpi_units', 'kpi_users', 'kpi_work_items', 'kpi_mapping_rules', 'kpi_events',
   'kpi_assignments', 'kpi_marks', 'kpi_journal_entries', 'kpi_assessments', 'kpi_periods', 'kpi_score_snapshots', 'kpi_profiles',
-  'kpi_token_uses', 'kpi_pull_watermarks', 'kpi_audit_log', 'kpi_journal_days', 'kpi_journal_days_state',
+  'kpi_token_uses', 'kpi_pull_watermarks', 'kpi_audit_log', 'kpi_journal_days', 'kpi_journal_days_state', 'kpi_form_uses', 'kpi_requests',
 ] as const;
 
 const PRIMARY_KEYS: Record<(typeof KPI_TABLES)[number], string[]> = {
@@ -35,10 +35,12 @@ const PRIMARY_KEYS: Record<(typeof KPI_TABLES)[number], string[]> = {
   kpi_audit_log: ['id'],
   kpi_journal_days: ['agency_code', 'user_id', 'day'],
   kpi_journal_days_state: ['agency_code'],
+  kpi_form_uses: ['agency_code', 'token'],
+  kpi_requests: ['id'],
 };
 
 /** Tables whose key is an identity column: SQLite can only auto-increment an inline, unnamed `INTEGER PRIMARY KEY`. */
-const IDENTITY_TABLES = new Set(['kpi_agency_secrets', 'kpi_events', 'kpi_assignments', 'kpi_marks', 'kpi_journal_entries', 'kpi_audit_log']);
+const IDENTITY_TABLES = new Set(['kpi_agency_secrets', 'kpi_events', 'kpi_assignments', 'kpi_marks', 'kpi_journal_entries', 'kpi_audit_log', 'kpi_requests']);
 
 const FOREIGN_KEYS = [
   { name: 'fk_kpi_agency_secrets_agency', table: 'kpi_agency_secrets', columns: ['agency_code'], references: 'kpi_agencies', to: ['code'] },
@@ -63,6 +65,9 @@ const INDEXES: Array<{ name: string; table: string; columns: string[]; unique: b
   { name: 'ix_kpi_token_uses_expires', table: 'kpi_token_uses', columns: ['expires_at'], unique: false },
   { name: 'ix_kpi_audit_log_agency_at', table: 'kpi_audit_log', columns: ['agency_code', 'at'], unique: false },
   { name: 'ix_kpi_journal_days_day', table: 'kpi_journal_days', columns: ['agency_code', 'day', 'user_id', 'a_t', 'a_l', 'a_p', 'a_n', 'p_t', 'p_l', 'p_p', 'p_n'], unique: false },
+  { name: 'ix_kpi_form_uses_created', table: 'kpi_form_uses', columns: ['created_at'], unique: false },
+  { name: 'ix_kpi_requests_queue', table: 'kpi_requests', columns: ['agency_code', 'kind', 'status', 'unit_id'], unique: false },
+  { name: 'ix_kpi_requests_user', table: 'kpi_requests', columns: ['agency_code', 'user_id'], unique: false },
 ];
 
 interface IndexInfo { name: string; table: string; columns: string[]; unique: boolean }
@@ -184,10 +189,10 @@ describe(`migrations on ${dialect} (${parseDbUrl(testDbUrl()).display})`, functi
     expect(await kpiTables(knex)).to.deep.equal([]);
   });
 
-  it('when migrated up, then the migrations are recorded and all 20 kpi_* tables exist', async () => {
+  it('when migrated up, then the migrations are recorded and all 22 kpi_* tables exist', async () => {
     expect(await migrateLatest(knex)).to.deep.equal(migrationNames());
     expect(await kpiTables(knex)).to.deep.equal([...KPI_TABLES].sort());
-    expect(KPI_TABLES).to.have.length(20);
+    expect(KPI_TABLES).to.have.length(22);
     const recorded = (await knex(MIGRATION_TABLE).select('name').orderBy('id')).map((r: { name: string }) => r.name);
     expect(recorded).to.deep.equal(migrationNames());
   });
@@ -295,13 +300,14 @@ describe(`migrations on ${dialect} (${parseDbUrl(testDbUrl()).display})`, functi
   it('when a database holding assessments gets the assessment detail, then the old rows read with no detail, the new columns take it, and down drops only them', async () => {
     await migrateRollbackAll(knex);
     const names = migrationNames();
-    expect(names.slice(-1)).to.deep.equal(['20261204000001_assessment_detail']);
-    for (let i = 0; i < names.length - 1; i++) await migrateNext(knex);
+    const at = names.indexOf('20261204000001_assessment_detail');
+    expect(at).to.be.above(0);
+    for (let i = 0; i < at; i++) await migrateNext(knex);
     const now = new Date();
     await knex('kpi_assessments').insert({ agency_code: 'cu', user_id: 'u-1', period: '2026-Q1', general: 27.5, disqualified: true, assessed_by: 'hr', updated_at: now });
     const DETAIL = ['general_i', 'general_ii', 'general_iii', 'self_i', 'self_ii', 'self_iii', 'disqualified_ground'];
     expect((await columnsOf(knex, 'kpi_assessments')).filter((c) => DETAIL.includes(c))).to.deep.equal([]);
-    expect(await migrateLatest(knex)).to.deep.equal(['20261204000001_assessment_detail']);
+    expect(await migrateNext(knex)).to.deep.equal(['20261204000001_assessment_detail']);
     expect((await columnsOf(knex, 'kpi_assessments')).slice(-DETAIL.length)).to.deep.equal(DETAIL);
     const old = await knex('kpi_assessments').where({ agency_code: 'cu', user_id: 'u-1' }).first(...DETAIL, 'general');
     expect({ ...old, general: Number(old.general) }).to.deep.equal({ ...Object.fromEntries(DETAIL.map((c) => [c, null])), general: 27.5 });

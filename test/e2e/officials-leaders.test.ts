@@ -1,0 +1,200 @@
+import { expect } from 'chai';
+import jwt from 'jsonwebtoken';
+import { AUDIENCE, signWebhookToken, type Role } from '../../src/http/auth';
+import { startHarness, type Harness, type TestAgency } from '../helpers/harness';
+import { decode, formsOf, type Form } from '../helpers/html';
+
+/**
+ * What officials and leaders do in the panels beyond reading them (docs/hr.md): forms that
+ * cannot double, the explanation's entries after the daily cap, the unit board's warning view
+ * and bulk approval, corrections from a document's KPI tab and appeals of a closed period.
+ * The plugin runs on a clock the tests move: Friday 2026-03-20 10:00 in Hà Nội.
+ */
+
+const NOW = new Date('2026-03-20T10:00:00+07:00');
+
+type Page = { status: number; html: string; text: string; location: string | null };
+
+describe('e2e: officials and leaders in the panels', function () {
+  this.timeout(60000);
+  let h: Harness;
+  let a: TestAgency;
+  let b: TestAgency;
+  let now = NOW;
+  let n = 0;
+  const T: Record<string, string> = {};
+
+  function token(agency: TestAgency, sub: string, roles: Role[], extra: { unit?: string; name?: string; locale?: 'vi' | 'en' } = {}): string {
+    const iat = Math.floor(now.getTime() / 1000);
+    return jwt.sign({ sub, agency: agency.code, roles, locale: extra.locale ?? 'vi', name: extra.name ?? sub, unit: extra.unit, iat, exp: iat + 3600 }, agency.secret, { algorithm: 'HS256', audience: AUDIENCE });
+  }
+
+  async function post(agency: TestAgency, events: Array<Record<string, unknown>>): Promise<void> {
+    const raw = JSON.stringify({ events });
+    const r = await h.postEvents(agency, { events }, { token: signWebhookToken(agency.secret, agency.code, agency.issuer, raw, 120, now), rawBody: raw });
+    expect(r.status, JSON.stringify(r.body)).to.equal(202);
+    expect(r.body.rejected).to.deep.equal([]);
+  }
+
+  const ev = (agency: TestAgency, o: Record<string, unknown>): Record<string, unknown> => ({ id: `ol-${++n}`, agency: agency.code, occurredAt: '2026-01-05T08:00:00+07:00', actor: { id: 'host' }, ...o });
+  const unit = (agency: TestAgency, id: string, name: string) => ev(agency, { type: 'unit.upserted', occurredAt: '2026-01-02T08:00:00+07:00', subject: { kind: 'unit', id }, data: { name, parentId: null } });
+  const user = (agency: TestAgency, id: string, name: string, unitId: string, isLeader = false) =>
+    ev(agency, { type: 'user.upserted', subject: { kind: 'user', id }, data: { name, unitId, position: isLeader ? 'Trưởng phòng' : 'Chuyên viên', isLeader, active: true } });
+  const processed = (agency: TestAgency, actor: string, docId: string, day: string, title = 'Công văn về việc triển khai nhiệm vụ') =>
+    ev(agency, { type: 'document.processed', occurredAt: `${day}T09:15:00+07:00`, actor: { id: actor }, subject: { kind: 'document', id: docId, title, docType: 'cong-van', urgency: 'thuong' }, data: { role: 'main' } });
+
+  async function read(res: Response): Promise<Page> {
+    const html = await res.text();
+    return { status: res.status, html, text: decode(html), location: res.headers.get('location') };
+  }
+
+  /** Opens a panel with the host token. */
+  async function open(path: string, hostToken: string, status = 200): Promise<Page> {
+    const url = new URL(`${h.url}${path}`);
+    url.searchParams.set('jwt', hostToken);
+    const p = await read(await fetch(url, { redirect: 'manual' }));
+    expect(p.status, p.text.slice(0, 1500)).to.equal(status);
+    return p;
+  }
+
+  async function follow(href: string): Promise<Page> {
+    return read(await fetch(new URL(href, h.url), { redirect: 'manual' }));
+  }
+
+  async function submit(form: Form, changes: Record<string, string | undefined> = {}): Promise<Page> {
+    const fields: Record<string, string> = { ...form.fields };
+    for (const [k, v] of Object.entries(changes)) {
+      if (v === undefined) delete fields[k];
+      else fields[k] = v;
+    }
+    return read(await fetch(new URL(form.action, h.url), {
+      method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString(),
+    }));
+  }
+
+  function formTo(html: string, pathEnd: string, pick: (f: Form) => boolean = (f) => f.fields.fromEvent === undefined): Form {
+    const f = formsOf(html).find((x) => x.action.endsWith(pathEnd) && pick(x));
+    expect(f, `a form posting to …${pathEnd}`).to.not.equal(undefined);
+    return f!;
+  }
+
+  /** The panel path and query of a redirect, without its (fresh) context token. */
+  function target(location: string | null): string {
+    expect(location).to.be.a('string');
+    const u = new URL(location!, 'http://x');
+    u.searchParams.delete('ctx');
+    return `${u.pathname}?${u.searchParams.toString()}`;
+  }
+
+  async function count(table: string, where: Record<string, unknown>): Promise<number> {
+    return Number((await h.knex(table).where(where).count({ n: '*' }).first())!.n);
+  }
+
+  before(async () => {
+    h = await startHarness({ clock: () => now });
+    a = await h.addAgency('ag-officials');
+    b = await h.addAgency('ag-officials-b');
+    await post(a, [
+      unit(a, 'p-a', 'Phòng Tổng hợp'), unit(a, 'p-b', 'Phòng Kế hoạch'), unit(a, 'p-tc', 'Phòng Tổ chức cán bộ'),
+      user(a, 'off-1', 'Nguyễn Thị Ánh', 'p-a'), user(a, 'off-2', 'Trần Văn Bình', 'p-a'), user(a, 'lead-a', 'Lê Hoàng Phúc', 'p-a', true),
+      user(a, 'off-b', 'Phạm Thu Hằng', 'p-b'), user(a, 'lead-b', 'Đặng Quốc Việt', 'p-b', true), user(a, 'hr-1', 'Vũ Minh Châu', 'p-tc'),
+    ]);
+    const docs: Array<Record<string, unknown>> = [];
+    for (let i = 0; i < 30; i++) docs.push(processed(a, 'off-2', `VB-${100 + i}`, `2026-03-${String(2 + (i % 15)).padStart(2, '0')}`));
+    docs.push(processed(a, 'off-1', 'VB-NHAM', '2026-03-12', 'Công văn xử lý nhầm người'));
+    await post(a, docs);
+    await post(b, [unit(b, 'p-a', 'Phòng Tổng hợp'), user(b, 'off-x', 'Hoàng Văn Xuân', 'p-a'), user(b, 'lead-x', 'Lãnh đạo B', 'p-a', true)]);
+    T.off1 = token(a, 'off-1', ['official'], { unit: 'p-a', name: 'Nguyễn Thị Ánh' });
+    T.off2 = token(a, 'off-2', ['official'], { unit: 'p-a', name: 'Trần Văn Bình' });
+    T.offB = token(a, 'off-b', ['official'], { unit: 'p-b' });
+    T.leadA = token(a, 'lead-a', ['official', 'leader'], { unit: 'p-a', name: 'Lê Hoàng Phúc' });
+    T.leadB = token(a, 'lead-b', ['official', 'leader'], { unit: 'p-b' });
+    T.hr = token(a, 'hr-1', ['official', 'hr'], { unit: 'p-tc' });
+    T.leadX = token(b, 'lead-x', ['official', 'leader', 'hr'], { unit: 'p-a' });
+  });
+  beforeEach(() => { now = NOW; });
+  after(async () => { await h?.close(); });
+
+  describe('forms that cannot double', () => {
+    it('when the same add-entry form is sent twice, then one entry is made and the second POST goes where the first went', async () => {
+      const p = await open('/panels/me', T.off1);
+      const form = formTo(p.html, '/panels/me/entries');
+      const before = await count('kpi_journal_entries', { agency_code: a.code, user_id: 'off-1' });
+      const body = { date: '2026-03-19', workItemCode: 'CV-06', quantity: '2', note: 'Gửi hai lần' };
+      const first = await submit(form, body);
+      const second = await submit(form, body);
+      expect(first.status, first.text.slice(0, 800)).to.equal(303);
+      expect(second.status, second.text.slice(0, 800)).to.equal(303);
+      expect(target(second.location)).to.equal(target(first.location));
+      expect(target(first.location)).to.equal('/kpi/panels/me?month=2026-03&notice=saved');
+      expect(await count('kpi_journal_entries', { agency_code: a.code, user_id: 'off-1' })).to.equal(before + 1);
+      // A new page's form is a new token: it makes a second entry.
+      const again = await submit(formTo((await follow(first.location!)).html, '/panels/me/entries'), body);
+      expect(again.status).to.equal(303);
+      expect(await count('kpi_journal_entries', { agency_code: a.code, user_id: 'off-1' })).to.equal(before + 2);
+    });
+
+    it('when two POSTs of one form arrive at once, then one entry is made', async () => {
+      const p = await open('/panels/me', T.off1);
+      const form = formTo(p.html, '/panels/me/entries');
+      const before = await count('kpi_journal_entries', { agency_code: a.code, user_id: 'off-1' });
+      const body = { date: '2026-03-18', workItemCode: 'CV-03', quantity: '1' };
+      const both = await Promise.all([submit(form, body), submit(form, body), submit(form, body)]);
+      for (const r of both) expect(r.status, r.text.slice(0, 500)).to.equal(303);
+      expect(await count('kpi_journal_entries', { agency_code: a.code, user_id: 'off-1' })).to.equal(before + 1);
+    });
+
+    it('when a refused form is corrected and sent again with the same token, then it is taken', async () => {
+      const p = await open('/panels/me', T.off1);
+      const form = formTo(p.html, '/panels/me/entries');
+      const before = await count('kpi_journal_entries', { agency_code: a.code, user_id: 'off-1' });
+      const refused = await submit(form, { date: '2026-03-18', workItemCode: 'CV-03', quantity: '0' });
+      expect(refused.status).to.equal(400);
+      const taken = await submit(form, { date: '2026-03-18', workItemCode: 'CV-03', quantity: '1' });
+      expect(taken.status).to.equal(303);
+      expect(await count('kpi_journal_entries', { agency_code: a.code, user_id: 'off-1' })).to.equal(before + 1);
+    });
+
+    it('when the leader sends the same approve form twice, then the second shows the first result, not an error', async () => {
+      const board = await open('/panels/unit/p-a', T.leadA);
+      const approve = formsOf(board.html).find((f) => f.action.endsWith('/approve'));
+      expect(approve, 'an approve form in the queue').to.not.equal(undefined);
+      const first = await submit(approve!);
+      const second = await submit(approve!);
+      expect([first.status, second.status]).to.deep.equal([303, 303]);
+      expect(target(second.location)).to.equal(target(first.location));
+      expect(target(first.location)).to.contain('notice=approved');
+    });
+  });
+
+  describe('the explanation adds up on screen', () => {
+    /** A number as the Vietnamese panel writes it (`9 577,50`). */
+    const viNum = (x: string): number => Number(x.replace(/[\s\u00a0\u202f.]/g, '').replace(',', '.'));
+
+    it('when a day passed the daily cap, then each entry shows its minutes before and after the cap, and the rows add up to C, CL and CT as the score has them', async () => {
+      // off-2 already has 2 documents on some days; 480 more minutes on 2026-03-02 pass the cap.
+      const p0 = await open('/panels/me', T.off2);
+      expect((await submit(formTo(p0.html, '/panels/me/entries'), { date: '2026-03-02', workItemCode: 'CH-01', quantity: '4' })).status).to.equal(303);
+      const api = await h.api('GET', '/api/v1/scores?period=2026-03&user=off-2', T.off2!);
+      const ex = api.body.scores[0].explanation;
+      expect(ex.cap.warnings.length, 'a day over the cap').to.be.above(0);
+      const p = await open('/panels/me', T.off2);
+      const table = /<table class="list formula-entries">([\s\S]*?)<\/table>/.exec(p.html)?.[1];
+      expect(table, 'the entries table').to.be.a('string');
+      const rows = [...table!.matchAll(/<tr data-entry="[^"]+">([\s\S]*?)<\/tr>/g)].map((m) => [...m[1]!.matchAll(/<td class="num">([^<]*)/g)].map((c) => viNum(decode(c[1]!))));
+      expect(rows).to.have.length(ex.completed.entries.length);
+      const foot = /<tfoot>([\s\S]*?)<\/tfoot>/.exec(table!)?.[1] ?? '';
+      const totals = [...foot.matchAll(/<td class="num">(?:[A-Z]+ = )?([^<]*)</g)].map((c) => viNum(decode(c[1]!)));
+      const round2 = (x: number) => Math.round(x * 100) / 100;
+      expect(totals).to.deep.equal([round2(ex.completed.entries.reduce((t: number, e: { minutes: number }) => t + e.minutes, 0)), round2(ex.completed.C), round2(ex.completed.CL), round2(ex.completed.CT)]);
+      // Before the cap the rows add up to more than C; after it, to C (each row rounded to 2 decimals).
+      const sum = (i: number) => rows.reduce((t, r) => t + r[i]!, 0);
+      expect(sum(0)).to.be.above(ex.completed.C + 1);
+      for (const [i, key] of [[1, 'C'], [2, 'CL'], [3, 'CT']] as const) expect(sum(i), key).to.be.closeTo(ex.completed[key], 0.005 * rows.length + 1e-9);
+      // The formula's line of C shows the same C as the table's total.
+      const cLine = /C = Σ m'\(e\) = ([\d\s\u00a0\u202f.,]+) phút/.exec(p.text);
+      expect(viNum(cLine![1]!.trim())).to.equal(totals[1]);
+    });
+  });
+});
+
