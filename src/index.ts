@@ -17,6 +17,7 @@ import { InsightsService } from './services/insights-service';
 import { ReviewService } from './services/review-service';
 import { PeriodService } from './services/period-service';
 import { FormService } from './services/form-service';
+import { RequestService } from './services/request-service';
 import { ScoringService } from './services/scoring-service';
 import { ReportService } from './reports/report-service';
 import { t } from './i18n/i18n';
@@ -54,7 +55,7 @@ export async function createKpiPlugin(opts: KpiPluginOptions): Promise<KpiPlugin
   loadManifest();
   if (opts.migrate !== false) await migrateLatest(knex);
   const s = buildServices({ knex, clock, log, ...(opts.chunkSize ? { chunkSize: opts.chunkSize } : {}) });
-  const { uow, agencies, intake, journal, scoring, review, assessments, insights, periods, reports, forms } = s;
+  const { uow, agencies, intake, journal, scoring, review, assessments, insights, periods, reports, forms, requests } = s;
   const auth: AuthDeps = {
     // Read on every webhook call and panel load: served from the briefly cached agency context.
     getAgency: (code) => agencies.cachedAgency(code),
@@ -69,7 +70,7 @@ export async function createKpiPlugin(opts: KpiPluginOptions): Promise<KpiPlugin
       registerScoresApi(api, helpers, { scoring });
       registerJournalApi(api, helpers, { review, assessments, insights });
     },
-    panels: createPanelsRouter({ auth, agencies, journal, scoring, intake, review, assessments, insights, forms, clock, log }),
+    panels: createPanelsRouter({ auth, agencies, journal, scoring, intake, review, assessments, insights, forms, requests, clock, log }),
     reports: createReportsRouter({ auth, reports, directory: journal, agencyName: async (code) => (await agencies.cachedAgency(code))?.name ?? null, log }),
   };
   const router = createRouter(deps);
@@ -98,6 +99,7 @@ export interface Services {
   periods: PeriodService;
   reports: ReportService;
   forms: FormService;
+  requests: RequestService;
 }
 
 /** The stores over a knex instance and every service over them: the one place they are built. */
@@ -119,6 +121,7 @@ export function buildServices(o: { knex: Knex; clock?: () => Date; log?: Logger;
     insights: new InsightsService({ uow, agencies, journal, clock }),
     periods: new PeriodService({ uow }),
     forms: new FormService({ uow, clock }),
+    requests: new RequestService({ uow, agencies, journal, scoring, clock }),
   };
 }
 

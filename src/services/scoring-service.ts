@@ -86,9 +86,10 @@ export class ScoringService {
    * (quotaScope `unit`) or the whole agency (`agency`): with `agency`, when an official asked
    * for reaches the excellent mark, the whole agency is scored (`wholeAgency`) and then
    * filtered — an agency-wide aggregate for that request, paid only when the quota can
-   * change the answer (nobody else's score depends on it otherwise).
+   * change the answer (nobody else's score depends on it otherwise). `general` puts a general
+   * score in place of the recorded one for one official (HR's decision on an appeal, before it is stored).
    */
-  async compute(agency: string, period: Period, opts: { provisional: boolean; filter?: ScopeFilter; applyQuota?: boolean; withEntries?: boolean; wholeAgency?: boolean }): Promise<Score[]> {
+  async compute(agency: string, period: Period, opts: { provisional: boolean; filter?: ScopeFilter; applyQuota?: boolean; withEntries?: boolean; wholeAgency?: boolean; general?: { userId: string; value: number } }): Promise<Score[]> {
     const [settings, profile] = await Promise.all([this.agencies.getSettings(agency), this.agencies.profile(agency)]);
     const params = this.params(settings, profile);
     const t = today(settings.timeZone, this.clock());
@@ -131,7 +132,7 @@ export class ScoringService {
           capWarnings: (overDays.get(u.id) ?? []).map((d) => ({ day: d.day, minutes: d.minutes, capMinutes: params.capMinutes, clipped: params.capPolicy === 'clip', factor: params.capPolicy === 'clip' ? params.capMinutes / d.minutes : 1 })),
         },
         assignmentMinutes: assignments.get(u.id) ?? 0,
-        general: a?.general ?? null,
+        general: opts.general?.userId === u.id ? opts.general.value : a?.general ?? null,
         disqualified: a?.disqualified ?? false,
         provisional: opts.provisional,
       };
