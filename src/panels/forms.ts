@@ -21,6 +21,11 @@ export const ACTION = {
   rate: (unit: string, id: string) => `unit.rate:${unit}:${id}`,
   assess: (unit: string, user: string, period: string) => `unit.assess:${unit}:${user}:${period}`,
   replay: (id: string) => `admin.replay:${id}`,
+  correct: (kind: string, subjectId: string) => `subject.correct:${kind}:${subjectId}`,
+  decideCorrection: (unit: string, id: string) => `unit.request:${unit}:${id}`,
+  bulkApprove: (unit: string) => `unit.approveAll:${unit}`,
+  appeal: (period: string) => `me.appeal:${period}`,
+  decideAppeal: (id: string) => `reports.appeal:${id}`,
 };
 
 /** Service error codes shown with a message of their own; any other 4xx shows `error.invalid` with its field. */
@@ -48,6 +53,16 @@ const ERROR_MESSAGES: Readonly<Record<string, string>> = {
   rating_required: msgKey('error.code.rating_required'),
   not_rated_item: msgKey('error.code.not_rated_item'),
   already_rejected: msgKey('error.code.already_rejected'),
+  request_pending: msgKey('error.code.request_pending'),
+  request_decided: msgKey('error.code.request_decided'),
+  appeal_window_over: msgKey('error.code.appeal_window_over'),
+  appeals_off: msgKey('error.code.appeals_off'),
+  period_not_closed: msgKey('error.code.period_not_closed'),
+  invalid_user: msgKey('error.code.invalid_user'),
+  same_item: msgKey('error.code.same_item'),
+  not_of_subject: msgKey('error.code.not_of_subject'),
+  invalid_type: msgKey('error.code.invalid_type'),
+  no_score: msgKey('error.code.no_score'),
 };
 
 /** The message of a service's refusal, in the viewer's language. */

@@ -11,6 +11,7 @@ import type { PeriodExplanation } from '../scoring/explain';
 import { JOURNAL_PAGE } from '../services/journal-service';
 import { explanationModel } from './explanation-view';
 import { ACTION, parseFormNumber, periodParam, submitOnce } from './forms';
+import { appealsModel } from './requests-view';
 import type { PanelKit } from './kit';
 import { form01Link } from './report-links';
 import { form, h, link, requireCsrf, str } from './session';
@@ -77,6 +78,8 @@ export function mountMePanel(router: Router, kit: PanelKit): void {
       tooOld: sg.date < minDay,
     }));
 
+    const appeals = deps.requests ? await appealsModel(s, deps.requests, [month.key, quarter.key], opts.values) : null;
+
     const { dailyMinutes, capMinutes } = s.settings;
     await kit.page(req, res, 'me', 'me', {
       month: { key: month.key, label: formatPeriod(l, month.key), prev: link(s, '/me', { month: prev.key }), next: next ? link(s, '/me', { month: next.key }) : null },
@@ -104,6 +107,7 @@ export function mountMePanel(router: Router, kit: PanelKit): void {
       suggestions,
       hasInsights: insights !== null,
       entries,
+      appeals,
       addForm: deps.review ? {
         form: form(s, '/me/entries', ACTION.createEntry), groups,
         date: opts.values?.date ?? s.today, min: minDay, max: s.today, quantity: opts.values?.quantity ?? '1', note: opts.values?.note ?? '',
@@ -129,6 +133,20 @@ export function mountMePanel(router: Router, kit: PanelKit): void {
       const e = await review.create(s.principal, input);
       return { path: '/me', params: { month: e.date.slice(0, 7), notice: 'saved' } };
     }, (status, error) => mePanel(req, res, { status, error, values }));
+  }));
+
+  router.post('/me/appeals', h(async (req, res) => {
+    const b = req.body as Record<string, unknown>;
+    const period = str(b.period) ?? '';
+    requireCsrf(req, ACTION.appeal(period));
+    const s = kit.requirePanelRole(req, 'me');
+    if (!deps.requests) throw new NotFoundError();
+    const requests = deps.requests;
+    const reason = str(b.reason) ?? '';
+    await submitOnce(req, res, deps.forms, '/me', async () => {
+      await requests.appeal(s.principal, { period, reason });
+      return { path: '/me', params: { month: period.length === 7 ? period : undefined, notice: 'requested' } };
+    }, (status, error) => mePanel(req, res, { status, error, values: { appealReason: reason } }));
   }));
 
   router.post('/me/entries/:id/withdraw', h(async (req, res) => {

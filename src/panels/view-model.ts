@@ -47,6 +47,11 @@ const NOTICE_KEYS: Readonly<Record<string, string>> = {
   'replay-failed': msgKey('notice.replayFailed'),
   closed: msgKey('notice.closed'),
   duplicate: msgKey('notice.duplicate'),
+  requested: msgKey('notice.requested'),
+  decided: msgKey('notice.decided'),
+  approvedAll: msgKey('notice.approvedAll'),
+  approvedSome: msgKey('notice.approvedSome'),
+  failed: msgKey('notice.failed'),
 };
 
 /**

@@ -143,6 +143,14 @@ export class RequestService {
     return this.json(p.agency, id);
   }
 
+  /** The officials of the caller's unit but the caller: to whom an entry may be handed. */
+  async colleagues(p: Principal): Promise<Array<{ id: string; name: string }>> {
+    const unitId = (await this.journal.userUnit(p.agency, p.userId)) ?? p.unit;
+    if (unitId === null) return [];
+    const users = await this.uow.read.directory.users(p.agency, { unitId });
+    return users.filter((u) => u.id !== p.userId).map((u) => ({ id: u.id, name: u.name })).sort((a, b) => a.name.localeCompare(b.name, 'vi'));
+  }
+
   /** The corrections of a unit, for its leader (and HR, to read); newest first. */
   async unitCorrections(p: Principal, unitId: string, status?: RequestStatus): Promise<RequestJson[]> {
     if (!(await this.journal.canSeeUnit(p, unitId))) throw new ForbiddenError();

@@ -31,6 +31,8 @@ import { rederive, rederiveEntry } from './rederive';
 export const DEFAULT_MAX_BACKDATE_DAYS = 60;
 export const MAX_NOTE_LENGTH = 1000;
 export const MAX_REASON_LENGTH = 1000;
+/** At most this many entries are approved by one bulk approval. */
+export const MAX_BULK = 1000;
 
 const ENTRY_FIELDS = ['date', 'workItemCode', 'quantity', 'note', 'fromEvent'] as const;
 
@@ -275,6 +277,26 @@ export class ReviewService {
     return this.review(p, before, ['pending'], 'journal.approve', { status: 'approved', reviewReason: null }, {});
   }
 
+  /**
+   * Approves several pending entries at once (the unit board's "approve all shown"): each as
+   * `approve` does, in a transaction of its own; an entry that cannot be approved (changed
+   * meanwhile, a rated item, not the caller's unit) is left as it is and counted as skipped.
+   */
+  async approveMany(p: Principal, ids: readonly string[]): Promise<{ approved: string[]; skipped: string[] }> {
+    const approved: string[] = [];
+    const skipped: string[] = [];
+    for (const id of [...new Set(ids)].slice(0, MAX_BULK)) {
+      try {
+        await this.approve(p, id);
+        approved.push(id);
+      } catch (e) {
+        if (!(e instanceof ConflictError || e instanceof ForbiddenError || e instanceof NotFoundError)) throw e;
+        skipped.push(id);
+      }
+    }
+    return { approved, skipped };
+  }
+
   /** Returns an entry (pending, or already approved — an event-made entry the leader disputes) with a reason: it never counts. */
   async returnEntry(p: Principal, id: string, raw: unknown): Promise<JournalEntryJson> {
     const before = await this.reviewable(p, id);
@@ -303,6 +325,7 @@ export class ReviewService {
   async fail(p: Principal, id: string, raw: unknown): Promise<JournalEntryJson> {
     const before = await this.reviewable(p, id);
     const excused = parseExcused(raw);
+    const reason = isPlainObject(raw) && raw.reason !== undefined && raw.reason !== null && raw.reason !== '' ? parseReason(raw) : null;
     if (before.status === 'rejected') throw new ConflictError(messages.rejected, 'already_rejected');
     const now = this.clock();
     const owner = before.userId;
@@ -312,7 +335,8 @@ export class ReviewService {
       await assertDayOpen(tx.periods, p.agency, before.day);
       await tx.assignments.insertMarks(p.agency, [{ subjectKind: subject.kind, subjectId: subject.id, userId: owner, kind: 'fail', excused, newDueAt: null, at: now, eventId: null }]);
       const changed = ownSubject ? await rederiveEntry(tx, p.agency, before.id, now) : await rederive(tx, p.agency, [subject], now);
-      await audit(tx, p, 'journal.fail', `journal:${before.id}`, { userId: owner, subjectKind: subject.kind, subjectId: subject.id, excused }, now);
+      if (reason !== null) await tx.journal.update(p.agency, before.id, { reviewReason: reason, updatedAt: now });
+      await audit(tx, p, 'journal.fail', `journal:${before.id}`, { userId: owner, subjectKind: subject.kind, subjectId: subject.id, excused, ...(reason !== null ? { reason } : {}) }, now);
       await tx.journal.refreshDays(p.agency, changed);
     });
     return this.json(p.agency, id);

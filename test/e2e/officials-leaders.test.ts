@@ -196,5 +196,84 @@ describe('e2e: officials and leaders in the panels', function () {
       expect(viNum(cLine![1]!.trim())).to.equal(totals[1]);
     });
   });
+
+  describe('corrections, from the KPI tab to the leader and the journal', () => {
+    const principal = (agency: TestAgency, userId: string, roles: Role[], unit: string | null) => ({ userId, agency: agency.code, name: userId, unit, roles, locale: 'vi' as const });
+
+    it('when an official asks to hand an entry to a colleague, then it waits in the leader\'s queue; refused for another unit\'s leader, an official or another agency; accepted by the leader, the entry moves with an audit trail', async () => {
+      const tab = await open('/panels/document/VB-NHAM', T.off1);
+      expect(tab.text).to.contain('Đề nghị sửa ghi nhận');
+      const entry = await h.knex('kpi_journal_entries').where({ agency_code: a.code, user_id: 'off-1', subject_id: 'VB-NHAM' }).first('id', 'minutes');
+      const ask = await submit(formTo(tab.html, '/panels/document/VB-NHAM/corrections'), { type: 'wrong-person', entryId: String(entry.id), proposedUserId: 'off-2', reason: 'Anh Bình xử lý văn bản này' });
+      expect(ask.status, ask.text.slice(0, 800)).to.equal(303);
+      expect(target(ask.location)).to.equal('/kpi/panels/document/VB-NHAM?notice=requested');
+      const req = await h.knex('kpi_requests').where({ agency_code: a.code, user_id: 'off-1', kind: 'correction' }).first();
+      expect(req).to.include({ type: 'wrong-person', status: 'pending', unit_id: 'p-a', proposed_user_id: 'off-2' });
+      const id = String(req.id);
+      // the official sees it waiting on the tab; asking again for the same entry is refused
+      const again = await open('/panels/document/VB-NHAM', T.off1);
+      expect(again.html).to.contain(`data-request="${id}"`);
+      expect((await submit(formTo(again.html, '/panels/document/VB-NHAM/corrections'), { type: 'wrong-person', entryId: String(entry.id), proposedUserId: 'off-2', reason: 'Lần nữa' })).status).to.equal(409);
+
+      const requests = h.plugin.services.requests;
+      const refused = async (who: ReturnType<typeof principal>, expected: string) => {
+        let err: unknown = null;
+        try { await requests.decideCorrection(who, id, { decision: 'accept' }); } catch (e) { err = e; }
+        expect((err as { code?: string } | null)?.code, who.userId).to.equal(expected);
+      };
+      await refused(principal(a, 'lead-b', ['official', 'leader'], 'p-b'), 'not_found');
+      await refused(principal(a, 'off-2', ['official'], 'p-a'), 'not_found');
+      await refused(principal(a, 'off-1', ['official', 'leader'], 'p-a'), 'own_request');
+      await refused(principal(b, 'lead-x', ['official', 'leader', 'hr'], 'p-a'), 'not_found');
+      // over HTTP: another unit's leader cannot open the board, and another agency's board has no such request
+      await open('/panels/unit/p-a', T.leadB, 403);
+      const other = await open('/panels/unit/p-a', T.leadX);
+      expect(other.html).to.not.contain(`data-request="${id}"`);
+      expect((await h.knex('kpi_requests').where({ id }).first()).status).to.equal('pending');
+
+      const board = await open('/panels/unit/p-a', T.leadA);
+      expect(board.text).to.contain('Nhầm người thực hiện');
+      expect(board.text).to.contain('chuyển cho Trần Văn Bình');
+      const accept = formsOf(board.html).find((f) => f.action.endsWith(`/requests/${id}`) && f.fields.decision === 'accept')!;
+      const done = await submit(accept);
+      expect(done.status, done.text.slice(0, 800)).to.equal(303);
+      expect(target(done.location)).to.contain('notice=decided');
+      const rows = await h.knex('kpi_journal_entries').where({ agency_code: a.code, subject_id: 'VB-NHAM' }).orderBy('id').select('user_id', 'status', 'minutes');
+      expect(rows.map((r) => [r.user_id, r.status])).to.deep.equal([['off-1', 'rejected'], ['off-2', 'approved']]);
+      expect(Number(rows[1].minutes)).to.equal(Number(entry.minutes));
+      expect((await h.knex('kpi_requests').where({ id }).first())).to.include({ status: 'accepted', decided_by: 'lead-a' });
+      const audit = await h.knex('kpi_audit_log').where({ agency_code: a.code }).whereIn('action', ['request.correction', 'request.accept', 'journal.correct']).select('action', 'actor');
+      expect(audit.map((x) => `${x.action}:${x.actor}`).sort()).to.deep.equal(['journal.correct:lead-a', 'request.accept:lead-a', 'request.correction:off-1']);
+      // deciding twice is refused
+      await refused(principal(a, 'lead-a', ['official', 'leader'], 'p-a'), 'request_decided');
+    });
+
+    it('when work made no entry, then an accepted correction makes it, approved; a wrong-item correction refused without a reason stays, with one it is refused and the entry unchanged', async () => {
+      const tab = await open('/panels/document/VB-101', T.off2);
+      const entry = await h.knex('kpi_journal_entries').where({ agency_code: a.code, user_id: 'off-2', subject_id: 'VB-101' }).first('id', 'work_item_code', 'quantity');
+      const form = formTo(tab.html, '/panels/document/VB-101/corrections');
+      expect((await submit(form, { type: 'wrong-item', entryId: String(entry.id), proposedItemCode: 'CV-02', proposedQuantity: '1', reason: 'Đây là dự thảo văn bản' })).status).to.equal(303);
+      const tab2 = await open('/panels/document/VB-101', T.off2);
+      const missing = await submit(formTo(tab2.html, '/panels/document/VB-101/corrections'), { type: 'missing', proposedItemCode: 'CV-03', proposedQuantity: '2', date: '2026-03-18', reason: 'Họp bàn xử lý văn bản' });
+      expect(missing.status, missing.text.slice(0, 800)).to.equal(303);
+      const [wrongItem, made] = await h.knex('kpi_requests').where({ agency_code: a.code, user_id: 'off-2' }).orderBy('id').select('id', 'type');
+      expect([wrongItem.type, made.type]).to.deep.equal(['wrong-item', 'missing']);
+
+      const board = await open('/panels/unit/p-a', T.leadA);
+      const decide = (rid: unknown, decision: string) => formsOf(board.html).find((f) => f.action.endsWith(`/requests/${rid}`) && f.fields.decision === decision)!;
+      const noReason = await submit(decide(wrongItem.id, 'refuse'), { note: '' });
+      expect(noReason.status).to.equal(400);
+      expect(noReason.text).to.contain('Cần nêu lý do');
+      const board2 = await open('/panels/unit/p-a', T.leadA);
+      const refuse = formsOf(board2.html).find((f) => f.action.endsWith(`/requests/${wrongItem.id}`) && f.fields.decision === 'refuse')!;
+      expect((await submit(refuse, { note: 'Văn bản đến, không phải dự thảo' })).status).to.equal(303);
+      expect((await h.knex('kpi_requests').where({ id: wrongItem.id }).first())).to.include({ status: 'refused', decision_note: 'Văn bản đến, không phải dự thảo' });
+      expect(await h.knex('kpi_journal_entries').where({ id: entry.id }).first('work_item_code', 'status')).to.deep.equal({ work_item_code: entry.work_item_code, status: 'approved' });
+
+      expect((await submit(decide(made.id, 'accept'))).status).to.equal(303);
+      const created = await h.knex('kpi_journal_entries').where({ agency_code: a.code, user_id: 'off-2', subject_id: 'VB-101', work_item_code: 'CV-03' }).first('status', 'day', 'source', 'reviewed_by');
+      expect(created).to.deep.equal({ status: 'approved', day: '2026-03-18', source: 'manual', reviewed_by: 'lead-a' });
+    });
+  });
 });
 
