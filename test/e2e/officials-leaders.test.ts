@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import ExcelJS from 'exceljs';
 import jwt from 'jsonwebtoken';
 import { AUDIENCE, signWebhookToken, type Role } from '../../src/http/auth';
 import { startHarness, type Harness, type TestAgency } from '../helpers/harness';
@@ -102,6 +103,7 @@ describe('e2e: officials and leaders in the panels', function () {
     const docs: Array<Record<string, unknown>> = [];
     for (let i = 0; i < 30; i++) docs.push(processed(a, 'off-2', `VB-${100 + i}`, `2026-03-${String(2 + (i % 15)).padStart(2, '0')}`));
     docs.push(processed(a, 'off-1', 'VB-NHAM', '2026-03-12', 'Công văn xử lý nhầm người'));
+    for (let i = 0; i < 7; i++) docs.push(processed(a, 'off-1', `VB-T2-${i}`, `2026-02-${String(3 + 2 * i).padStart(2, '0')}`));
     await post(a, docs);
     await post(b, [unit(b, 'p-a', 'Phòng Tổng hợp'), user(b, 'off-x', 'Hoàng Văn Xuân', 'p-a'), user(b, 'lead-x', 'Lãnh đạo B', 'p-a', true)]);
     T.off1 = token(a, 'off-1', ['official'], { unit: 'p-a', name: 'Nguyễn Thị Ánh' });
@@ -273,6 +275,101 @@ describe('e2e: officials and leaders in the panels', function () {
       expect((await submit(decide(made.id, 'accept'))).status).to.equal(303);
       const created = await h.knex('kpi_journal_entries').where({ agency_code: a.code, user_id: 'off-2', subject_id: 'VB-101', work_item_code: 'CV-03' }).first('status', 'day', 'source', 'reviewed_by');
       expect(created).to.deep.equal({ status: 'approved', day: '2026-03-18', source: 'manual', reviewed_by: 'lead-a' });
+    });
+  });
+
+  describe('appeals of a closed period', () => {
+    type Snap = { userId: string; total: number; generalScore: number | null };
+    const snapshot = async (userId: string): Promise<Snap> => JSON.parse((await h.knex('kpi_score_snapshots').where({ agency_code: a.code, period: '2026-02', user_id: userId }).first('score')).score);
+
+    /** The numbers of the workbook row that names `name`. */
+    async function workbookRow(name: string): Promise<number[]> {
+      const res = await fetch(`${h.url}/reports/2026-02.xlsx?unit=p-a`, { headers: { authorization: `Bearer ${T.hr}` } });
+      expect(res.status).to.equal(200);
+      const wb = new ExcelJS.Workbook();
+      await wb.xlsx.load((await res.arrayBuffer()) as ArrayBuffer);
+      const found: number[][] = [];
+      wb.worksheets[0]!.eachRow((row) => {
+        const values = (row.values as unknown[]).slice(1);
+        if (values.some((v) => v === name)) found.push(values.filter((v): v is number => typeof v === 'number'));
+      });
+      expect(found, name).to.have.length(1);
+      return found[0]!;
+    }
+
+    it('when the window is open, an official appeals, HR accepts with a corrected general score, then that official alone is scored again, audited, and the workbook shows the final score; refused for the wrong role or agency', async () => {
+      await h.plugin.services.scoring.close(a.code, '2026-02', { applyQuota: false, actor: 'hr-1' });
+      const otherBefore = await snapshot('off-2');
+      const before = await snapshot('off-1');
+      expect(before.generalScore).to.equal(null);
+      const rowBefore = await workbookRow('Nguyễn Thị Ánh');
+      expect(rowBefore).to.include(before.total);
+
+      const me = await open('/panels/me?month=2026-02', T.off1);
+      expect(me.text).to.contain('Kiến nghị xem xét lại điểm');
+      const ask = await submit(formTo(me.html, '/panels/me/appeals', (f) => f.fields.period === '2026-02'), { reason: 'Tiêu chí chung chưa được chấm' });
+      expect(ask.status, ask.text.slice(0, 800)).to.equal(303);
+      const req = await h.knex('kpi_requests').where({ agency_code: a.code, kind: 'appeal', user_id: 'off-1' }).first();
+      expect(req).to.include({ period: '2026-02', status: 'pending', type: 'score' });
+      const id = String(req.id);
+      // once waiting, My KPI offers no second appeal of the month
+      expect(formsOf((await open('/panels/me?month=2026-02', T.off1)).html).some((f) => f.action.endsWith('/me/appeals') && f.fields.period === '2026-02')).to.equal(false);
+
+      const requests = h.plugin.services.requests;
+      const refused = async (who: { userId: string; roles: Role[]; agency: TestAgency }, expected: string) => {
+        let err: unknown = null;
+        try { await requests.decideAppeal({ userId: who.userId, agency: who.agency.code, name: who.userId, unit: 'p-a', roles: who.roles, locale: 'vi' }, id, { decision: 'accept' }); } catch (e) { err = e; }
+        expect((err as { code?: string } | null)?.code, who.userId).to.equal(expected);
+      };
+      await refused({ userId: 'lead-a', roles: ['official', 'leader'], agency: a }, 'not_hr');
+      await refused({ userId: 'off-2', roles: ['official'], agency: a }, 'not_hr');
+      await refused({ userId: 'lead-x', roles: ['official', 'leader', 'hr'], agency: b }, 'not_found');
+      await open('/panels/reports/appeals', T.leadA, 403);
+      expect((await h.knex('kpi_requests').where({ id }).first()).status).to.equal('pending');
+
+      const page = await open('/panels/reports/appeals', T.hr);
+      expect(page.text).to.contain('Nguyễn Thị Ánh');
+      const accept = formsOf(page.html).find((f) => f.action.endsWith(`/reports/appeals/${id}`) && f.fields.decision === 'accept')!;
+      const bad = await submit(accept, { general: '31' });
+      expect(bad.status).to.equal(400);
+      const done = await submit(accept, { general: '27', note: 'Đã chấm bổ sung tiêu chí chung' });
+      expect(done.status, done.text.slice(0, 800)).to.equal(303);
+
+      const after = await snapshot('off-1');
+      expect(after.generalScore).to.equal(27);
+      expect(after.total).to.be.closeTo(before.total + 27, 0.0100001);
+      expect(await snapshot('off-2'), 'the others stay frozen').to.deep.equal(otherBefore);
+      expect((await h.plugin.services.scoring.periodStatus(a.code, '2026-02')).status, 'the period stays closed').to.equal('closed');
+      const decided = await h.knex('kpi_requests').where({ id }).first();
+      expect(decided).to.include({ status: 'accepted', decided_by: 'hr-1' });
+      expect(JSON.parse(decided.outcome)).to.deep.include({ before: { total: before.total, classification: null }, general: 27 });
+      const audit = await h.knex('kpi_audit_log').where({ agency_code: a.code, action: 'score.appeal' }).first('actor', 'target', 'details');
+      expect(audit).to.include({ actor: 'hr-1', target: '2026-02:off-1' });
+      expect(JSON.parse(audit.details).after.total).to.equal(after.total);
+      const row = await workbookRow('Nguyễn Thị Ánh');
+      expect(row).to.include.members([27, after.total]);
+      expect(rowBefore).to.not.include(after.total);
+      // My KPI says what became of it
+      expect((await open('/panels/me?month=2026-02', T.off1)).text).to.contain('Đã chấp nhận');
+    });
+
+    it('when the window has passed, or the agency takes none, then an appeal is refused with the last day', async () => {
+      const requests = h.plugin.services.requests;
+      const off2 = { userId: 'off-2', agency: a.code, name: 'Trần Văn Bình', unit: 'p-a', roles: ['official'] as Role[], locale: 'vi' as const };
+      now = new Date('2026-04-25T10:00:00+07:00');
+      let err: unknown = null;
+      try { await requests.appeal(off2, { period: '2026-02', reason: 'Muộn' }); } catch (e) { err = e; }
+      expect((err as { code?: string }).code).to.equal('appeal_window_over');
+      expect((err as Error).message).to.contain('2026-04-19');
+      now = NOW;
+      await h.plugin.services.agencies.putSettings(a.code, { appealDays: 0 }, 'admin');
+      err = null;
+      try { await requests.appeal(off2, { period: '2026-02', reason: 'Không nhận' }); } catch (e) { err = e; }
+      expect((err as { code?: string }).code).to.equal('appeals_off');
+      await h.plugin.services.agencies.putSettings(a.code, { appealDays: 30 }, 'admin');
+      err = null;
+      try { await requests.appeal(off2, { period: '2026-03', reason: 'Chưa khóa' }); } catch (e) { err = e; }
+      expect((err as { code?: string }).code).to.equal('period_not_closed');
     });
   });
 });
