@@ -10,7 +10,7 @@ import { t } from '../i18n/i18n';
 import { ACTION, parseFormNumber, submitOnce } from './forms';
 import type { PanelKit } from './kit';
 import { correctionForm } from './requests-view';
-import { h, has, requireCsrf, str } from './session';
+import { h, has, link, requireCsrf, str } from './session';
 import { enc, entryRow, num } from './view-model';
 
 const MAX_ROWS = 2000;
@@ -38,11 +38,18 @@ export function mountSubjectPanels(router: Router, kit: PanelKit): void {
     const entries = visible.map((r) => entryRow(l, r.entry, items, r.userName ?? r.entry.userId));
     const counted = visible.map((r) => r.entry).filter((e) => e.status !== 'rejected');
     const title = visible.map((r) => r.entry.subjectTitle).find((x) => typeof x === 'string' && x !== '') ?? null;
+    // The correction form opens on request (?correct=1, or again after a refusal): the tab itself lists no colleague or catalogue.
     let correction: Record<string, unknown> | null = null;
     if (deps.requests && has(s, 'official')) {
-      const [colleagues, catalogue, mine] = await Promise.all([deps.requests.colleagues(p), deps.agencies.catalogue(p.agency), deps.requests.mine(p, 'correction')]);
-      const own = visible.map((r) => r.entry).filter((e) => e.userId === p.userId);
-      correction = correctionForm(s, kind, subjectId, own, colleagues, catalogue, mine, opts.values);
+      const asked = req.query.correct === '1' || opts.values !== undefined;
+      const mine = await deps.requests.mine(p, 'correction');
+      if (asked) {
+        const [colleagues, catalogue] = await Promise.all([deps.requests.colleagues(p), deps.agencies.catalogue(p.agency)]);
+        const own = visible.map((r) => r.entry).filter((e) => e.userId === p.userId);
+        correction = correctionForm(s, kind, subjectId, own, colleagues, catalogue, mine, opts.values);
+      } else {
+        correction = { open: link(s, `/${kind}/${enc(subjectId)}`, { correct: '1' }), mine: correctionForm(s, kind, subjectId, [], [], [], mine).mine };
+      }
     }
     await kit.page(req, res, kind, 'subject', {
       subject: { kind, id: subjectId, title, kindLabel: kind === 'document' ? t(l, 'subject.document') : t(l, 'subject.task') },

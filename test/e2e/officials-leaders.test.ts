@@ -203,7 +203,7 @@ describe('e2e: officials and leaders in the panels', function () {
     const principal = (agency: TestAgency, userId: string, roles: Role[], unit: string | null) => ({ userId, agency: agency.code, name: userId, unit, roles, locale: 'vi' as const });
 
     it('when an official asks to hand an entry to a colleague, then it waits in the leader\'s queue; refused for another unit\'s leader, an official or another agency; accepted by the leader, the entry moves with an audit trail', async () => {
-      const tab = await open('/panels/document/VB-NHAM', T.off1);
+      const tab = await open('/panels/document/VB-NHAM?correct=1', T.off1);
       expect(tab.text).to.contain('Đề nghị sửa ghi nhận');
       const entry = await h.knex('kpi_journal_entries').where({ agency_code: a.code, user_id: 'off-1', subject_id: 'VB-NHAM' }).first('id', 'minutes');
       const ask = await submit(formTo(tab.html, '/panels/document/VB-NHAM/corrections'), { type: 'wrong-person', entryId: String(entry.id), proposedUserId: 'off-2', reason: 'Anh Bình xử lý văn bản này' });
@@ -213,7 +213,7 @@ describe('e2e: officials and leaders in the panels', function () {
       expect(req).to.include({ type: 'wrong-person', status: 'pending', unit_id: 'p-a', proposed_user_id: 'off-2' });
       const id = String(req.id);
       // the official sees it waiting on the tab; asking again for the same entry is refused
-      const again = await open('/panels/document/VB-NHAM', T.off1);
+      const again = await open('/panels/document/VB-NHAM?correct=1', T.off1);
       expect(again.html).to.contain(`data-request="${id}"`);
       expect((await submit(formTo(again.html, '/panels/document/VB-NHAM/corrections'), { type: 'wrong-person', entryId: String(entry.id), proposedUserId: 'off-2', reason: 'Lần nữa' })).status).to.equal(409);
 
@@ -251,11 +251,11 @@ describe('e2e: officials and leaders in the panels', function () {
     });
 
     it('when work made no entry, then an accepted correction makes it, approved; a wrong-item correction refused without a reason stays, with one it is refused and the entry unchanged', async () => {
-      const tab = await open('/panels/document/VB-101', T.off2);
+      const tab = await open('/panels/document/VB-101?correct=1', T.off2);
       const entry = await h.knex('kpi_journal_entries').where({ agency_code: a.code, user_id: 'off-2', subject_id: 'VB-101' }).first('id', 'work_item_code', 'quantity');
       const form = formTo(tab.html, '/panels/document/VB-101/corrections');
       expect((await submit(form, { type: 'wrong-item', entryId: String(entry.id), proposedItemCode: 'CV-02', proposedQuantity: '1', reason: 'Đây là dự thảo văn bản' })).status).to.equal(303);
-      const tab2 = await open('/panels/document/VB-101', T.off2);
+      const tab2 = await open('/panels/document/VB-101?correct=1', T.off2);
       const missing = await submit(formTo(tab2.html, '/panels/document/VB-101/corrections'), { type: 'missing', proposedItemCode: 'CV-03', proposedQuantity: '2', date: '2026-03-18', reason: 'Họp bàn xử lý văn bản' });
       expect(missing.status, missing.text.slice(0, 800)).to.equal(303);
       const [wrongItem, made] = await h.knex('kpi_requests').where({ agency_code: a.code, user_id: 'off-2' }).orderBy('id').select('id', 'type');

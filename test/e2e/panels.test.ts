@@ -533,20 +533,21 @@ describe('e2e: panels (docs/integrators.md (panels and API))', function () {
   // ---------------------------------------------------------------- unit board
 
   describe('the unit board', () => {
-    it('when the leader opens it, then members\' scores are coloured and ordered highest first, or lowest first on request', async () => {
+    it('when the leader opens it, then members\' scores are coloured and ordered lowest first (the warning view), or highest first on request', async () => {
       const p = await open('/panels/unit/p-a', T.leadA);
       const { text } = p;
       for (const name of ['Nguyễn Thị Ánh', 'Trần Văn Bình', 'Lê Hoàng Phúc']) expect(text).to.contain(name);
       expect(p.html).to.not.contain('Phạm Thu Hằng');
       expect(p.html.match(/<td class="score sc-(\d+|none)">/g)).to.have.length(3);
-      const high = order(p.html, 'data-user');
-      expect(high[0]).to.equal('off-2');
+      const low = order(p.html, 'data-user');
+      expect(low[low.length - 1]).to.equal('off-2');
       const api = await h.api('GET', '/api/v1/scores?unit=p-a', T.leadA!);
       const totals = new Map<string, number>((api.body.scores as Array<{ userId: string; total: number }>).map((s) => [s.userId, s.total]));
       const byTotal = (xs: string[]) => xs.map((x) => totals.get(x)!);
-      expect(byTotal(high)).to.deep.equal([...byTotal(high)].sort((x, y) => y - x));
-      const low = await visit(linksOf(p.html).find((l) => l.includes('order=lowest'))!);
-      expect(order(low.html, 'data-user')).to.deep.equal([...high].reverse());
+      expect(byTotal(low)).to.deep.equal([...byTotal(low)].sort((x, y) => x - y));
+      const high = await visit(linksOf(p.html).find((l) => l.includes('order=highest'))!);
+      expect(order(high.html, 'data-user')[0]).to.equal('off-2');
+      expect(byTotal(order(high.html, 'data-user'))).to.deep.equal([...byTotal(low)].sort((x, y) => y - x));
       const off2 = totals.get('off-2')!;
       expect(p.html).to.match(new RegExp(`<tr data-user="off-2">[\\s\\S]*?<td class="score sc-\\d+">${formatVi(off2)}</td>`));
     });
