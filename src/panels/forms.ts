@@ -8,7 +8,8 @@ import { isKpiError, ValidationError, type KpiError } from '../domain/errors';
 import { parsePeriod, type Period } from '../domain/period';
 import type { Locale } from '../domain/principal';
 import { httpStatus } from '../http/errors';
-import { msgKey, t } from '../i18n/i18n';
+import { isValidDay } from '../domain/time';
+import { formatDay, formatNumber, msgKey, t } from '../i18n/i18n';
 import type { FormService, FormTarget } from '../services/form-service';
 import { link, redirect, sessionOf } from './session';
 
@@ -65,11 +66,48 @@ const ERROR_MESSAGES: Readonly<Record<string, string>> = {
   no_score: msgKey('error.code.no_score'),
 };
 
-/** The message of a service's refusal, in the viewer's language. */
+/** The fields a form sends, named as the user reads them (never `workItemCode`). */
+const FIELD_KEYS: Readonly<Record<string, string>> = {
+  date: msgKey('field.date'),
+  workItemCode: msgKey('field.workItemCode'),
+  quantity: msgKey('field.quantity'),
+  note: msgKey('field.note'),
+  reason: msgKey('field.reason'),
+  rating: msgKey('field.rating'),
+  general: msgKey('field.general'),
+  period: msgKey('field.period'),
+  userId: msgKey('field.userId'),
+  fromEvent: msgKey('field.fromEvent'),
+  entryId: msgKey('field.entryId'),
+  proposedUserId: msgKey('field.proposedUserId'),
+  proposedItemCode: msgKey('field.proposedItemCode'),
+  proposedQuantity: msgKey('field.quantity'),
+  type: msgKey('field.type'),
+  decision: msgKey('field.decision'),
+};
+
+/** A field's name in the viewer's language; null for one no form of the panels sends. */
+export function fieldLabel(l: Locale, field: string | undefined): string | null {
+  const key = field === undefined ? undefined : FIELD_KEYS[field];
+  return key ? t(l, key) : null;
+}
+
+/** The limits an error carries (`max`, `unit`, `days`, `min`, `today`), written for the viewer. */
+function detailVars(l: Locale, d: Record<string, unknown> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(d ?? {})) {
+    if (typeof v === 'number') out[k] = formatNumber(l, v, 2, true);
+    else if (typeof v === 'string') out[k] = isValidDay(v) ? formatDay(l, v) : v;
+  }
+  return out;
+}
+
+/** The message of a service's refusal, in the viewer's language, with the limit it broke and the field by its name. */
 export function errorText(l: Locale, e: KpiError): string {
   const key = ERROR_MESSAGES[e.code];
-  if (key) return t(l, key, { field: e.field ?? '' });
-  return e.field ? t(l, 'error.invalid', { field: e.field }) : t(l, 'error.invalidNoField');
+  const field = fieldLabel(l, e.field);
+  if (key) return t(l, key, { field: field ?? t(l, 'field.unknown'), ...detailVars(l, e.details) });
+  return field ? t(l, 'error.invalid', { field }) : t(l, 'error.invalidNoField');
 }
 
 /** Runs a form's action; a refusal the user can fix (400, 409) shows the panel again with the message. */

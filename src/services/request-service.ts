@@ -316,7 +316,7 @@ export class RequestService {
   private parseGeneral(v: unknown, score: Score | null): number {
     const max = score?.generalMax ?? 30;
     const n = typeof v === 'string' ? Number(v.trim().replace(',', '.')) : v;
-    if (typeof n !== 'number' || !Number.isFinite(n) || n < 0 || n > max || !hasAtMostDecimals(n, 2)) throw new ValidationError(messages.general(max), 'general', 'invalid_general');
+    if (typeof n !== 'number' || !Number.isFinite(n) || n < 0 || n > max || !hasAtMostDecimals(n, 2)) throw new ValidationError(messages.general(max), 'general', 'invalid_general', { max });
     return n;
   }
 

@@ -132,15 +132,15 @@ export function checkItem(catalogue: readonly StoredWorkItem[], code: string, qu
   const item = catalogue.find((i) => i.code === code);
   if (!item || (item.kind !== 'count' && item.kind !== 'rated')) throw new ValidationError(messages.unknownItem(code), 'workItemCode', 'unknown_work_item');
   if (!item.active) throw new ValidationError(messages.inactiveItem(code), 'workItemCode', 'inactive_work_item');
-  if (quantity > item.maxQuantityPerEntry) throw new ValidationError(messages.quantityMax(item.maxQuantityPerEntry, item.unit), 'quantity', 'quantity_over_max');
+  if (quantity > item.maxQuantityPerEntry) throw new ValidationError(messages.quantityMax(item.maxQuantityPerEntry, item.unit), 'quantity', 'quantity_over_max', { max: item.maxQuantityPerEntry, unit: item.unit });
   return item;
 }
 
 /** A day an official may log: not after today, not more than `maxBackdateDays` before it. */
 export function checkEntryDay(day: string, todayDay: string, maxBackdateDays: number): void {
-  if (day > todayDay) throw new ValidationError(messages.future(todayDay), 'date', 'date_in_future');
+  if (day > todayDay) throw new ValidationError(messages.future(todayDay), 'date', 'date_in_future', { today: todayDay });
   const min = addDays(todayDay, -maxBackdateDays);
-  if (day < min) throw new ValidationError(messages.tooOld(maxBackdateDays, min), 'date', 'date_too_old');
+  if (day < min) throw new ValidationError(messages.tooOld(maxBackdateDays, min), 'date', 'date_too_old', { days: maxBackdateDays, min });
 }
 
 export function parseReason(raw: unknown): string {

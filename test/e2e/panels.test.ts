@@ -480,7 +480,7 @@ describe('e2e: panels (docs/integrators.md (panels and API))', function () {
       expect(r.html).to.contain('value="Ghi chú của tôi"');
       expect(r.html).to.contain('<option value="CV-04" selected>');
       const future = await submit(formTo(p.html, '/panels/me/entries'), { date: '2026-03-21', workItemCode: 'CV-04', quantity: '1' });
-      expectPageSaying(future, 400, 'Ngày kê khai không được sau hôm nay.');
+      expectPageSaying(future, 400, 'Ngày kê khai không được sau hôm nay (20/03/2026).');
       expect(await entryCount('off-1')).to.equal(before);
     });
 
@@ -600,7 +600,7 @@ describe('e2e: panels (docs/integrators.md (panels and API))', function () {
       const form = formsOf(p.html).find((f) => f.action.endsWith('/unit/p-a/assessments') && f.fields.userId === 'off-1')!;
       expect(form.fields.period).to.equal('2026-03');
       const bad = await submit(form, { general: '31' });
-      expectPageSaying(bad, 400, 'Điểm tiêu chí chung phải từ 0 đến mức tối đa');
+      expectPageSaying(bad, 400, 'Điểm tiêu chí chung phải là số từ 0 đến 30, tối đa 2 chữ số thập phân.');
       const r = await submit(form, { general: '27' });
       expect(r.status, r.html.slice(0, 400)).to.equal(303);
       expect(r.location).to.contain('notice=assessed');
@@ -652,7 +652,7 @@ describe('e2e: panels (docs/integrators.md (panels and API))', function () {
       const y = await open('/panels/ranking?period=2026', T.admin);
       expect(y.text).to.contain('Năm 2026');
       const bad = await open('/panels/ranking?period=2026-13', T.admin, 400);
-      expect(bad.text).to.contain('Dữ liệu không hợp lệ: period.');
+      expect(bad.text).to.contain('Dữ liệu không hợp lệ: Kỳ đánh giá.');
     });
   });
 
