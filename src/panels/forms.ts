@@ -26,6 +26,7 @@ export const ACTION = {
   decideCorrection: (unit: string, id: string) => `unit.request:${unit}:${id}`,
   bulkApprove: (unit: string) => `unit.approveAll:${unit}`,
   appeal: (period: string) => `me.appeal:${period}`,
+  repeat: (day: string) => `me.entries.repeat:${day}`,
   decideAppeal: (id: string) => `reports.appeal:${id}`,
 };
 

@@ -11,11 +11,12 @@ import type { PeriodExplanation } from '../scoring/explain';
 import { JOURNAL_PAGE } from '../services/journal-service';
 import { explanationModel } from './explanation-view';
 import { ACTION, parseFormNumber, periodParam, submitOnce } from './forms';
+import { itemChoices, repeatForm } from './entry-picker';
 import { appealsModel } from './requests-view';
 import type { PanelKit } from './kit';
 import { form01Link } from './report-links';
 import { form, h, link, requireCsrf, str } from './session';
-import { capWarnings, classLabel, enc, entryRow, groupLabel, itemLabel, num, scoreCard, scoreClass } from './view-model';
+import { capWarnings, classLabel, enc, entryRow, num, scoreCard, scoreClass } from './view-model';
 
 interface MeOptions {
   status?: number;
@@ -61,14 +62,8 @@ export function mountMePanel(router: Router, kit: PanelKit): void {
       return row;
     });
 
-    const active = catalogue.filter((i) => i.active);
-    const groups = [...new Set(active.map((i) => i.group))].map((g) => ({
-      label: groupLabel(l, g),
-      items: active.filter((i) => i.group === g).map((i) => ({
-        code: i.code, label: `${i.code} — ${itemLabel(l, i)} (${t(l, 'me.perUnit', { minutes: num(l, i.standardMinutes), unit: i.unit })})`,
-        selected: opts.values?.workItemCode === i.code,
-      })),
-    }));
+    const q = (str(req.query.q) ?? '').slice(0, 100);
+    const choices = itemChoices(l, catalogue, { q, ...(opts.values?.workItemCode ? { selected: opts.values.workItemCode } : {}), recent: journal.entries });
     const minDay = deps.review ? addDays(s.today, -deps.review.maxBackdateDays) : s.today;
 
     const suggestions = (insights?.suggestions ?? []).slice(0, 20).map((sg) => ({
@@ -109,7 +104,9 @@ export function mountMePanel(router: Router, kit: PanelKit): void {
       entries,
       appeals,
       addForm: deps.review ? {
-        form: form(s, '/me/entries', ACTION.createEntry), groups,
+        form: form(s, '/me/entries', ACTION.createEntry), groups: choices.groups,
+        search: { action: `${s.base}/me`, ctx: s.out.token, month: month.key, q, matches: choices.matches, searched: q !== '' },
+        repeat: month.key === currentMonth.key ? repeatForm(s, journal.entries) : null,
         date: opts.values?.date ?? s.today, min: minDay, max: s.today, quantity: opts.values?.quantity ?? '1', note: opts.values?.note ?? '',
       } : null,
     }, { status: opts.status ?? 200, error: opts.error ?? null });
@@ -133,6 +130,21 @@ export function mountMePanel(router: Router, kit: PanelKit): void {
       const e = await review.create(s.principal, input);
       return { path: '/me', params: { month: e.date.slice(0, 7), notice: 'saved' } };
     }, (status, error) => mePanel(req, res, { status, error, values }));
+  }));
+
+  router.post('/me/entries/repeat', h(async (req, res) => {
+    const day = str((req.body as Record<string, unknown>).day) ?? '';
+    requireCsrf(req, ACTION.repeat(day));
+    const s = kit.requirePanelRole(req, 'me');
+    if (!deps.review || !/^\d{4}-\d{2}-\d{2}$/.test(day) || day >= s.today) throw new NotFoundError();
+    const review = deps.review;
+    await submitOnce(req, res, deps.forms, '/me', async () => {
+      const { entries } = await deps.journal.list(s.principal, { from: day, to: day, limit: JOURNAL_PAGE.max });
+      for (const e of entries.filter((x) => x.source === 'manual' && x.status !== 'rejected')) {
+        await review.create(s.principal, { date: s.today, workItemCode: e.workItemCode, quantity: e.quantity, ...(e.note ? { note: e.note } : {}) });
+      }
+      return { path: '/me', params: { notice: 'saved' } };
+    }, (status, error) => mePanel(req, res, { status, error }));
   }));
 
   router.post('/me/appeals', h(async (req, res) => {

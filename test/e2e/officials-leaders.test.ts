@@ -157,6 +157,28 @@ describe('e2e: officials and leaders in the panels', function () {
       expect(await count('kpi_journal_entries', { agency_code: a.code, user_id: 'off-1' })).to.equal(before + 1);
     });
 
+    it('when the add-entry form is searched by name, then only the matches are offered; "repeat yesterday" sent twice adds the day\'s manual entries once, dated today', async () => {
+      const p = await open('/panels/me', T.off1);
+      const search = /<form method="get" action="([^"]+)" class="add search"[\s\S]*?name="ctx" value="([^"]+)"/.exec(p.html);
+      expect(search, 'a GET search form').to.not.equal(null);
+      const found = await follow(`${decode(search![1]!).replace(/#.*$/, '')}?ctx=${encodeURIComponent(decode(search![2]!))}&q=${encodeURIComponent('soan thao bao cao')}`);
+      expect(found.status).to.equal(200);
+      const options = [...found.html.matchAll(/<option value="([A-Z]+-\d+)"( selected)?>/g)].map((m) => `${m[1]}${m[2] ? '*' : ''}`);
+      expect(options).to.deep.equal(['CV-06*']);
+      expect(found.text).to.contain('1 đầu công việc khớp với “soan thao bao cao”.');
+
+      // off-1's manual entries of 2026-03-19 (the day before the clock's) are the last ones before today
+      const repeatForm = formsOf(p.html).find((f) => f.action.endsWith('/me/entries/repeat'));
+      expect(repeatForm, 'a repeat form').to.not.equal(undefined);
+      expect(repeatForm!.fields.day).to.equal('2026-03-19');
+      const yesterday = await count('kpi_journal_entries', { agency_code: a.code, user_id: 'off-1', day: '2026-03-19', source: 'manual' });
+      expect(yesterday).to.be.above(0);
+      const before = await count('kpi_journal_entries', { agency_code: a.code, user_id: 'off-1', day: '2026-03-20' });
+      const [r1, r2] = [await submit(repeatForm!), await submit(repeatForm!)];
+      expect([r1.status, r2.status]).to.deep.equal([303, 303]);
+      expect(await count('kpi_journal_entries', { agency_code: a.code, user_id: 'off-1', day: '2026-03-20' })).to.equal(before + yesterday);
+    });
+
     it('when the leader sends the same approve form twice, then the second shows the first result, not an error', async () => {
       const board = await open('/panels/unit/p-a', T.leadA);
       const approve = formsOf(board.html).find((f) => f.action.endsWith('/approve'));
