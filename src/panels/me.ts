@@ -12,6 +12,7 @@ import { JOURNAL_PAGE } from '../services/journal-service';
 import { explanationModel } from './explanation-view';
 import { ACTION, parseFormNumber, periodParam, submitOnce } from './forms';
 import { itemChoices, repeatForm } from './entry-picker';
+import { liftLines } from './lift-view';
 import { appealsModel } from './requests-view';
 import type { PanelKit } from './kit';
 import { form01Link } from './report-links';
@@ -74,6 +75,8 @@ export function mountMePanel(router: Router, kit: PanelKit): void {
     }));
 
     const appeals = deps.requests ? await appealsModel(s, deps.requests, [month.key, quarter.key], opts.values) : null;
+    // What lifts me: asked for (?lift=1), as it scores the unit twice more.
+    const lift = req.query.lift === '1' && ms ? await deps.scoring.lift(p.agency, month.key, p.userId) : null;
 
     const { dailyMinutes, capMinutes } = s.settings;
     await kit.page(req, res, 'me', 'me', {
@@ -103,6 +106,8 @@ export function mountMePanel(router: Router, kit: PanelKit): void {
       hasInsights: insights !== null,
       entries,
       appeals,
+      lift: lift ? liftLines(s, month, lift, ms, journal.entries, catalogue) : null,
+      liftLink: ms && month.to >= s.today && req.query.lift !== '1' ? link(s, '/me', { month: month.key, lift: '1' }) : null,
       addForm: deps.review ? {
         form: form(s, '/me/entries', ACTION.createEntry), groups: choices.groups,
         search: { action: `${s.base}/me`, ctx: s.out.token, month: month.key, q, matches: choices.matches, searched: q !== '' },

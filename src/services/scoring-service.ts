@@ -89,7 +89,7 @@ export class ScoringService {
    * change the answer (nobody else's score depends on it otherwise). `general` puts a general
    * score in place of the recorded one for one official (HR's decision on an appeal, before it is stored).
    */
-  async compute(agency: string, period: Period, opts: { provisional: boolean; filter?: ScopeFilter; applyQuota?: boolean; withEntries?: boolean; wholeAgency?: boolean; general?: { userId: string; value: number } }): Promise<Score[]> {
+  async compute(agency: string, period: Period, opts: { provisional: boolean; filter?: ScopeFilter; applyQuota?: boolean; withEntries?: boolean; wholeAgency?: boolean; general?: { userId: string; value: number }; wholePeriod?: boolean }): Promise<Score[]> {
     const [settings, profile] = await Promise.all([this.agencies.getSettings(agency), this.agencies.profile(agency)]);
     const params = this.params(settings, profile);
     const t = today(settings.timeZone, this.clock());
@@ -108,7 +108,8 @@ export class ScoringService {
     } else {
       users = await read.directory.users(agency);
     }
-    const to = period.to < t ? period.to : t; // an open period counts the working days up to today
+    // An open period counts the working days up to today; `wholePeriod` (a projection to the period's end) all of them.
+    const to = period.to < t || opts.wholePeriod === true ? period.to : t;
     users = users.filter((u) => (u.activeFrom === null || u.activeFrom <= period.to) && (u.activeTo === null || u.activeTo >= period.from));
     if (users.length === 0) return [];
     const ids = opts.wholeAgency === true || (filter.userId === undefined && filter.unitId === undefined) ? undefined : users.map((u) => u.id);
@@ -179,6 +180,23 @@ export class ScoringService {
     const scores = await this.scores(p.agency, period.key, filter, { withEntries });
     const status = period.kind === 'year' ? 'open' : (await this.periodStatus(p.agency, period.key)).status;
     return { period: period.key, status, scores };
+  }
+
+  /**
+   * What lifts an official's score in an open month or quarter, by the engine itself (docs/hr.md):
+   * `atEnd`, the score as it would stand at the period's end with only the work logged so far
+   * (every working day counted in A) — its `nextClass` says how many minutes of clean work in the
+   * days left reach the next class; and `approvedOnly`, the score without the entries still
+   * pending, beside the provisional one that counts them. Null for a closed period.
+   */
+  async lift(agency: string, periodKey: string, userId: string): Promise<{ atEnd: Score | null; approvedOnly: Score | null } | null> {
+    const period = parsePeriod(periodKey);
+    if (period.kind === 'year' || (await this.periodStatus(agency, period.key)).status === 'closed') return null;
+    const [atEnd, approvedOnly] = await Promise.all([
+      this.compute(agency, period, { provisional: true, filter: { userId }, wholePeriod: true }),
+      this.compute(agency, period, { provisional: false, filter: { userId } }),
+    ]);
+    return { atEnd: atEnd[0] ?? null, approvedOnly: approvedOnly[0] ?? null };
   }
 
   /** This month (`YYYY-MM`) in the agency's time zone: the period shown when none is asked for. */

@@ -394,5 +394,52 @@ describe('e2e: officials and leaders in the panels', function () {
       expect((err as { code?: string }).code).to.equal('period_not_closed');
     });
   });
+
+  describe('what lifts me, in numbers', () => {
+    it('when an official asks what lifts them, then My KPI gives the engine\'s minutes to the next class in the days left, as their usual items too, and the score with and without the pending entries; adding those minutes by the end reaches it', async () => {
+      const T2 = { offY: token(b, 'off-y', ['official'], { unit: 'p-a', name: 'Đỗ Thị Yến' }), leadX: T.leadX! };
+      const docs: Array<Record<string, unknown>> = [user(b, 'off-y', 'Đỗ Thị Yến', 'p-a')];
+      for (let i = 0; i < 10; i++) docs.push(processed(b, 'off-y', `VB-Y-${i}`, `2026-03-${String(2 + i).padStart(2, '0')}`));
+      await post(b, docs);
+      const g = await h.api('POST', '/api/v1/assessments', T2.leadX, { userId: 'off-y', period: '2026-03', general: 30 });
+      expect(g.status, JSON.stringify(g.body)).to.be.oneOf([200, 201]);
+      const pend = await h.api('POST', '/api/v1/journal', T2.offY, { date: '2026-03-19', workItemCode: 'CV-06', quantity: 1 });
+      expect(pend.status, JSON.stringify(pend.body)).to.equal(201);
+      expect(pend.body.status).to.equal('pending');
+
+      const lift = (await h.plugin.services.scoring.lift(b.code, '2026-03', 'off-y'))!;
+      const nc = lift.atEnd!.explanation.kind === 'period' ? (lift.atEnd!.explanation as { nextClass: { minutes: number; threshold: number; totalAfter: number; target: string } | null }).nextClass : null;
+      expect(nc, 'a next class within reach').to.not.equal(null);
+      const provisional = (await h.api('GET', '/api/v1/scores?period=2026-03&user=off-y', T2.offY)).body.scores[0];
+      expect(lift.approvedOnly!.total).to.be.below(provisional.total);
+
+      const page = await open('/panels/me', T2.offY);
+      const liftLink = [...page.html.matchAll(/<a href="([^"]+)"/g)].map((m) => decode(m[1]!)).find((x) => x.includes('lift=1'))!;
+      const shown = await follow(liftLink);
+      expect(shown.status).to.equal(200);
+      expect(shown.text).to.contain('Điều gì giúp tôi lên hạng');
+      expect(shown.text).to.match(new RegExp(`Còn 8 ngày làm việc: thêm ${String(nc!.minutes).replace(/\B(?=(\d{3})+(?!\d))/g, '[\\s\\u00a0\\u202f.]')} phút`));
+      expect(shown.text).to.contain('1 mục đang chờ duyệt (240 phút)');
+      expect(shown.text).to.contain(`khi được duyệt, điểm là ${provisional.total.toFixed(2).replace('.', ',')}`);
+      expect(shown.text).to.contain(`nếu không được duyệt, điểm là ${lift.approvedOnly!.total.toFixed(2).replace('.', ',')}`);
+
+      // The engine's answer holds: those minutes of clean work in the days left reach the class by the month's end.
+      now = new Date('2026-03-31T17:00:00+07:00');
+      const tokenEnd = token(b, 'off-y', ['official'], { unit: 'p-a' });
+      let left = nc!.minutes;
+      for (const day of ['2026-03-20', '2026-03-23', '2026-03-24', '2026-03-25', '2026-03-26', '2026-03-27', '2026-03-30', '2026-03-31']) {
+        if (left <= 0) break;
+        const minutes = Math.min(left, 480);
+        const r = await h.api('POST', '/api/v1/journal', tokenEnd, { date: day, workItemCode: 'CV-03', quantity: Math.round((minutes / 5) * 100) / 100 });
+        expect(r.status, JSON.stringify(r.body)).to.equal(201);
+        left -= minutes;
+      }
+      expect(left, 'the days left had room').to.be.at.most(0);
+      const end = (await h.api('GET', '/api/v1/scores?period=2026-03&user=off-y', tokenEnd)).body.scores[0];
+      expect(end.total).to.equal(nc!.totalAfter);
+      expect(end.total).to.be.at.least(nc!.threshold);
+      expect(end.classification).to.equal(nc!.target);
+    });
+  });
 });
 
