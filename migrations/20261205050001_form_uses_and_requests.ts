@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { identity } from './20261123000001_init';
 
 /**
  * Two tables for the officials' and leaders' forms (docs/hr.md):
@@ -13,16 +14,6 @@ import type { Knex } from 'knex';
  * Strings are NVARCHAR on SQL Server, instants datetime2 in UTC, every constraint named.
  */
 const ts = (t: Knex.CreateTableBuilder, name: string) => t.datetime(name, { precision: 3 });
-
-function identity(knex: Knex, t: Knex.CreateTableBuilder, column: string, pkName: string): void {
-  const client = String((knex.client as { config: Knex.Config }).config.client);
-  if (client === 'better-sqlite3' || client === 'sqlite3') {
-    t.bigIncrements(column);
-    return;
-  }
-  t.bigIncrements(column, { primaryKey: false });
-  t.primary([column], pkName);
-}
 
 export async function up(knex: Knex): Promise<void> {
   await knex.schema.createTable('kpi_form_uses', (t) => {

@@ -8,8 +8,13 @@ export class KnexPeriodStore implements PeriodStore {
   constructor(private readonly db: Knex | Knex.Transaction, private readonly dialect: SqlDialect) {}
 
   async state(agency: string, period: string): Promise<PeriodState> {
-    const r = await this.db('kpi_periods').where({ agency_code: agency, period }).first('status', 'apply_quota', 'closed_at');
-    return { status: r?.status === 'closed' ? 'closed' : 'open', applyQuota: r ? toBool(r.apply_quota) : false, closedAt: r ? toDate(r.closed_at) : null };
+    const r = await this.db('kpi_periods').where({ agency_code: agency, period }).first('status', 'apply_quota');
+    return { status: r?.status === 'closed' ? 'closed' : 'open', applyQuota: r ? toBool(r.apply_quota) : false };
+  }
+
+  async closedAt(agency: string, period: string): Promise<Date | null> {
+    const r = await this.db('kpi_periods').where({ agency_code: agency, period }).first('closed_at');
+    return r ? toDate(r.closed_at) : null;
   }
 
   async closedAmong(agency: string, periods: readonly string[]): Promise<string[]> {

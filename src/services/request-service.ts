@@ -231,10 +231,10 @@ export class RequestService {
 
   /** The last day (agency time) on which the close of `period` may still be appealed, or null when it is not closed. */
   async appealWindow(agency: string, period: string): Promise<{ closed: boolean; lastDay: string | null; open: boolean; days: number }> {
-    const [settings, state] = await Promise.all([this.agencies.getSettings(agency), this.uow.read.periods.state(agency, period)]);
+    const [settings, state, closedAt] = await Promise.all([this.agencies.getSettings(agency), this.uow.read.periods.state(agency, period), this.uow.read.periods.closedAt(agency, period)]);
     const days = settings.appealDays ?? 0;
     if (state.status !== 'closed') return { closed: false, lastDay: null, open: false, days };
-    const closedDay = today(settings.timeZone, state.closedAt ?? this.clock());
+    const closedDay = today(settings.timeZone, closedAt ?? this.clock());
     const lastDay = addDays(closedDay, days);
     return { closed: true, lastDay, open: days > 0 && today(settings.timeZone, this.clock()) <= lastDay, days };
   }

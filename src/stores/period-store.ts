@@ -1,11 +1,13 @@
 /** Periods (month, quarter, year) and their state, and the frozen scores of closed ones. */
 
-export interface PeriodState { status: 'open' | 'closed'; applyQuota: boolean; /** When it was last closed (null when never). */ closedAt?: Date | null }
+export interface PeriodState { status: 'open' | 'closed'; applyQuota: boolean }
 
 export interface SnapshotScore { userId: string; unitId: string | null; total: number; classification: string | null; profile: { id: string; version: number } }
 
 export interface PeriodStore {
   state(agency: string, period: string): Promise<PeriodState>;
+  /** When the period was last closed (null when it never was): the start of its appeal window. */
+  closedAt(agency: string, period: string): Promise<Date | null>;
   /** Which of these period keys are closed. */
   closedAmong(agency: string, periods: readonly string[]): Promise<string[]>;
   close(agency: string, period: string, opts: { applyQuota: boolean; actor: string; now: Date }): Promise<void>;

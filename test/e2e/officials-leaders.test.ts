@@ -1,8 +1,9 @@
 import { expect } from 'chai';
 import ExcelJS from 'exceljs';
 import jwt from 'jsonwebtoken';
-import { AUDIENCE, signWebhookToken, type Role } from '../../src/http/auth';
+import { AUDIENCE, type Role } from '../../src/http/auth';
 import { startHarness, type Harness, type TestAgency } from '../helpers/harness';
+import { hostEvents, postSigned } from '../helpers/host-events';
 import { decode, formsOf, type Form } from '../helpers/html';
 
 /**
@@ -22,7 +23,6 @@ describe('e2e: officials and leaders in the panels', function () {
   let a: TestAgency;
   let b: TestAgency;
   let now = NOW;
-  let n = 0;
   const T: Record<string, string> = {};
 
   function token(agency: TestAgency, sub: string, roles: Role[], extra: { unit?: string; name?: string; locale?: 'vi' | 'en' } = {}): string {
@@ -30,19 +30,8 @@ describe('e2e: officials and leaders in the panels', function () {
     return jwt.sign({ sub, agency: agency.code, roles, locale: extra.locale ?? 'vi', name: extra.name ?? sub, unit: extra.unit, iat, exp: iat + 3600 }, agency.secret, { algorithm: 'HS256', audience: AUDIENCE });
   }
 
-  async function post(agency: TestAgency, events: Array<Record<string, unknown>>): Promise<void> {
-    const raw = JSON.stringify({ events });
-    const r = await h.postEvents(agency, { events }, { token: signWebhookToken(agency.secret, agency.code, agency.issuer, raw, 120, now), rawBody: raw });
-    expect(r.status, JSON.stringify(r.body)).to.equal(202);
-    expect(r.body.rejected).to.deep.equal([]);
-  }
-
-  const ev = (agency: TestAgency, o: Record<string, unknown>): Record<string, unknown> => ({ id: `ol-${++n}`, agency: agency.code, occurredAt: '2026-01-05T08:00:00+07:00', actor: { id: 'host' }, ...o });
-  const unit = (agency: TestAgency, id: string, name: string) => ev(agency, { type: 'unit.upserted', occurredAt: '2026-01-02T08:00:00+07:00', subject: { kind: 'unit', id }, data: { name, parentId: null } });
-  const user = (agency: TestAgency, id: string, name: string, unitId: string, isLeader = false) =>
-    ev(agency, { type: 'user.upserted', subject: { kind: 'user', id }, data: { name, unitId, position: isLeader ? 'Trưởng phòng' : 'Chuyên viên', isLeader, active: true } });
-  const processed = (agency: TestAgency, actor: string, docId: string, day: string, title = 'Công văn về việc triển khai nhiệm vụ') =>
-    ev(agency, { type: 'document.processed', occurredAt: `${day}T09:15:00+07:00`, actor: { id: actor }, subject: { kind: 'document', id: docId, title, docType: 'cong-van', urgency: 'thuong' }, data: { role: 'main' } });
+  const post = (agency: TestAgency, events: Array<Record<string, unknown>>): Promise<void> => postSigned(h, agency, events, now);
+  const { unit, user, processed } = hostEvents('ol');
 
   async function read(res: Response): Promise<Page> {
     const html = await res.text();

@@ -2,10 +2,11 @@ import crypto from 'node:crypto';
 import { expect } from 'chai';
 import jwt from 'jsonwebtoken';
 import { loadManifest } from '../../src/contract/manifest-validator';
-import { AUDIENCE, ROLES, signWebhookToken, type Role } from '../../src/http/auth';
+import { AUDIENCE, ROLES, type Role } from '../../src/http/auth';
 import { CONTEXT_AUDIENCE, deriveKeys } from '../../src/panels/context-token';
 import { formatVi } from '../../src/i18n/i18n';
 import { startHarness, type Harness, type TestAgency } from '../helpers/harness';
+import { hostEvents, postSigned } from '../helpers/host-events';
 import { decode, formsOf, type Form } from '../helpers/html';
 
 /**
@@ -69,7 +70,6 @@ describe('e2e: panels (docs/integrators.md (panels and API))', function () {
   let a: TestAgency;
   let b: TestAgency;
   let now = NOW;
-  let n = 0;
   const manifest = loadManifest();
 
   function token(agency: TestAgency, sub: string, roles: Role[], extra: { unit?: string; name?: string; locale?: 'vi' | 'en'; lifetime?: number; key?: string } = {}): string {
@@ -79,19 +79,8 @@ describe('e2e: panels (docs/integrators.md (panels and API))', function () {
     return jwt.sign(claims, extra.key ?? agency.secret, { algorithm: 'HS256', audience: AUDIENCE });
   }
 
-  async function post(agency: TestAgency, events: Array<Record<string, unknown>>): Promise<void> {
-    const raw = JSON.stringify({ events });
-    const r = await h.postEvents(agency, { events }, { token: signWebhookToken(agency.secret, agency.code, agency.issuer, raw, 120, now), rawBody: raw });
-    expect(r.status, JSON.stringify(r.body)).to.equal(202);
-    expect(r.body.rejected).to.deep.equal([]);
-  }
-
-  const ev = (agency: TestAgency, o: Record<string, unknown>): Record<string, unknown> => ({ id: `pnl-${++n}`, agency: agency.code, occurredAt: '2026-01-05T08:00:00+07:00', actor: { id: 'host' }, ...o });
-  const unit = (agency: TestAgency, id: string, name: string) => ev(agency, { type: 'unit.upserted', occurredAt: '2026-01-02T08:00:00+07:00', subject: { kind: 'unit', id }, data: { name, parentId: null } });
-  const user = (agency: TestAgency, id: string, name: string, unitId: string, isLeader = false) =>
-    ev(agency, { type: 'user.upserted', subject: { kind: 'user', id }, data: { name, unitId, position: isLeader ? 'Trưởng phòng' : 'Chuyên viên', isLeader, active: true } });
-  const processed = (agency: TestAgency, actor: string, docId: string, day: string, title = 'Công văn về việc triển khai nhiệm vụ', role = 'main') =>
-    ev(agency, { type: 'document.processed', occurredAt: `${day}T09:15:00+07:00`, actor: { id: actor }, subject: { kind: 'document', id: docId, title, docType: 'cong-van', urgency: 'thuong' }, data: { role } });
+  const post = (agency: TestAgency, events: Array<Record<string, unknown>>): Promise<void> => postSigned(h, agency, events, now);
+  const { ev, unit, user, processed } = hostEvents('pnl');
 
   async function get(path: string, opts: { token?: string; bearer?: string; lang?: string } = {}): Promise<Page> {
     const url = new URL(`${h.url}${path}`);

@@ -83,4 +83,20 @@ describe(`stores: form uses and requests on ${parseDbUrl(testDbUrl()).display}`,
     expect(await r.get('ag-1', id1)).to.deep.include({ status: 'accepted', decidedBy: 'lead', decisionNote: 'Đồng ý', outcome: { created: '18' } });
     expect((await r.list('ag-1', { kind: 'correction', status: 'pending', limit: 10 })).map((x) => x.id)).to.deep.equal([id2]);
   });
+
+  it('when a period is closed, then closedAt says when (the appeal window starts there); one never closed has none', async () => {
+    const p = uow.read.periods;
+    expect(await p.closedAt('ag-1', '2026-02')).to.equal(null);
+    await uow.write((tx) => tx.periods.close('ag-1', '2026-02', { applyQuota: false, actor: 'hr', now: T0 }));
+    expect((await p.closedAt('ag-1', '2026-02'))?.toISOString()).to.equal(T0.toISOString());
+  });
+
+  it('when one official\'s frozen score is replaced, then the others of the period stay as they were', async () => {
+    const score = (userId: string, total: number) => ({ userId, unitId: 'p-1', total, classification: null, profile: { id: 'nd335', version: 1 } });
+    await uow.write((tx) => tx.periods.writeSnapshots('ag-1', '2026-02', [score('u-1', 40), score('u-2', 60)], T0));
+    await uow.write((tx) => tx.periods.replaceSnapshot('ag-1', '2026-02', score('u-1', 67), T0));
+    const snaps = await uow.read.periods.snapshots<{ userId: string; total: number }>('ag-1', '2026-02');
+    expect(snaps.map((x) => [x.userId, x.total])).to.deep.equal([['u-1', 67], ['u-2', 60]]);
+  });
 });
+

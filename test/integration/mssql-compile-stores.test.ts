@@ -281,6 +281,7 @@ describe('mssql compile: every knex store, method by method, compiled for SQL Se
     const scores = Array.from({ length: 500 }, (_, i) => ({ userId: `u-${i}`, unitId: i % 2 ? 'p-1' : null, total: 81.25, classification: 'good', profile: { id: 'default', version: 1 } }));
     const sent = await inTransaction(r, (s) => everyMethod<PeriodStore>(r, 'periods', s.periods, {
       state: (p) => p.state(AGENCY, '2026-03'),
+      closedAt: (p) => p.closedAt(AGENCY, '2026-03'),
       closedAmong: (p) => p.closedAmong(AGENCY, ['2026-01', '2026-02', '2026-03', '2026-Q1']),
       close: (p) => p.close(AGENCY, '2026-02', { applyQuota: true, actor: 'u-hr', now: T0 }), // no row to update: inserted
       reopen: (p) => p.reopen(AGENCY, '2026-02', 'Sai sót số liệu phòng Tổ chức', T0),
