@@ -60,6 +60,7 @@ const messages = {
   noScore: (p: string) => `Không có điểm của bạn trong kỳ ${p} (you have no score in ${p})`,
   general: (max: number) => `general: phải là số từ 0 đến ${max}, tối đa 2 chữ số thập phân (must be a number from 0 to ${max}, at most 2 decimals)`,
   changed: 'Đề nghị vừa được người khác xử lý, hãy tải lại (decided meanwhile, reload)',
+  colleagueHasEntry: 'Đồng nghiệp đã có mục nhật ký từ cùng sự kiện này (the colleague already has an entry from this event)',
 };
 
 /** A request as the panels and the API show it. */
@@ -205,7 +206,7 @@ export class RequestService {
     const agency = p.agency;
     const to = await tx.directory.user(agency, r.proposedUserId!);
     if (!to) throw new ValidationError(messages.proposedUser, 'proposedUserId', 'invalid_user');
-    if (before.eventId !== null && (await tx.journal.entryOfEvent(agency, before.eventId, to.id)) !== null) throw new ConflictError(messages.pending, 'event_has_entry');
+    if (before.eventId !== null && (await tx.journal.entryOfEvent(agency, before.eventId, to.id)) !== null) throw new ConflictError(messages.colleagueHasEntry, 'event_has_entry');
     const { id: _id, ...copy } = before;
     if (!(await tx.journal.updateIfStatus(agency, before.id, ['pending', 'approved'], { status: 'rejected', reviewReason: `#${r.id}: ${r.reason}`.slice(0, MAX_REASON_LENGTH), reviewedBy: p.userId, reviewedAt: now, updatedAt: now }))) {
       throw new ConflictError(messages.changed, 'entry_changed');
