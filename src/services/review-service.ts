@@ -325,7 +325,8 @@ export class ReviewService {
   async fail(p: Principal, id: string, raw: unknown): Promise<JournalEntryJson> {
     const before = await this.reviewable(p, id);
     const excused = parseExcused(raw);
-    const reason = isPlainObject(raw) && raw.reason !== undefined && raw.reason !== null && raw.reason !== '' ? parseReason(raw) : null;
+    // A reason is optional for the API, but one that is sent must say something (the board always sends one).
+    const reason = isPlainObject(raw) && raw.reason !== undefined && raw.reason !== null ? parseReason(raw) : null;
     if (before.status === 'rejected') throw new ConflictError(messages.rejected, 'already_rejected');
     const now = this.clock();
     const owner = before.userId;

@@ -180,6 +180,46 @@ describe('e2e: officials and leaders in the panels', function () {
     });
   });
 
+  describe('the unit board for leaders', () => {
+    it('when the leader records "not met" with a reason, then the entry carries a failed assessment and the reason; without a reason the board asks for one', async () => {
+      const p = await open('/panels/me', T.off2);
+      expect((await submit(formTo(p.html, '/panels/me/entries'), { date: '2026-03-17', workItemCode: 'CV-06', quantity: '1', note: 'Báo cáo tuần' })).status).to.equal(303);
+      const entry = await h.knex('kpi_journal_entries').where({ agency_code: a.code, user_id: 'off-2', day: '2026-03-17', work_item_code: 'CV-06' }).first('id');
+      const board = await open('/panels/unit/p-a', T.leadA);
+      const notMet = formsOf(board.html).find((f) => f.action.endsWith(`/entries/${entry.id}/fail`))!;
+      expect(notMet, 'a not-met form').to.not.equal(undefined);
+      const bare = await submit(notMet, { reason: '' });
+      expect(bare.status).to.equal(400);
+      expect(bare.text).to.contain('Cần nêu lý do');
+      const board2 = await open('/panels/unit/p-a', T.leadA);
+      const done = await submit(formsOf(board2.html).find((f) => f.action.endsWith(`/entries/${entry.id}/fail`))!, { reason: 'Số liệu báo cáo sai' });
+      expect(done.status).to.equal(303);
+      expect(target(done.location)).to.contain('notice=failed');
+      expect(await h.knex('kpi_journal_entries').where({ id: entry.id }).first('fails', 'review_reason')).to.deep.equal({ fails: 1, review_reason: 'Số liệu báo cáo sai' });
+      const audit = await h.knex('kpi_audit_log').where({ agency_code: a.code, action: 'journal.fail', target: `journal:${entry.id}` }).first('details');
+      expect(JSON.parse(audit.details)).to.include({ reason: 'Số liệu báo cáo sai' });
+    });
+
+    it('when the leader approves all waiting entries at once, then every one shown is approved, once, and the queue is empty', async () => {
+      for (const [user, tok] of [['off-1', T.off1], ['off-2', T.off2]] as const) {
+        const p = await open('/panels/me', tok!);
+        expect((await submit(formTo(p.html, '/panels/me/entries'), { date: '2026-03-16', workItemCode: 'CH-01', quantity: '1' })).status, user).to.equal(303);
+      }
+      const waiting = await count('kpi_journal_entries', { agency_code: a.code, unit_id: 'p-a', status: 'pending' });
+      expect(waiting).to.be.above(1);
+      const board = await open('/panels/unit/p-a', T.leadA);
+      expect(board.text).to.contain(`Duyệt tất cả ${waiting} mục đang chờ`);
+      const bulk = formsOf(board.html).find((f) => f.action.endsWith('/entries/approve-all'))!;
+      expect(bulk.fields.ids.split(',')).to.have.length(waiting);
+      const [first, second] = [await submit(bulk), await submit(bulk)];
+      expect([first.status, second.status]).to.deep.equal([303, 303]);
+      expect(target(second.location)).to.equal(target(first.location));
+      expect(await count('kpi_journal_entries', { agency_code: a.code, unit_id: 'p-a', status: 'pending' })).to.equal(0);
+      expect(await h.knex('kpi_audit_log').where({ agency_code: a.code, action: 'journal.approve', actor: 'lead-a' }).count({ n: '*' }).first().then((r) => Number(r!.n))).to.be.at.least(waiting);
+      expect((await open('/panels/unit/p-a', T.leadA)).text).to.contain('Không có mục nào chờ duyệt');
+    });
+  });
+
   describe('the explanation adds up on screen', () => {
     /** A number as the Vietnamese panel writes it (`9 577,50`). */
     const viNum = (x: string): number => Number(x.replace(/[\s\u00a0\u202f.]/g, '').replace(',', '.'));
