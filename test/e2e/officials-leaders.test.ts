@@ -470,5 +470,23 @@ describe('e2e: officials and leaders in the panels', function () {
       expect(end.classification).to.equal(nc!.target);
     });
   });
+
+  describe('in English', () => {
+    it('when the new blocks are read in English, then they speak English and show no locale key', async () => {
+      const en = (sub: string, roles: Role[], unit: string) => token(a, sub, roles, { unit, locale: 'en' });
+      const pages = [
+        ['/panels/document/VB-101?correct=1', en('off-2', ['official'], 'p-a'), ['Ask for a correction', 'What is wrong', 'Your requests']],
+        ['/panels/unit/p-a', en('lead-a', ['official', 'leader'], 'p-a'), ['Corrections asked by members', 'Refuse']],
+        ['/panels/me?month=2026-02', en('off-1', ['official'], 'p-a'), ['Appeal a score', 'Accepted']],
+        ['/panels/me?lift=1', en('off-1', ['official'], 'p-a'), ['What lifts me']],
+        ['/panels/reports/appeals', en('hr-1', ['official', 'hr'], 'p-tc'), ['Officials\' score appeals']],
+      ] as const;
+      for (const [path, tok, words] of pages) {
+        const p = await open(path, tok);
+        for (const w of words) expect(p.text, `${path}: ${w}`).to.contain(w);
+        expect(p.text, path).to.not.match(/\b(request|appeal|lift|me|field|notice|error\.code)\.[a-zA-Z-]+\b/);
+      }
+    });
+  });
 });
 
