@@ -18,6 +18,7 @@ import { ReviewService } from './services/review-service';
 import { PeriodService } from './services/period-service';
 import { FormService } from './services/form-service';
 import { RequestService } from './services/request-service';
+import { registerRequestsApi } from './http/api-requests';
 import { ScoringService } from './services/scoring-service';
 import { ReportService } from './reports/report-service';
 import { t } from './i18n/i18n';
@@ -69,6 +70,7 @@ export async function createKpiPlugin(opts: KpiPluginOptions): Promise<KpiPlugin
     extraApi: (api, helpers) => {
       registerScoresApi(api, helpers, { scoring });
       registerJournalApi(api, helpers, { review, assessments, insights });
+      registerRequestsApi(api, helpers, requests);
     },
     panels: createPanelsRouter({ auth, agencies, journal, scoring, intake, review, assessments, insights, forms, requests, clock, log }),
     reports: createReportsRouter({ auth, reports, directory: journal, agencyName: async (code) => (await agencies.cachedAgency(code))?.name ?? null, log }),

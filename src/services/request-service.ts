@@ -312,6 +312,13 @@ export class RequestService {
     return this.json(agency, r.id);
   }
 
+  /** Decides a request of either kind: a correction as its unit's leader, an appeal as HR. */
+  async decide(p: Principal, id: string, raw: unknown): Promise<RequestJson> {
+    const r = await this.uow.read.requests.get(p.agency, id);
+    if (!r) throw new NotFoundError();
+    return r.kind === 'appeal' ? this.decideAppeal(p, id, raw) : this.decideCorrection(p, id, raw);
+  }
+
   // ------------------------------------------------------------------ internals
 
   private parseGeneral(v: unknown, score: Score | null): number {

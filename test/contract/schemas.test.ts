@@ -261,6 +261,10 @@ describe('contract: plugin-manifest.json', () => {
       'POST /api/v1/periods/:period/reopen user admin kpi.periods.reopen',
       'GET /reports/:period.xlsx user leader,hr,admin kpi.scores.read',
       'GET /reports/:period/form01.xlsx user official,leader,hr,admin kpi.scores.read',
+      'GET /api/v1/requests user official,leader,hr kpi.requests.ask',
+      'POST /api/v1/requests/corrections user official kpi.requests.ask',
+      'POST /api/v1/requests/appeals user official kpi.requests.ask',
+      'POST /api/v1/requests/:id/decide user leader,hr kpi.requests.decide',
     ]);
   });
 
@@ -269,6 +273,7 @@ describe('contract: plugin-manifest.json', () => {
       [
         'kpi.journal.read.own', 'kpi.journal.write.own', 'kpi.journal.review', 'kpi.scores.read', 'kpi.assessments.write',
         'kpi.periods.close', 'kpi.periods.reopen', 'kpi.settings.manage', 'kpi.events.manage', 'kpi.catalogue.read',
+        'kpi.requests.ask', 'kpi.requests.decide',
       ].sort(),
     );
     const used = new Set(manifest.routes.map((r) => r.permission));
@@ -320,7 +325,7 @@ describe('contract: plugin-manifest.json', () => {
     ['a user route has no permission', (m) => delete (m['routes'] as Json[])[3]!['permission'], 'routes[3].permission'],
     ['a webhook route has roles', (m) => ((m['routes'] as Json[])[1]!['roles'] = ['admin']), 'routes[1].roles'],
     ['a route allows a role its permission is not granted to', (m) => ((m['routes'] as Json[])[11]!['roles'] = ['admin', 'hr']), 'routes[11].roles'],
-    ['a route is declared twice', (m) => (m['routes'] as Json[]).push({ method: 'GET', path: '/health', auth: 'none' }), 'routes[25].path'],
+    ['a route is declared twice', (m) => (m['routes'] as Json[]).push({ method: 'GET', path: '/health', auth: 'none' }), `routes[${loadManifest().routes.length}].path`],
     ['a permission lacks its vi description', (m) => delete ((m['permissions'] as Json[])[0]!['description'] as Json)['vi'], 'permissions[0].description.vi'],
     ['a setting default has the wrong type', (m) => ((m['settings'] as Json[])[2]!['default'] = '480'), 'settings[2].default'],
     ['a setting default is outside its enum', (m) => ((m['settings'] as Json[])[4]!['default'] = 'cut'), 'settings[4].default'],

@@ -329,6 +329,28 @@ describe('e2e: officials and leaders in the panels', function () {
     });
   });
 
+  describe('corrections and appeals over JSON', () => {
+    it('when an official asks over the API, then the leader of the unit decides it; another unit\'s leader gets 404, an official 403, and the lists follow each one\'s scope', async () => {
+      const entry = await h.knex('kpi_journal_entries').where({ agency_code: a.code, user_id: 'off-2', subject_id: 'VB-105' }).first('id');
+      const asked = await h.api('POST', '/api/v1/requests/corrections', T.off2!, { subjectKind: 'document', subjectId: 'VB-105', type: 'wrong-person', entryId: String(entry.id), proposedUserId: 'off-1', reason: 'Chị Ánh xử lý' });
+      expect(asked.status, JSON.stringify(asked.body)).to.equal(201);
+      expect(asked.body).to.include({ kind: 'correction', type: 'wrong-person', status: 'pending', userId: 'off-2' });
+      const id = asked.body.id as string;
+      const bad = await h.api('POST', '/api/v1/requests/corrections', T.off2!, { subjectKind: 'document', subjectId: 'VB-105', type: 'wrong-item', entryId: String(entry.id), proposedItemCode: 'CV-02', proposedQuantity: 999, reason: 'x' });
+      expect([bad.status, bad.body.error.code, bad.body.error.message]).to.satisfy(([st, code, msg]: [number, string, string]) => st === 400 && code === 'quantity_over_max' && /\d/.test(msg));
+      expect((await h.api('POST', `/api/v1/requests/${id}/decide`, T.leadB!, { decision: 'accept' })).status).to.equal(404);
+      expect((await h.api('POST', `/api/v1/requests/${id}/decide`, T.off1!, { decision: 'accept' })).status).to.equal(403);
+      expect((await h.api('POST', `/api/v1/requests/${id}/decide`, T.leadX!, { decision: 'accept' })).status).to.equal(404);
+      const mine = await h.api('GET', '/api/v1/requests?kind=correction', T.off2!);
+      expect(mine.body.requests.map((r: { id: string }) => r.id)).to.include(id);
+      expect((await h.api('GET', '/api/v1/requests?kind=correction&unit=p-a', T.leadB!)).status).to.equal(403);
+      const refused = await h.api('POST', `/api/v1/requests/${id}/decide`, T.leadA!, { decision: 'refuse', note: 'Anh Bình là người xử lý chính' });
+      expect(refused.status, JSON.stringify(refused.body)).to.equal(200);
+      expect(refused.body).to.include({ status: 'refused', decidedBy: 'lead-a', decisionNote: 'Anh Bình là người xử lý chính' });
+      expect((await h.api('POST', `/api/v1/requests/${id}/decide`, T.leadA!, { decision: 'accept' })).status).to.equal(409);
+    });
+  });
+
   describe('appeals of a closed period', () => {
     type Snap = { userId: string; total: number; generalScore: number | null };
     const snapshot = async (userId: string): Promise<Snap> => JSON.parse((await h.knex('kpi_score_snapshots').where({ agency_code: a.code, period: '2026-02', user_id: userId }).first('score')).score);
