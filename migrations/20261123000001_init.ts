@@ -27,7 +27,7 @@ function eventId(knex: Knex, t: Knex.CreateTableBuilder, column: string): Knex.C
  * An identity primary key with a named constraint. SQLite only auto-increments an
  * inline `INTEGER PRIMARY KEY`, which cannot carry our name, so there it stays unnamed.
  */
-function identity(knex: Knex, t: Knex.CreateTableBuilder, column: string, pkName: string): void {
+export function identity(knex: Knex, t: Knex.CreateTableBuilder, column: string, pkName: string): void {
   const client = String((knex.client as { config: Knex.Config }).config.client);
   if (client === 'better-sqlite3' || client === 'sqlite3') {
     t.bigIncrements(column);

@@ -21,6 +21,9 @@ import { AssessmentService } from './services/assessment-service';
 import { InsightsService } from './services/insights-service';
 import { ReviewService } from './services/review-service';
 import { PeriodService } from './services/period-service';
+import { FormService } from './services/form-service';
+import { RequestService } from './services/request-service';
+import { registerRequestsApi } from './http/api-requests';
 import { ScoringService } from './services/scoring-service';
 import { ReportService } from './reports/report-service';
 import { t } from './i18n/i18n';
@@ -44,7 +47,7 @@ export interface KpiPlugin {
   router: Router;
   /** Takes one event or a batch from an in-process host: durable when the promise resolves. */
   ingest(eventOrBatch: unknown, opts?: { source?: IntakeSource }): Promise<IngestResult>;
-  services: { agencies: AgencyService; intake: IntakeService; journal: JournalService; scoring: ScoringService; periods: PeriodService; reports: ReportService; rules: RulesService; catalogue: CatalogueService; review: ReviewService; assessments: AssessmentService; uow: UnitOfWork };
+  services: { agencies: AgencyService; intake: IntakeService; journal: JournalService; scoring: ScoringService; periods: PeriodService; reports: ReportService; rules: RulesService; catalogue: CatalogueService; review: ReviewService; assessments: AssessmentService; requests: RequestService; uow: UnitOfWork };
   close(): Promise<void>;
 }
 
@@ -59,7 +62,7 @@ export async function createKpiPlugin(opts: KpiPluginOptions): Promise<KpiPlugin
   loadManifest();
   if (opts.migrate !== false) await migrateLatest(knex);
   const s = buildServices({ knex, clock, log, ...(opts.chunkSize ? { chunkSize: opts.chunkSize } : {}) });
-  const { uow, agencies, intake, journal, scoring, review, assessments, insights, periods, reports, rules, catalogue } = s;
+  const { uow, agencies, intake, journal, scoring, review, assessments, insights, periods, reports, rules, catalogue, forms, requests } = s;
   const skew = new ClockSkewLog();
   const auth: AuthDeps = {
     // Read on every webhook call and panel load: served from the briefly cached agency context.
@@ -77,14 +80,15 @@ export async function createKpiPlugin(opts: KpiPluginOptions): Promise<KpiPlugin
       registerJournalApi(api, helpers, { review, assessments, insights });
       registerRulesApi(api, helpers, { rules, intake, agencies });
       registerCatalogueApi(api, helpers, { catalogue, agencies });
+      registerRequestsApi(api, helpers, requests);
     },
-    panels: createPanelsRouter({ auth, agencies, journal, scoring, intake, review, assessments, insights, rules, skew, catalogue, clock, log }),
+    panels: createPanelsRouter({ auth, agencies, journal, scoring, intake, review, assessments, insights, rules, skew, catalogue, forms, requests, clock, log }),
     reports: createReportsRouter({ auth, reports, directory: journal, agencyName: async (code) => (await agencies.cachedAgency(code))?.name ?? null, log }),
   };
   const router = createRouter(deps);
   return {
     router,
-    services: { agencies, intake, journal, scoring, periods, reports, rules, catalogue, review, assessments, uow },
+    services: { agencies, intake, journal, scoring, periods, reports, rules, catalogue, review, assessments, requests, uow },
     ingest: (eventOrBatch, o = {}) => {
       const events = eventOrBatch !== null && typeof eventOrBatch === 'object' && !Array.isArray(eventOrBatch) && Array.isArray((eventOrBatch as { events?: unknown }).events)
         ? (eventOrBatch as { events: unknown[] }).events
@@ -108,6 +112,8 @@ export interface Services {
   reports: ReportService;
   rules: RulesService;
   catalogue: CatalogueService;
+  forms: FormService;
+  requests: RequestService;
 }
 
 /** The stores over a knex instance and every service over them: the one place they are built. */
@@ -130,6 +136,8 @@ export function buildServices(o: { knex: Knex; clock?: () => Date; log?: Logger;
     periods: new PeriodService({ uow }),
     rules: new RulesService({ uow, agencies, clock }),
     catalogue: new CatalogueService({ uow, agencies, clock }),
+    forms: new FormService({ uow, clock }),
+    requests: new RequestService({ uow, agencies, journal, scoring, clock }),
   };
 }
 

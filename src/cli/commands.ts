@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import type { Command } from 'commander';
 import { migrateLatest, migrationNames } from '../db/migrate';
 import { signUserToken } from '../http/auth';
+import { formatInstant } from '../i18n/i18n';
 import { collect, existingFile, parseChoice, parseRoles, parseSeconds, parseText } from './args';
 import type { CliContext } from './context';
 import { EXIT_FAILURE, UsageError } from './errors';
@@ -158,8 +159,10 @@ export function registerEvents(program: Command, ctx: CliContext): void {
         ctx.out(`Không có sự kiện nào ở trạng thái "${status}" (no ${status} events).`);
         return;
       }
-      ctx.out(table(['Mã sự kiện (id)', 'Loại (type)', 'Xảy ra lúc (occurred)', 'Lần xử lý (attempts)', 'Lỗi (error)'],
-        list.map((e) => [e.id, e.type, e.occurredAt ?? '—', String(e.attempts), e.error ?? ''])));
+      // Times in the agency's own zone, as its people read them (the JSON keeps the UTC instant).
+      const { timeZone } = await plugin.services.agencies.getSettings(opts.agency);
+      ctx.out(table(['Mã sự kiện (id)', 'Loại (type)', `Xảy ra lúc (occurred, ${timeZone})`, 'Lần xử lý (attempts)', 'Lỗi (error)'],
+        list.map((e) => [e.id, e.type, formatInstant('vi', e.occurredAt, timeZone), String(e.attempts), e.error ?? ''])));
       ctx.out(`${list.length} sự kiện (events).`);
     });
 

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { isPeriodKey, parsePeriod } from '../domain/period';
 import { withExplanationText } from '../i18n/explanation-text';
+import { formatVi } from '../i18n/i18n';
 import type { Score } from '../scoring';
 import type { CliContext } from './context';
 import { UsageError } from './errors';
@@ -45,14 +46,45 @@ export function registerScore(program: Command, ctx: CliContext): void {
         ctx.out(`Kỳ ${period.key}: chưa có cán bộ nào được chấm (no official scored).`);
         return;
       }
-      const sorted = [...scores].sort((a, b) => (a.unitId ?? '').localeCompare(b.unitId ?? '') || b.total - a.total || a.userId.localeCompare(b.userId));
-      ctx.out(table(['Cán bộ (official)', 'Phòng (unit)', 'Nhiệm vụ (R)', 'Chung (G)', 'Tổng (S)', 'Xếp loại (class)', 'Ghi chú (notes)'], sorted.map((s: Score) => [
-        s.userId, s.unitId ?? '—', s.taskScore.toFixed(2), s.generalScore === null ? '—' : s.generalScore.toFixed(2), s.total.toFixed(2),
-        s.classification ? (CLASS_VI[s.classification] ?? s.classification) : '—',
-        [s.provisional ? 'tạm tính' : '', s.incomplete ? 'thiếu điểm chung' : '', s.overQuota ? 'vượt hạn mức 20%' : '', s.scored ? '' : 'không chấm (A = 0)'].filter(Boolean).join(', '),
-      ])));
-      const counts = new Map<string, number>();
-      for (const s of scores) counts.set(s.classification ?? '—', (counts.get(s.classification ?? '—') ?? 0) + 1);
-      ctx.out(`Kỳ ${period.key}: ${scores.length} cán bộ — ${[...counts].map(([k, n]) => `${k} ${n}`).join(', ')}.`);
+      const [people, units] = await Promise.all([plugin.services.journal.people(opts.agency, scores.map((x) => x.userId)), plugin.services.journal.unitNames(opts.agency)]);
+      const names = { user: (id: string) => people.get(id)?.name ?? null, unit: (id: string | null) => (id === null ? null : units.get(id) ?? null) };
+      ctx.out(table(SCORE_HEADERS, scoreRows(scores, names)));
+      ctx.out(scoreSummary(period.key, scores));
     });
+}
+
+const SCORE_HEADERS = ['Cán bộ (official)', 'Phòng (unit)', 'Nhiệm vụ R (điểm)', 'Chung G (điểm)', 'Tổng S (điểm/100)', 'Xếp loại (class)', 'Ghi chú (notes)'];
+const CLASS_ORDER = ['HTXSNV', 'HTTNV', 'HTNV', 'KHTNV'] as const;
+
+/** The table's rows: names (with ids), units by name, points out of their maximum, the class in words, the notes; by unit, highest first. */
+export function scoreRows(scores: readonly Score[], names: { user(id: string): string | null; unit(id: string | null): string | null }): string[][] {
+  const sorted = [...scores].sort((a, b) => (a.unitId ?? '').localeCompare(b.unitId ?? '') || b.total - a.total || a.userId.localeCompare(b.userId));
+  return sorted.map((s) => {
+    const who = names.user(s.userId);
+    const unit = names.unit(s.unitId);
+    return [
+      who ? `${who} (${s.userId})` : s.userId, unit ? `${unit} (${s.unitId})` : s.unitId ?? '—',
+      `${formatVi(s.taskScore)}/${formatVi(s.taskMax)}`, s.generalScore === null ? `—/${formatVi(s.generalMax)}` : `${formatVi(s.generalScore)}/${formatVi(s.generalMax)}`,
+      s.scored ? formatVi(s.total) : '—', s.classification ? (CLASS_VI[s.classification] ?? s.classification) : 'chưa xếp loại',
+      [s.provisional ? 'tạm tính' : '', s.incomplete ? 'thiếu điểm tiêu chí chung' : '', s.overQuota ? 'vượt hạn mức 20%' : '', s.scored ? '' : 'không chấm (A = 0)'].filter(Boolean).join(', '),
+    ];
+  });
+}
+
+/**
+ * The last line: how many officials, how many in each class (in the decree's order), how many not
+ * classified yet and why (no general score, not scored), and whether the scores are provisional:
+ * `Kỳ 2026-11: 25 cán bộ — HTTNV 3, HTNV 2, chưa xếp loại 20 (thiếu điểm tiêu chí chung 20); tạm tính.`
+ */
+export function scoreSummary(period: string, scores: readonly Score[]): string {
+  const count = (f: (s: Score) => boolean): number => scores.filter(f).length;
+  const parts: string[] = CLASS_ORDER.map((c) => [c, count((s) => s.classification === c)] as const).filter(([, n]) => n > 0).map(([c, n]) => `${c} ${n}`);
+  const unclassified = count((s) => s.classification === null);
+  if (unclassified > 0) {
+    const why = [[count((s) => s.classification === null && s.scored && s.incomplete), 'thiếu điểm tiêu chí chung'], [count((s) => s.classification === null && !s.scored), 'không chấm']] as const;
+    const reasons = why.filter(([n]) => n > 0).map(([n, w]) => `${w} ${n}`);
+    parts.push(`chưa xếp loại ${unclassified}${reasons.length ? ` (${reasons.join(', ')})` : ''}`);
+  }
+  const provisional = scores.some((s) => s.provisional) ? '; tạm tính (provisional)' : '';
+  return `Kỳ ${period}: ${scores.length} cán bộ — ${parts.join(', ')}${provisional}.`;
 }

@@ -219,6 +219,8 @@ export interface AgencySettings {
   manualBackdateDays: number;
   /** HR may edit the catalogue (work items, imports, sector templates) as the admin can (default false: the admin only). */
   hrEditsCatalogue: boolean;
+  /** Days after a period is closed during which an official may appeal their score (0: no appeals). */
+  appealDays: number;
 }
 
 /** Where and how the plugin pulls events from a host that cannot push (docs/pull.md). */
@@ -285,6 +287,7 @@ export const SETTINGS_KEYS = [
   'pull',
   'manualBackdateDays',
   'hrEditsCatalogue',
+  'appealDays',
 ] as const satisfies readonly (keyof AgencySettings)[];
 
 /** The defaults of a new agency. Frozen (arrays too): copy with `defaultSettings()` to change. */
@@ -305,6 +308,7 @@ export const DEFAULT_SETTINGS: Readonly<AgencySettings> = Object.freeze({
   pull: Object.freeze({ source: '', view: 'eoffice_kpi_events', every: 60, batch: 500, columns: Object.freeze({}) as Record<string, string> }) as PullSettings,
   manualBackdateDays: 60,
   hrEditsCatalogue: false,
+  appealDays: 30,
 });
 
 /** A fresh, mutable copy of the defaults, optionally overridden. */

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { PeriodState, PeriodStore, SnapshotScore } from '../stores';
 import type { SqlDialect } from './sql-dialects';
-import { chunkForParams, parseJson, toBool } from './rows';
+import { chunkForParams, parseJson, toBool, toDate } from './rows';
 
 /** Periods (kpi_periods) and the frozen scores of closed ones (kpi_score_snapshots). */
 export class KnexPeriodStore implements PeriodStore {
@@ -10,6 +10,11 @@ export class KnexPeriodStore implements PeriodStore {
   async state(agency: string, period: string): Promise<PeriodState> {
     const r = await this.db('kpi_periods').where({ agency_code: agency, period }).first('status', 'apply_quota');
     return { status: r?.status === 'closed' ? 'closed' : 'open', applyQuota: r ? toBool(r.apply_quota) : false };
+  }
+
+  async closedAt(agency: string, period: string): Promise<Date | null> {
+    const r = await this.db('kpi_periods').where({ agency_code: agency, period }).first('closed_at');
+    return r ? toDate(r.closed_at) : null;
   }
 
   async closedAmong(agency: string, periods: readonly string[]): Promise<string[]> {
@@ -32,12 +37,21 @@ export class KnexPeriodStore implements PeriodStore {
     return rows.map((r) => parseJson<T>(r.score, null as unknown as T)).filter((x) => x !== null);
   }
 
+  async replaceSnapshot(agency: string, period: string, s: SnapshotScore, now: Date): Promise<void> {
+    await this.db('kpi_score_snapshots').where({ agency_code: agency, period, user_id: s.userId }).delete();
+    await this.db('kpi_score_snapshots').insert(snapshotRow(agency, period, s, now));
+  }
+
   async writeSnapshots(agency: string, period: string, scores: readonly SnapshotScore[], now: Date): Promise<void> {
     await this.db('kpi_score_snapshots').where({ agency_code: agency, period }).delete();
-    const rows = scores.map((s) => ({
-      agency_code: agency, period, user_id: s.userId, unit_id: s.unitId, total: s.total, classification: s.classification,
-      profile_id: s.profile.id, profile_version: s.profile.version, score: JSON.stringify(s), created_at: now,
-    }));
+    const rows = scores.map((s) => snapshotRow(agency, period, s, now));
     for (const part of chunkForParams(rows, 10, this.dialect.maxParams)) await this.db('kpi_score_snapshots').insert(part);
   }
+}
+
+function snapshotRow(agency: string, period: string, s: SnapshotScore, now: Date): Record<string, unknown> {
+  return {
+    agency_code: agency, period, user_id: s.userId, unit_id: s.unitId, total: s.total, classification: s.classification,
+    profile_id: s.profile.id, profile_version: s.profile.version, score: JSON.stringify(s), created_at: now,
+  };
 }

@@ -4,6 +4,7 @@ import * as journalDays from '../../migrations/20261203000001_journal_days';
 import * as assessmentDetail from '../../migrations/20261204000001_assessment_detail';
 import * as pullAndLeases from '../../migrations/20261205010001_pull_and_leases';
 import * as workItemVersions from '../../migrations/20261205020001_work_item_versions';
+import * as formUsesAndRequests from '../../migrations/20261205050001_form_uses_and_requests';
 
 interface Migration { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> }
 
@@ -14,6 +15,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['20261204000001_assessment_detail', assessmentDetail],
   ['20261205010001_pull_and_leases', pullAndLeases],
   ['20261205020001_work_item_versions', workItemVersions],
+  ['20261205050001_form_uses_and_requests', formUsesAndRequests],
 ];
 
 export const MIGRATION_TABLE = 'kpi_migrations';

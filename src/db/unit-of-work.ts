@@ -8,9 +8,11 @@ import { KnexAuditStore } from './knex-audit-store';
 import { KnexCatalogueStore } from './knex-catalogue-store';
 import { KnexDirectoryStore } from './knex-directory-store';
 import { KnexEventStore } from './knex-event-store';
+import { KnexFormUseStore } from './knex-form-use-store';
 import { KnexJournalStore } from './knex-journal-store';
 import { KnexPeriodStore } from './knex-period-store';
 import { KnexLeaseStore, KnexPullStore } from './knex-pull-store';
+import { KnexRequestStore } from './knex-request-store';
 
 /** How many times a transaction is tried when the database reports a passing conflict. */
 export const DEFAULT_ATTEMPTS = 6;
@@ -41,6 +43,8 @@ export class KnexUnitOfWork implements UnitOfWork {
       periods: new KnexPeriodStore(db, d),
       pull: new KnexPullStore(db),
       leases: new KnexLeaseStore(db),
+      formUses: new KnexFormUseStore(db),
+      requests: new KnexRequestStore(db),
     };
   }
 

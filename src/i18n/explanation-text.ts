@@ -217,3 +217,41 @@ export function withExplanationText<T extends Score>(score: T, locale: Locale): 
     return score;
   }
 }
+
+/** One entry behind C, CL and CT as a table row: minutes before and after the daily cap. */
+export interface ExplanationEntryRow {
+  day: string;
+  code: string;
+  id: string;
+  /** m(e), before the cap. */
+  before: string;
+  /** The day's cap factor, or '' when the day was not scaled. */
+  factor: string;
+  /** m'(e), after the cap: what C adds up. */
+  after: string;
+  CL: string;
+  CT: string;
+  notes: string[];
+}
+
+/**
+ * The entries behind C, CL and CT as a table whose last row adds them up: Σ m(e) before the cap,
+ * and C, CL, CT — the sums of the rows above it (the engine's own sums, equal to C, CL and CT).
+ * Null when the explanation carries no entries (a closed period's snapshot).
+ */
+export function explanationEntryTable(e: PeriodExplanation, l: Locale): { rows: ExplanationEntryRow[]; totals: { before: string; C: string; CL: string; CT: string } } | null {
+  const list = e.completed.entries;
+  if (!list || !e.completed.entrySums) return null;
+  const { n, f } = numbers(l);
+  const rows = list.map((en) => {
+    const notes: string[] = [];
+    if (en.fails > 0) notes.push(t(l, 'explain.noteFailed', { n: en.fails }));
+    if (en.delays > 0) notes.push(t(l, 'explain.noteLate', { n: en.delays }));
+    return {
+      day: en.day, code: en.workItemCode ?? '', id: String(en.id), before: n(en.minutes), factor: en.clipped ? f(en.factor) : '',
+      after: n(en.countedMinutes), CL: n(en.qualityMinutes), CT: n(en.progressMinutes), notes,
+    };
+  });
+  const sums = e.completed.entrySums;
+  return { rows, totals: { before: n(list.reduce((a, x) => a + x.minutes, 0)), C: n(sums.C), CL: n(sums.CL), CT: n(sums.CT) } };
+}

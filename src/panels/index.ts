@@ -20,6 +20,7 @@
 import express, { type Router } from 'express';
 import { mountAdminPanel } from './admin';
 import { mountAdminCataloguePanels } from './admin-catalogue';
+import { mountAppealsPanel } from './appeals';
 import { panelErrorPage, panelNotFound } from './errors';
 import { createKit, type PanelsDeps } from './kit';
 import { mountMePanel } from './me';
@@ -38,7 +39,7 @@ export function createPanelsRouter(deps: PanelsDeps): Router {
   router.use(securityHeaders);
   router.use(express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 50 }));
   router.use(sessionMiddleware(deps.auth, deps.agencies, deps.clock ?? (() => new Date())));
-  for (const mount of [mountSubjectPanels, mountMePanel, mountUnitPanel, mountRankingPanel, mountReportsPanel, mountAdminPanel]) mount(router, kit);
+  for (const mount of [mountSubjectPanels, mountMePanel, mountUnitPanel, mountRankingPanel, mountReportsPanel, mountAdminPanel, mountAppealsPanel]) mount(router, kit);
   if (deps.catalogue) mountAdminCataloguePanels(router, kit, deps.catalogue);
   router.use(panelNotFound);
   router.use(panelErrorPage(kit));

@@ -13,6 +13,8 @@ import type { IntakeService } from '../intake/intake-service';
 import type { AgencyService } from '../services/agency-service';
 import type { AssessmentService } from '../services/assessment-service';
 import type { CatalogueService } from '../services/catalogue-service';
+import type { FormService } from '../services/form-service';
+import type { RequestService } from '../services/request-service';
 import type { InsightsService } from '../services/insights-service';
 import type { JournalService } from '../services/journal-service';
 import type { ReviewService } from '../services/review-service';
@@ -41,6 +43,10 @@ export interface PanelsDeps {
   rules?: RulesService;
   /** The catalogue pages of the admin panel (admin-catalogue.ts): without it they are not served. */
   catalogue?: CatalogueService;
+  /** Used form tokens: without it a form sent twice acts twice. */
+  forms?: FormService;
+  /** Corrections and appeals: without it the KPI tab, the unit board and My KPI offer none. */
+  requests?: RequestService;
   clock?: () => Date;
   views?: Views;
   log?: { error(obj: object, msg: string): void };

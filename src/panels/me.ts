@@ -10,11 +10,14 @@ import { formatDay, formatPeriod, t } from '../i18n/i18n';
 import type { PeriodExplanation } from '../scoring/explain';
 import { JOURNAL_PAGE } from '../services/journal-service';
 import { explanationModel } from './explanation-view';
-import { ACTION, attempt, parseFormNumber, periodParam } from './forms';
+import { ACTION, parseFormNumber, periodParam, submitOnce } from './forms';
+import { itemChoices, repeatForm } from './entry-picker';
+import { liftLines } from './lift-view';
+import { appealsModel } from './requests-view';
 import type { PanelKit } from './kit';
 import { form01Link } from './report-links';
-import { form, h, link, redirect, requireCsrf, str } from './session';
-import { capWarnings, classLabel, enc, entryRow, groupLabel, itemLabel, num, scoreCard, scoreClass } from './view-model';
+import { form, h, link, requireCsrf, str } from './session';
+import { capWarnings, classLabel, enc, entryRow, num, scoreCard, scoreClass } from './view-model';
 
 interface MeOptions {
   status?: number;
@@ -60,14 +63,8 @@ export function mountMePanel(router: Router, kit: PanelKit): void {
       return row;
     });
 
-    const active = catalogue.filter((i) => i.active);
-    const groups = [...new Set(active.map((i) => i.group))].map((g) => ({
-      label: groupLabel(l, g),
-      items: active.filter((i) => i.group === g).map((i) => ({
-        code: i.code, label: `${i.code} — ${itemLabel(l, i)} (${t(l, 'me.perUnit', { minutes: num(l, i.standardMinutes), unit: i.unit })})`,
-        selected: opts.values?.workItemCode === i.code,
-      })),
-    }));
+    const q = (str(req.query.q) ?? '').slice(0, 100);
+    const choices = itemChoices(l, catalogue, { q, ...(opts.values?.workItemCode ? { selected: opts.values.workItemCode } : {}), recent: journal.entries });
     const minDay = deps.review ? addDays(s.today, -s.settings.manualBackdateDays) : s.today;
 
     const suggestions = (insights?.suggestions ?? []).slice(0, 20).map((sg) => ({
@@ -76,6 +73,10 @@ export function mountMePanel(router: Router, kit: PanelKit): void {
       form: deps.review ? form(s, '/me/entries', ACTION.createEntry) : null,
       tooOld: sg.date < minDay,
     }));
+
+    const appeals = deps.requests ? await appealsModel(s, deps.requests, [month.key, quarter.key], opts.values) : null;
+    // What lifts me: asked for (?lift=1), as it scores the unit twice more.
+    const lift = req.query.lift === '1' && ms ? await deps.scoring.lift(p.agency, month.key, p.userId) : null;
 
     const { dailyMinutes, capMinutes } = s.settings;
     await kit.page(req, res, 'me', 'me', {
@@ -104,8 +105,13 @@ export function mountMePanel(router: Router, kit: PanelKit): void {
       suggestions,
       hasInsights: insights !== null,
       entries,
+      appeals,
+      lift: lift ? liftLines(s, month, lift, ms, journal.entries, catalogue) : null,
+      liftLink: ms && month.to >= s.today && req.query.lift !== '1' ? link(s, '/me', { month: month.key, lift: '1' }) : null,
       addForm: deps.review ? {
-        form: form(s, '/me/entries', ACTION.createEntry), groups,
+        form: form(s, '/me/entries', ACTION.createEntry), groups: choices.groups,
+        search: { action: `${s.base}/me`, ctx: s.out.token, month: month.key, q, matches: choices.matches, searched: q !== '' },
+        repeat: month.key === currentMonth.key ? repeatForm(s, journal.entries) : null,
         date: opts.values?.date ?? s.today, min: minDay, max: s.today, quantity: opts.values?.quantity ?? '1', note: opts.values?.note ?? '',
       } : null,
     }, { status: opts.status ?? 200, error: opts.error ?? null });
@@ -125,10 +131,39 @@ export function mountMePanel(router: Router, kit: PanelKit): void {
     const fromEvent = str(b.fromEvent);
     if (fromEvent) input.fromEvent = fromEvent;
     for (const k of Object.keys(input)) if (input[k] === undefined) delete input[k];
-    await attempt(req, async () => {
+    await submitOnce(req, res, deps.forms, '/me', async () => {
       const e = await review.create(s.principal, input);
-      redirect(res, link(s, '/me', { month: e.date.slice(0, 7), notice: 'saved' }));
+      return { path: '/me', params: { month: e.date.slice(0, 7), notice: 'saved' } };
     }, (status, error) => mePanel(req, res, { status, error, values }));
+  }));
+
+  router.post('/me/entries/repeat', h(async (req, res) => {
+    const day = str((req.body as Record<string, unknown>).day) ?? '';
+    requireCsrf(req, ACTION.repeat(day));
+    const s = kit.requirePanelRole(req, 'me');
+    if (!deps.review || !/^\d{4}-\d{2}-\d{2}$/.test(day) || day >= s.today) throw new NotFoundError();
+    const review = deps.review;
+    await submitOnce(req, res, deps.forms, '/me', async () => {
+      const { entries } = await deps.journal.list(s.principal, { from: day, to: day, limit: JOURNAL_PAGE.max });
+      for (const e of entries.filter((x) => x.source === 'manual' && x.status !== 'rejected')) {
+        await review.create(s.principal, { date: s.today, workItemCode: e.workItemCode, quantity: e.quantity, ...(e.note ? { note: e.note } : {}) });
+      }
+      return { path: '/me', params: { notice: 'saved' } };
+    }, (status, error) => mePanel(req, res, { status, error }));
+  }));
+
+  router.post('/me/appeals', h(async (req, res) => {
+    const b = req.body as Record<string, unknown>;
+    const period = str(b.period) ?? '';
+    requireCsrf(req, ACTION.appeal(period));
+    const s = kit.requirePanelRole(req, 'me');
+    if (!deps.requests) throw new NotFoundError();
+    const requests = deps.requests;
+    const reason = str(b.reason) ?? '';
+    await submitOnce(req, res, deps.forms, '/me', async () => {
+      await requests.appeal(s.principal, { period, reason });
+      return { path: '/me', params: { month: period.length === 7 ? period : undefined, notice: 'requested' } };
+    }, (status, error) => mePanel(req, res, { status, error, values: { appealReason: reason } }));
   }));
 
   router.post('/me/entries/:id/withdraw', h(async (req, res) => {
@@ -137,9 +172,9 @@ export function mountMePanel(router: Router, kit: PanelKit): void {
     const s = kit.requirePanelRole(req, 'me');
     if (!deps.review) throw new NotFoundError();
     const review = deps.review;
-    await attempt(req, async () => {
+    await submitOnce(req, res, deps.forms, '/me', async () => {
       await review.remove(s.principal, id);
-      redirect(res, link(s, '/me', { notice: 'withdrawn' }));
+      return { path: '/me', params: { notice: 'withdrawn' } };
     }, (status, error) => mePanel(req, res, { status, error }));
   }));
 }

@@ -67,6 +67,7 @@ export function mountReportsPanel(router: Router, kit: PanelKit): void {
       units: [...units.entries()].sort((a, b) => a[1].localeCompare(b[1], 'vi')).map(([id, name]) => ({ id, name, checked: selected.includes(id) })),
       links,
       closing,
+      appealsLink: has(s, 'hr') && deps.requests ? link(s, '/reports/appeals') : null,
     });
   }));
 

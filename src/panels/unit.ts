@@ -11,18 +11,20 @@ import { quotaPoolLine } from '../i18n/explanation-text';
 import type { AssessmentJson } from '../services/assessment-service';
 import type { JournalEntryJson } from '../domain/journal';
 import { JOURNAL_PAGE } from '../services/journal-service';
-import { ACTION, attempt, parseFormNumber, periodParam } from './forms';
+import { ACTION, parseFormNumber, periodParam, submitOnce } from './forms';
 import type { PanelKit } from './kit';
 import { form01Link, workbookLink } from './report-links';
 import { form, h, has, link, redirect, requireCsrf, str, type Session } from './session';
-import { classLabel, enc, entryRow, num, orderLinks, periodOptions, scoreClass } from './view-model';
+import { correctionQueue } from './requests-view';
+import { classLabel, enc, entryRow, num, periodOptions, scoreClass } from './view-model';
 
-type ReviewKind = 'approve' | 'return' | 'rate';
+type ReviewKind = 'approve' | 'return' | 'rate' | 'fail';
 
 const REVIEW: Readonly<Record<ReviewKind, { action: (unit: string, id: string) => string; notice: string }>> = {
   approve: { action: ACTION.approve, notice: 'approved' },
   return: { action: ACTION.returnEntry, notice: 'returned' },
   rate: { action: ACTION.rate, notice: 'rated' },
+  fail: { action: (unit, id) => `unit.fail:${unit}:${id}`, notice: 'failed' },
 };
 
 export function mountUnitPanel(router: Router, kit: PanelKit): void {
@@ -43,7 +45,8 @@ export function mountUnitPanel(router: Router, kit: PanelKit): void {
     const p = s.principal;
     const l = s.locale;
     const period = periodParam(req, periodOfDay(s.today, 'month'));
-    const lowest = req.query.order === 'lowest';
+    // Lowest first unless asked otherwise: the warning view (docs/hr.md).
+    const lowest = req.query.order !== 'highest';
     const to = period.to < s.today ? period.to : s.today;
     const [scored, units, items, assessments, profile] = await Promise.all([
       deps.scoring.scoresFor(p, { period: period.key, unit: unitId }),
@@ -105,19 +108,29 @@ export function mountUnitPanel(router: Router, kit: PanelKit): void {
         approve: reviewForm('approve', canReview && !rated),
         rate: reviewForm('rate', canReview && rated),
         giveBack: reviewForm('return', canReview),
+        notMet: reviewForm('fail', canReview),
       };
     });
+    const approvable = pendingEntries.filter((_e, i) => queue[i]!.approve !== null).map((e) => e.id);
+    const bulk = approvable.length > 1 ? { form: form(s, `/unit/${enc(unitId)}/entries/approve-all`, ACTION.bulkApprove(unitId)), ids: approvable.join(','), count: approvable.length } : null;
+    const requestList = deps.requests ? await deps.requests.unitCorrections(p, unitId) : null;
+    const requesters = requestList ? await kit.userNames(p.agency, requestList.flatMap((r) => [r.userId, r.proposedUserId ?? ''])) : new Map();
+    const corrections = requestList ? {
+      rows: correctionQueue(s, unitId, requestList.slice(0, 50), new Map([...requesters].map(([k, v]) => [k, v.name])), isLeaderOfUnit),
+    } : null;
 
     const here = (extra: Record<string, string | undefined>): string => link(s, `/unit/${enc(unitId)}`, { period: period.key, ...extra });
     await kit.page(req, res, 'unit', 'unit', {
       unit: { id: unitId, name: units.get(unitId) ?? unitId },
       period: { key: period.key, label: formatPeriod(l, period.key), status: scored.status },
       picker: { action: `${s.base}/unit/${enc(unitId)}`, ctx: s.out.token, options: periodOptions(s, period.key), order: lowest ? 'lowest' : 'highest' },
-      orderLinks: orderLinks(here, lowest),
+      orderLinks: { highest: here({ order: 'highest' }), lowest: here({}), lowest_active: lowest },
       downloads: { workbook: workbookLink(s, period.key, [unitId]), forms: form01Link(s, period.key, { unitId }), period: formatPeriod(l, period.key) },
       members,
       quota,
       queue,
+      bulk,
+      corrections,
       reviewer: isLeaderOfUnit,
       canAssess: members.some((m) => m.assess !== null),
       generalMax: assessments ? num(l, assessments.generalMax.official) : null,
@@ -137,15 +150,43 @@ export function mountUnitPanel(router: Router, kit: PanelKit): void {
       const review = deps.review;
       const b = req.body as Record<string, unknown>;
       const period = str(b.period);
-      await attempt(req, async () => {
+      await submitOnce(req, res, deps.forms, `/unit/${enc(unitId)}`, async () => {
         if (kind === 'approve') await review.approve(s.principal, id);
         else if (kind === 'return') await review.returnEntry(s.principal, id, { reason: str(b.reason) ?? '' });
+        else if (kind === 'fail') await review.fail(s.principal, id, { reason: str(b.reason) ?? '' });
         else await review.rate(s.principal, id, { rating: parseFormNumber(b.rating) });
-        redirect(res, link(s, `/unit/${enc(unitId)}`, { period, notice: REVIEW[kind].notice }));
+        return { path: `/unit/${enc(unitId)}`, params: { period, notice: REVIEW[kind].notice } };
       }, (status, error) => unitPanel(req, res, { status, error }));
     });
   }
-  for (const kind of ['approve', 'return', 'rate'] as const) router.post(`/unit/:unitId/entries/:id/${kind}`, reviewRoute(kind));
+  router.post('/unit/:unitId/entries/approve-all', h(async (req, res) => {
+    const unitId = String(req.params.unitId);
+    requireCsrf(req, ACTION.bulkApprove(unitId));
+    const { s } = await unitAccess(req);
+    if (!deps.review) throw new NotFoundError();
+    const review = deps.review;
+    const b = req.body as Record<string, unknown>;
+    const ids = (str(b.ids) ?? '').split(',').map((x) => x.trim()).filter((x) => /^\d{1,18}$/.test(x));
+    await submitOnce(req, res, deps.forms, `/unit/${enc(unitId)}`, async () => {
+      const done = await review.approveMany(s.principal, ids);
+      return { path: `/unit/${enc(unitId)}`, params: { period: str(b.period), notice: done.skipped.length > 0 ? 'approvedSome' : 'approvedAll' } };
+    }, (status, error) => unitPanel(req, res, { status, error }));
+  }));
+  for (const kind of ['approve', 'return', 'rate', 'fail'] as const) router.post(`/unit/:unitId/entries/:id/${kind}`, reviewRoute(kind));
+
+  router.post('/unit/:unitId/requests/:id', h(async (req, res) => {
+    const unitId = String(req.params.unitId);
+    const id = String(req.params.id);
+    requireCsrf(req, ACTION.decideCorrection(unitId, id));
+    const { s } = await unitAccess(req);
+    if (!deps.requests) throw new NotFoundError();
+    const requests = deps.requests;
+    const b = req.body as Record<string, unknown>;
+    await submitOnce(req, res, deps.forms, `/unit/${enc(unitId)}`, async () => {
+      await requests.decideCorrection(s.principal, id, { decision: str(b.decision), note: str(b.note) ?? '' });
+      return { path: `/unit/${enc(unitId)}`, params: { period: str(b.period), notice: 'decided' } };
+    }, (status, error) => unitPanel(req, res, { status, error }));
+  }));
 
   router.post('/unit/:unitId/assessments', h(async (req, res) => {
     const unitId = String(req.params.unitId);
@@ -160,9 +201,9 @@ export function mountUnitPanel(router: Router, kit: PanelKit): void {
     const member = (await kit.userNames(s.principal.agency, [userId])).get(userId);
     if (!member || member.unitId !== unitId) throw new NotFoundError();
     const raw = str(b.general)?.trim() ?? '';
-    await attempt(req, async () => {
+    await submitOnce(req, res, deps.forms, `/unit/${enc(unitId)}`, async () => {
       await assessments.put(s.principal, { userId, period, general: raw === '' ? null : parseFormNumber(raw) });
-      redirect(res, link(s, `/unit/${enc(unitId)}`, { period, notice: 'assessed' }));
+      return { path: `/unit/${enc(unitId)}`, params: { period, notice: 'assessed' } };
     }, (status, error) => unitPanel(req, res, { status, error }));
   }));
 }

@@ -50,6 +50,12 @@ const NOTICE_KEYS: Readonly<Record<string, string>> = {
   'rule-activated': msgKey('notice.ruleActivated'),
   'rule-deactivated': msgKey('notice.ruleDeactivated'),
   'settings-saved': msgKey('notice.settingsSaved'),
+  duplicate: msgKey('notice.duplicate'),
+  requested: msgKey('notice.requested'),
+  decided: msgKey('notice.decided'),
+  approvedAll: msgKey('notice.approvedAll'),
+  approvedSome: msgKey('notice.approvedSome'),
+  failed: msgKey('notice.failed'),
 };
 
 /** Notices that report a failure: shown as an error (red, an alert), never in the success box. */

@@ -17,7 +17,11 @@ function percent(numerator: number, denominator: number): PercentExplanation {
 }
 
 function explainEntries(entries: readonly EntryInput[], internals: ScoreInternals): { list: ExplainedEntry[]; sums: { C: number; CL: number; CT: number } } {
-  const factorOf = new Map(internals.own.days.map((d) => [d.day, d.factor] as const));
+  // The day's cap factor: from the capped days when the engine had them, else (a score from the
+  // database's totals carries no days) from the clipped days' warnings — the same factor that
+  // scaled that day's sum, so the entries' m'(e) add up to C.
+  const factorOf = new Map<string, number>(internals.own.capWarnings.filter((w) => w.clipped).map((w) => [w.day, w.factor] as const));
+  for (const d of internals.own.days) factorOf.set(d.day, d.factor);
   const { failPenalty, delayPenalty } = internals.params.profile;
   const sorted = entries.map((e, i) => ({ e, i })).sort((a, b) => (a.e.day < b.e.day ? -1 : a.e.day > b.e.day ? 1 : a.i - b.i));
   const sums = { C: 0, CL: 0, CT: 0 };

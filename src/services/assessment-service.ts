@@ -71,7 +71,6 @@ const messages = {
   selfOnly: 'Cán bộ chỉ được tự chấm selfGroups trên phiếu của chính mình (an official may only record their own selfGroups)',
   selfByOwner: 'selfGroups: chỉ chính cán bộ được tự chấm điểm của mình (only the official records their self score)',
   general: (max: number) => `general: phải là số từ 0 đến ${max}, tối đa 2 chữ số thập phân, hoặc null để xóa (must be 0..${max}, at most 2 decimals, or null)`,
-  generalType: 'general: phải là một số, hoặc null để xóa (must be a number or null)',
   disqualified: 'disqualified: phải là true hoặc false (must be a boolean)',
   unit: 'unit: phải là mã phòng/ban (must be a unit id)',
   userNotFound: (u: string) => `Không có cán bộ "${u}" trong danh bạ của cơ quan (user not in the directory)`,
@@ -123,8 +122,8 @@ export function parseAssessmentInput(raw: unknown): AssessmentInput {
     throw new ValidationError(messages.nothing, 'general', 'required');
   }
   if (raw.general !== undefined) {
-    if (raw.general !== null && (typeof raw.general !== 'number' || !Number.isFinite(raw.general))) throw new ValidationError(messages.generalType, 'general', 'invalid_general');
-    out.general = raw.general as number | null;
+    // Not a number: NaN, which checkGeneral refuses naming the limit of the official's profile (known only there).
+    out.general = raw.general === null ? null : typeof raw.general === 'number' && Number.isFinite(raw.general) ? raw.general : Number.NaN;
   }
   if (raw.disqualified !== undefined) {
     if (typeof raw.disqualified !== 'boolean') throw new ValidationError(messages.disqualified, 'disqualified', 'invalid_disqualified');
@@ -145,7 +144,7 @@ export function parseAssessmentInput(raw: unknown): AssessmentInput {
 /** A general score within 0..max with at most 2 decimals (or null). */
 export function checkGeneral(general: number | null, max: number): void {
   if (general === null) return;
-  if (general < 0 || general > max || !hasAtMostDecimals(general, 2)) throw new ValidationError(messages.general(max), 'general', 'invalid_general');
+  if (!Number.isFinite(general) || general < 0 || general > max || !hasAtMostDecimals(general, 2)) throw new ValidationError(messages.general(max), 'general', 'invalid_general', { max });
 }
 
 export interface AssessmentServiceDeps {

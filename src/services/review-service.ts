@@ -29,6 +29,8 @@ import { rederive, rederiveEntry } from './rederive';
 
 export const MAX_NOTE_LENGTH = 1000;
 export const MAX_REASON_LENGTH = 1000;
+/** At most this many entries are approved by one bulk approval. */
+export const MAX_BULK = 1000;
 
 const ENTRY_FIELDS = ['date', 'workItemCode', 'quantity', 'note', 'fromEvent'] as const;
 
@@ -128,15 +130,15 @@ export function checkItem(catalogue: readonly StoredWorkItem[], code: string, qu
   const item = catalogue.find((i) => i.code === code);
   if (!item || (item.kind !== 'count' && item.kind !== 'rated')) throw new ValidationError(messages.unknownItem(code), 'workItemCode', 'unknown_work_item');
   if (!item.active) throw new ValidationError(messages.inactiveItem(code), 'workItemCode', 'inactive_work_item');
-  if (quantity > item.maxQuantityPerEntry) throw new ValidationError(messages.quantityMax(item.maxQuantityPerEntry, item.unit), 'quantity', 'quantity_over_max');
+  if (quantity > item.maxQuantityPerEntry) throw new ValidationError(messages.quantityMax(item.maxQuantityPerEntry, item.unit), 'quantity', 'quantity_over_max', { max: item.maxQuantityPerEntry, unit: item.unit });
   return item;
 }
 
 /** A day an official may log: not after today, not more than `maxBackdateDays` before it. */
 export function checkEntryDay(day: string, todayDay: string, maxBackdateDays: number): void {
-  if (day > todayDay) throw new ValidationError(messages.future(todayDay), 'date', 'date_in_future');
+  if (day > todayDay) throw new ValidationError(messages.future(todayDay), 'date', 'date_in_future', { today: todayDay });
   const min = addDays(todayDay, -maxBackdateDays);
-  if (day < min) throw new ValidationError(messages.tooOld(maxBackdateDays, min), 'date', 'date_too_old');
+  if (day < min) throw new ValidationError(messages.tooOld(maxBackdateDays, min), 'date', 'date_too_old', { days: maxBackdateDays, min });
 }
 
 export function parseReason(raw: unknown): string {
@@ -269,6 +271,26 @@ export class ReviewService {
     return this.review(p, before, ['pending'], 'journal.approve', { status: 'approved', reviewReason: null }, {});
   }
 
+  /**
+   * Approves several pending entries at once (the unit board's "approve all shown"): each as
+   * `approve` does, in a transaction of its own; an entry that cannot be approved (changed
+   * meanwhile, a rated item, not the caller's unit) is left as it is and counted as skipped.
+   */
+  async approveMany(p: Principal, ids: readonly string[]): Promise<{ approved: string[]; skipped: string[] }> {
+    const approved: string[] = [];
+    const skipped: string[] = [];
+    for (const id of [...new Set(ids)].slice(0, MAX_BULK)) {
+      try {
+        await this.approve(p, id);
+        approved.push(id);
+      } catch (e) {
+        if (!(e instanceof ConflictError || e instanceof ForbiddenError || e instanceof NotFoundError)) throw e;
+        skipped.push(id);
+      }
+    }
+    return { approved, skipped };
+  }
+
   /** Returns an entry (pending, or already approved — an event-made entry the leader disputes) with a reason: it never counts. */
   async returnEntry(p: Principal, id: string, raw: unknown): Promise<JournalEntryJson> {
     const before = await this.reviewable(p, id);
@@ -297,6 +319,8 @@ export class ReviewService {
   async fail(p: Principal, id: string, raw: unknown): Promise<JournalEntryJson> {
     const before = await this.reviewable(p, id);
     const excused = parseExcused(raw);
+    // A reason is optional for the API, but one that is sent must say something (the board always sends one).
+    const reason = isPlainObject(raw) && raw.reason !== undefined && raw.reason !== null ? parseReason(raw) : null;
     if (before.status === 'rejected') throw new ConflictError(messages.rejected, 'already_rejected');
     const now = this.clock();
     const owner = before.userId;
@@ -306,7 +330,8 @@ export class ReviewService {
       await assertDayOpen(tx.periods, p.agency, before.day);
       await tx.assignments.insertMarks(p.agency, [{ subjectKind: subject.kind, subjectId: subject.id, userId: owner, kind: 'fail', excused, newDueAt: null, at: now, eventId: null }]);
       const changed = ownSubject ? await rederiveEntry(tx, p.agency, before.id, now) : await rederive(tx, p.agency, [subject], now);
-      await audit(tx, p, 'journal.fail', `journal:${before.id}`, { userId: owner, subjectKind: subject.kind, subjectId: subject.id, excused }, now);
+      if (reason !== null) await tx.journal.update(p.agency, before.id, { reviewReason: reason, updatedAt: now });
+      await audit(tx, p, 'journal.fail', `journal:${before.id}`, { userId: owner, subjectKind: subject.kind, subjectId: subject.id, excused, ...(reason !== null ? { reason } : {}) }, now);
       await tx.journal.refreshDays(p.agency, changed);
     });
     return this.json(p.agency, id);

@@ -27,6 +27,10 @@ interface ComputeOptions {
   wholeAgency?: boolean;
   /** The agency's whole directory when the caller has just read it (it is then not read again). */
   directory?: readonly DirectoryUser[];
+  /** A general score in place of the recorded one for one official (HR's decision on an appeal, before it is stored). */
+  general?: { userId: string; value: number };
+  /** Count every working day of the period, today's and after too (a projection to the period's end). */
+  wholePeriod?: boolean;
 }
 
 const messages = {
@@ -96,7 +100,8 @@ export class ScoringService {
    * (quotaScope `unit`) or the whole agency (`agency`): with `agency`, when an official asked
    * for reaches the excellent mark, the whole agency is scored (`wholeAgency`) and then
    * filtered — an agency-wide aggregate for that request, paid only when the quota can
-   * change the answer (nobody else's score depends on it otherwise).
+   * change the answer (nobody else's score depends on it otherwise). `general` puts a general
+   * score in place of the recorded one for one official (HR's decision on an appeal, before it is stored).
    */
   async compute(agency: string, period: Period, opts: ComputeOptions): Promise<Score[]> {
     return this.computeWith(agency, period, opts, (inputs, params) => scoreUnitDetailed(inputs, params, period.key).map((s) => s.score));
@@ -132,7 +137,8 @@ export class ScoringService {
     } else {
       users = opts.directory ?? await read.directory.users(agency);
     }
-    const to = period.to < t ? period.to : t; // an open period counts the working days up to today
+    // An open period counts the working days up to today; `wholePeriod` (a projection to the period's end) all of them.
+    const to = period.to < t || opts.wholePeriod === true ? period.to : t;
     users = users.filter((u) => (u.activeFrom === null || u.activeFrom <= period.to) && (u.activeTo === null || u.activeTo >= period.from));
     if (users.length === 0) return [];
     const ids = opts.wholeAgency === true || (filter.userId === undefined && filter.unitId === undefined) ? undefined : users.map((u) => u.id);
@@ -159,7 +165,7 @@ export class ScoringService {
           capWarnings: (overDays.get(u.id) ?? []).map((d) => ({ day: d.day, minutes: d.minutes, capMinutes: params.capMinutes, clipped: params.capPolicy === 'clip', factor: params.capPolicy === 'clip' ? params.capMinutes / d.minutes : 1 })),
         },
         assignmentMinutes: assignments.get(u.id) ?? 0,
-        general: a?.general ?? null,
+        general: opts.general?.userId === u.id ? opts.general.value : a?.general ?? null,
         disqualified: a?.disqualified ?? false,
         provisional: opts.provisional,
       };
@@ -216,6 +222,23 @@ export class ScoringService {
     const scores = await this.scores(p.agency, period.key, filter, { withEntries });
     const status = period.kind === 'year' ? 'open' : (await this.periodStatus(p.agency, period.key)).status;
     return { period: period.key, status, scores };
+  }
+
+  /**
+   * What lifts an official's score in an open month or quarter, by the engine itself (docs/hr.md):
+   * `atEnd`, the score as it would stand at the period's end with only the work logged so far
+   * (every working day counted in A) — its `nextClass` says how many minutes of clean work in the
+   * days left reach the next class; and `approvedOnly`, the score without the entries still
+   * pending, beside the provisional one that counts them. Null for a closed period.
+   */
+  async lift(agency: string, periodKey: string, userId: string): Promise<{ atEnd: Score | null; approvedOnly: Score | null } | null> {
+    const period = parsePeriod(periodKey);
+    if (period.kind === 'year' || (await this.periodStatus(agency, period.key)).status === 'closed') return null;
+    const [atEnd, approvedOnly] = await Promise.all([
+      this.compute(agency, period, { provisional: true, filter: { userId }, wholePeriod: true }),
+      this.compute(agency, period, { provisional: false, filter: { userId } }),
+    ]);
+    return { atEnd: atEnd[0] ?? null, approvedOnly: approvedOnly[0] ?? null };
   }
 
   /** This month (`YYYY-MM`) in the agency's time zone: the period shown when none is asked for. */

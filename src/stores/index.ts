@@ -5,9 +5,11 @@ import type { AuditStore } from './audit-store';
 import type { CatalogueStore } from './catalogue-store';
 import type { DirectoryStore } from './directory-store';
 import type { EventStore } from './event-store';
+import type { FormUseStore } from './form-use-store';
 import type { JournalStore } from './journal-store';
 import type { PeriodStore } from './period-store';
 import type { LeaseStore, PullStore } from './pull-store';
+import type { RequestStore } from './request-store';
 
 export type * from './agency-store';
 export type * from './assessment-store';
@@ -19,6 +21,9 @@ export type * from './event-store';
 export type * from './journal-store';
 export type * from './period-store';
 export type * from './pull-store';
+export type * from './form-use-store';
+export type * from './request-store';
+export { CORRECTION_TYPES } from './request-store';
 export { subjectKey } from './assignment-store';
 
 /** Every store, bound to one database handle: outside a transaction, or inside one (see UnitOfWork). */
@@ -34,6 +39,8 @@ export interface Stores {
   periods: PeriodStore;
   pull: PullStore;
   leases: LeaseStore;
+  formUses: FormUseStore;
+  requests: RequestStore;
 }
 
 /**

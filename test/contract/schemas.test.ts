@@ -278,6 +278,10 @@ describe('contract: plugin-manifest.json', () => {
       'PATCH /api/v1/catalogue/:id user hr,admin kpi.catalogue.write',
       'POST /api/v1/catalogue/import user hr,admin kpi.catalogue.write',
       'POST /api/v1/catalogue/adopt user hr,admin kpi.catalogue.write',
+      'GET /api/v1/requests user official,leader,hr kpi.requests.ask',
+      'POST /api/v1/requests/corrections user official kpi.requests.ask',
+      'POST /api/v1/requests/appeals user official kpi.requests.ask',
+      'POST /api/v1/requests/:id/decide user leader,hr kpi.requests.decide',
     ]);
   });
 
@@ -286,6 +290,7 @@ describe('contract: plugin-manifest.json', () => {
       [
         'kpi.journal.read.own', 'kpi.journal.write.own', 'kpi.journal.review', 'kpi.scores.read', 'kpi.assessments.write',
         'kpi.periods.close', 'kpi.periods.reopen', 'kpi.settings.manage', 'kpi.events.manage', 'kpi.catalogue.read', 'kpi.rules.manage', 'kpi.catalogue.write',
+        'kpi.requests.ask', 'kpi.requests.decide',
       ].sort(),
     );
     const used = new Set(manifest.routes.map((r) => r.permission));
@@ -337,7 +342,7 @@ describe('contract: plugin-manifest.json', () => {
     ['a user route has no permission', (m) => delete (m['routes'] as Json[])[3]!['permission'], 'routes[3].permission'],
     ['a webhook route has roles', (m) => ((m['routes'] as Json[])[1]!['roles'] = ['admin']), 'routes[1].roles'],
     ['a route allows a role its permission is not granted to', (m) => ((m['routes'] as Json[])[11]!['roles'] = ['admin', 'hr']), 'routes[11].roles'],
-    ['a route is declared twice', (m) => (m['routes'] as Json[]).push({ method: 'GET', path: '/health', auth: 'none' }), 'routes[40].path'],
+    ['a route is declared twice', (m) => (m['routes'] as Json[]).push({ method: 'GET', path: '/health', auth: 'none' }), `routes[${loadManifest().routes.length}].path`],
     ['a permission lacks its vi description', (m) => delete ((m['permissions'] as Json[])[0]!['description'] as Json)['vi'], 'permissions[0].description.vi'],
     ['a setting default has the wrong type', (m) => ((m['settings'] as Json[])[2]!['default'] = '480'), 'settings[2].default'],
     ['a setting default is outside its enum', (m) => ((m['settings'] as Json[])[4]!['default'] = 'cut'), 'settings[4].default'],

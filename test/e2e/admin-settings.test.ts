@@ -66,8 +66,9 @@ describe('e2e: the settings form of the admin page', function () {
       manualBackdateDays: 10,
       // Not on the form: the pull connector names a connection, set with the CLI or the API (docs/pull.md).
       pull: { source: '', view: 'eoffice_kpi_events', every: 60, batch: 500, columns: {} },
-      // Not on the form either: whether HR edits the catalogue (docs/catalogue.md), kept as it was.
+      // Not on the form either: whether HR edits the catalogue (docs/catalogue.md) and the appeal window, kept as they were.
       hrEditsCatalogue: false,
+      appealDays: 30,
     };
     expect(await settings()).to.deep.equal(expected);
     expect(Object.keys(expected).sort()).to.deep.equal([...SETTINGS_KEYS].sort());

@@ -68,7 +68,7 @@ describe(`e2e: the eoffice-kpi command line (${PG ? 'postgres' : 'sqlite'})`, fu
     it('when run on an empty database, then it creates the tables and says which migrations it applied', async () => {
       const r = await cli(['migrate']);
       expect(r.code, r.stderr).to.equal(0);
-      expect(r.stdout).to.contain(`Đã áp dụng ${migrationNames().length} migration (applied)`).and.to.contain('20261123000001_init').and.to.contain('20261203000001_journal_days').and.to.contain('20261204000001_assessment_detail').and.to.contain('20261205020001_work_item_versions');
+      expect(r.stdout).to.contain(`Đã áp dụng ${migrationNames().length} migration (applied)`).and.to.contain('20261123000001_init').and.to.contain('20261203000001_journal_days').and.to.contain('20261204000001_assessment_detail').and.to.contain('20261205020001_work_item_versions').and.to.contain('20261205050001_form_uses_and_requests');
       expect(await knex.schema.hasTable('kpi_events')).to.equal(true);
     });
 
@@ -245,6 +245,8 @@ describe(`e2e: the eoffice-kpi command line (${PG ? 'postgres' : 'sqlite'})`, fu
       expect(events[0]!.error).to.contain('XX-99');
       const processed = await cli(['events', 'list', '--agency', 'so-noi-vu', '--status', 'processed']);
       expect(processed.stdout).to.contain('ev-1').and.to.contain('ev-2').and.to.contain('ev-6').and.not.to.contain('ev-task-1');
+      // in the agency's local time (09:15 in Hà Nội), not the stored UTC instant (02:15Z)
+      expect(processed.stdout).to.contain('12/03/2026 09:15').and.to.contain('Asia/Ho_Chi_Minh').and.not.to.contain('02:15');
     });
 
     it('when a failed event is replayed and still fails, then it says so and exits 1', async () => {

@@ -2,10 +2,11 @@ import crypto from 'node:crypto';
 import { expect } from 'chai';
 import jwt from 'jsonwebtoken';
 import { loadManifest } from '../../src/contract/manifest-validator';
-import { AUDIENCE, ROLES, signWebhookToken, type Role } from '../../src/http/auth';
+import { AUDIENCE, ROLES, type Role } from '../../src/http/auth';
 import { CONTEXT_AUDIENCE, deriveKeys } from '../../src/panels/context-token';
 import { formatVi } from '../../src/i18n/i18n';
 import { startHarness, type Harness, type TestAgency } from '../helpers/harness';
+import { hostEvents, postSigned } from '../helpers/host-events';
 import { decode, formsOf, type Form } from '../helpers/html';
 
 /**
@@ -69,7 +70,6 @@ describe('e2e: panels (docs/integrators.md (panels and API))', function () {
   let a: TestAgency;
   let b: TestAgency;
   let now = NOW;
-  let n = 0;
   const manifest = loadManifest();
 
   function token(agency: TestAgency, sub: string, roles: Role[], extra: { unit?: string; name?: string; locale?: 'vi' | 'en'; lifetime?: number; key?: string } = {}): string {
@@ -79,19 +79,8 @@ describe('e2e: panels (docs/integrators.md (panels and API))', function () {
     return jwt.sign(claims, extra.key ?? agency.secret, { algorithm: 'HS256', audience: AUDIENCE });
   }
 
-  async function post(agency: TestAgency, events: Array<Record<string, unknown>>): Promise<void> {
-    const raw = JSON.stringify({ events });
-    const r = await h.postEvents(agency, { events }, { token: signWebhookToken(agency.secret, agency.code, agency.issuer, raw, 120, now), rawBody: raw });
-    expect(r.status, JSON.stringify(r.body)).to.equal(202);
-    expect(r.body.rejected).to.deep.equal([]);
-  }
-
-  const ev = (agency: TestAgency, o: Record<string, unknown>): Record<string, unknown> => ({ id: `pnl-${++n}`, agency: agency.code, occurredAt: '2026-01-05T08:00:00+07:00', actor: { id: 'host' }, ...o });
-  const unit = (agency: TestAgency, id: string, name: string) => ev(agency, { type: 'unit.upserted', occurredAt: '2026-01-02T08:00:00+07:00', subject: { kind: 'unit', id }, data: { name, parentId: null } });
-  const user = (agency: TestAgency, id: string, name: string, unitId: string, isLeader = false) =>
-    ev(agency, { type: 'user.upserted', subject: { kind: 'user', id }, data: { name, unitId, position: isLeader ? 'Trưởng phòng' : 'Chuyên viên', isLeader, active: true } });
-  const processed = (agency: TestAgency, actor: string, docId: string, day: string, title = 'Công văn về việc triển khai nhiệm vụ', role = 'main') =>
-    ev(agency, { type: 'document.processed', occurredAt: `${day}T09:15:00+07:00`, actor: { id: actor }, subject: { kind: 'document', id: docId, title, docType: 'cong-van', urgency: 'thuong' }, data: { role } });
+  const post = (agency: TestAgency, events: Array<Record<string, unknown>>): Promise<void> => postSigned(h, agency, events, now);
+  const { ev, unit, user, processed } = hostEvents('pnl');
 
   async function get(path: string, opts: { token?: string; bearer?: string; lang?: string } = {}): Promise<Page> {
     const url = new URL(`${h.url}${path}`);
@@ -423,7 +412,9 @@ describe('e2e: panels (docs/integrators.md (panels and API))', function () {
       const api = await h.api('GET', '/api/v1/scores?period=2026-03&user=off-1', T.off1!);
       expect(api.status).to.equal(200);
       const score = api.body.scores[0];
-      for (const line of score.explanation.lines as string[]) expect(text, line).to.contain(line.trim().replace(/^•\s*/, ''));
+      // The formula's lines as they are; the entries behind C, CL and CT as rows of the table after the cap.
+      for (const line of (score.explanation.lines as string[]).filter((x) => !x.startsWith('  • '))) expect(text, line).to.contain(line);
+      for (const en of score.explanation.completed.entries as Array<{ id: string }>) expect(p.html).to.contain(`<tr data-entry="${en.id}">`);
       expect(text).to.contain('Khối lượng được giao A = 15 × 480 × 1 = 7 200 phút');
       for (const pct of [score.quantityPct, score.qualityPct, score.progressPct]) expect(text).to.contain(`${formatVi(pct)}%`);
       expect(text).to.contain(`Điểm KPI: ${formatVi(score.total)}/100`);
@@ -478,7 +469,7 @@ describe('e2e: panels (docs/integrators.md (panels and API))', function () {
       expect(r.html).to.contain('value="Ghi chú của tôi"');
       expect(r.html).to.contain('<option value="CV-04" selected>');
       const future = await submit(formTo(p.html, '/panels/me/entries'), { date: '2026-03-21', workItemCode: 'CV-04', quantity: '1' });
-      expectPageSaying(future, 400, 'Ngày kê khai không được sau hôm nay.');
+      expectPageSaying(future, 400, 'Ngày kê khai không được sau hôm nay (20/03/2026).');
       expect(await entryCount('off-1')).to.equal(before);
     });
 
@@ -531,20 +522,21 @@ describe('e2e: panels (docs/integrators.md (panels and API))', function () {
   // ---------------------------------------------------------------- unit board
 
   describe('the unit board', () => {
-    it('when the leader opens it, then members\' scores are coloured and ordered highest first, or lowest first on request', async () => {
+    it('when the leader opens it, then members\' scores are coloured and ordered lowest first (the warning view), or highest first on request', async () => {
       const p = await open('/panels/unit/p-a', T.leadA);
       const { text } = p;
       for (const name of ['Nguyễn Thị Ánh', 'Trần Văn Bình', 'Lê Hoàng Phúc']) expect(text).to.contain(name);
       expect(p.html).to.not.contain('Phạm Thu Hằng');
       expect(p.html.match(/<td class="score sc-(\d+|none)">/g)).to.have.length(3);
-      const high = order(p.html, 'data-user');
-      expect(high[0]).to.equal('off-2');
+      const low = order(p.html, 'data-user');
+      expect(low[low.length - 1]).to.equal('off-2');
       const api = await h.api('GET', '/api/v1/scores?unit=p-a', T.leadA!);
       const totals = new Map<string, number>((api.body.scores as Array<{ userId: string; total: number }>).map((s) => [s.userId, s.total]));
       const byTotal = (xs: string[]) => xs.map((x) => totals.get(x)!);
-      expect(byTotal(high)).to.deep.equal([...byTotal(high)].sort((x, y) => y - x));
-      const low = await visit(linksOf(p.html).find((l) => l.includes('order=lowest'))!);
-      expect(order(low.html, 'data-user')).to.deep.equal([...high].reverse());
+      expect(byTotal(low)).to.deep.equal([...byTotal(low)].sort((x, y) => x - y));
+      const high = await visit(linksOf(p.html).find((l) => l.includes('order=highest'))!);
+      expect(order(high.html, 'data-user')[0]).to.equal('off-2');
+      expect(byTotal(order(high.html, 'data-user'))).to.deep.equal([...byTotal(low)].sort((x, y) => y - x));
       const off2 = totals.get('off-2')!;
       expect(p.html).to.match(new RegExp(`<tr data-user="off-2">[\\s\\S]*?<td class="score sc-\\d+">${formatVi(off2)}</td>`));
     });
@@ -597,7 +589,7 @@ describe('e2e: panels (docs/integrators.md (panels and API))', function () {
       const form = formsOf(p.html).find((f) => f.action.endsWith('/unit/p-a/assessments') && f.fields.userId === 'off-1')!;
       expect(form.fields.period).to.equal('2026-03');
       const bad = await submit(form, { general: '31' });
-      expectPageSaying(bad, 400, 'Điểm tiêu chí chung phải từ 0 đến mức tối đa');
+      expectPageSaying(bad, 400, 'Điểm tiêu chí chung phải là số từ 0 đến 30, tối đa 2 chữ số thập phân.');
       const r = await submit(form, { general: '27' });
       expect(r.status, r.html.slice(0, 400)).to.equal(303);
       expect(r.location).to.contain('notice=assessed');
@@ -649,7 +641,7 @@ describe('e2e: panels (docs/integrators.md (panels and API))', function () {
       const y = await open('/panels/ranking?period=2026', T.admin);
       expect(y.text).to.contain('Năm 2026');
       const bad = await open('/panels/ranking?period=2026-13', T.admin, 400);
-      expect(bad.text).to.contain('Dữ liệu không hợp lệ: period.');
+      expect(bad.text).to.contain('Dữ liệu không hợp lệ: Kỳ đánh giá.');
     });
   });
 

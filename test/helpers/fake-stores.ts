@@ -159,6 +159,7 @@ export class FakeUnitOfWork implements UnitOfWork {
       journal, assignments, periods, audit, directory, events,
       agencies: partial('agencies', {}), catalogue: partial('catalogue', {}), assessments: partial('assessments', {}),
       pull: partial('pull', {}), leases: partial('leases', {}),
+      formUses: partial('formUses', {}), requests: partial('requests', {}),
     };
   }
 

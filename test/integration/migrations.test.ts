@@ -8,11 +8,11 @@ import * as assessmentDetail from '../../migrations/20261204000001_assessment_de
 import * as workItemVersions from '../../migrations/20261205020001_work_item_versions';
 import { testDbUrl, testDialect } from '../helpers/harness';
 
-/** The schema as the migrations build it: the 18 tables of v1, the journal's 2 roll-up tables and the leases of periodic jobs, their primary keys, foreign keys and indexes. */
+/** The schema as the migrations build it: the 18 tables of v1, the journal's 2 roll-up tables, the leases of periodic jobs, the used form tokens and the requests (corrections, appeals), their primary keys, foreign keys and indexes. */
 const KPI_TABLES = [
   'kpi_agencies', 'kpi_agency_secrets', 'kpi_settings', 'kpi_units', 'kpi_users', 'kpi_work_items', 'kpi_mapping_rules', 'kpi_events',
   'kpi_assignments', 'kpi_marks', 'kpi_journal_entries', 'kpi_assessments', 'kpi_periods', 'kpi_score_snapshots', 'kpi_profiles',
-  'kpi_token_uses', 'kpi_pull_watermarks', 'kpi_audit_log', 'kpi_journal_days', 'kpi_journal_days_state', 'kpi_leases',
+  'kpi_token_uses', 'kpi_pull_watermarks', 'kpi_audit_log', 'kpi_journal_days', 'kpi_journal_days_state', 'kpi_leases', 'kpi_form_uses', 'kpi_requests',
 ] as const;
 
 const PRIMARY_KEYS: Record<(typeof KPI_TABLES)[number], string[]> = {
@@ -37,10 +37,12 @@ const PRIMARY_KEYS: Record<(typeof KPI_TABLES)[number], string[]> = {
   kpi_journal_days: ['agency_code', 'user_id', 'day'],
   kpi_journal_days_state: ['agency_code'],
   kpi_leases: ['name'],
+  kpi_form_uses: ['agency_code', 'token'],
+  kpi_requests: ['id'],
 };
 
 /** Tables whose key is an identity column: SQLite can only auto-increment an inline, unnamed `INTEGER PRIMARY KEY`. */
-const IDENTITY_TABLES = new Set(['kpi_agency_secrets', 'kpi_events', 'kpi_assignments', 'kpi_marks', 'kpi_journal_entries', 'kpi_audit_log']);
+const IDENTITY_TABLES = new Set(['kpi_agency_secrets', 'kpi_events', 'kpi_assignments', 'kpi_marks', 'kpi_journal_entries', 'kpi_audit_log', 'kpi_requests']);
 
 const FOREIGN_KEYS = [
   { name: 'fk_kpi_agency_secrets_agency', table: 'kpi_agency_secrets', columns: ['agency_code'], references: 'kpi_agencies', to: ['code'] },
@@ -66,6 +68,9 @@ const INDEXES: Array<{ name: string; table: string; columns: string[]; unique: b
   { name: 'ix_kpi_token_uses_expires', table: 'kpi_token_uses', columns: ['expires_at'], unique: false },
   { name: 'ix_kpi_audit_log_agency_at', table: 'kpi_audit_log', columns: ['agency_code', 'at'], unique: false },
   { name: 'ix_kpi_journal_days_day', table: 'kpi_journal_days', columns: ['agency_code', 'day', 'user_id', 'a_t', 'a_l', 'a_p', 'a_n', 'p_t', 'p_l', 'p_p', 'p_n'], unique: false },
+  { name: 'ix_kpi_form_uses_created', table: 'kpi_form_uses', columns: ['created_at'], unique: false },
+  { name: 'ix_kpi_requests_queue', table: 'kpi_requests', columns: ['agency_code', 'kind', 'status', 'unit_id'], unique: false },
+  { name: 'ix_kpi_requests_user', table: 'kpi_requests', columns: ['agency_code', 'user_id'], unique: false },
 ];
 
 interface IndexInfo { name: string; table: string; columns: string[]; unique: boolean }
@@ -187,10 +192,10 @@ describe(`migrations on ${dialect} (${parseDbUrl(testDbUrl()).display})`, functi
     expect(await kpiTables(knex)).to.deep.equal([]);
   });
 
-  it('when migrated up, then the migrations are recorded and all 21 kpi_* tables exist', async () => {
+  it('when migrated up, then the migrations are recorded and all 23 kpi_* tables exist', async () => {
     expect(await migrateLatest(knex)).to.deep.equal(migrationNames());
     expect(await kpiTables(knex)).to.deep.equal([...KPI_TABLES].sort());
-    expect(KPI_TABLES).to.have.length(21);
+    expect(KPI_TABLES).to.have.length(23);
     const recorded = (await knex(MIGRATION_TABLE).select('name').orderBy('id')).map((r: { name: string }) => r.name);
     expect(recorded).to.deep.equal(migrationNames());
   });

@@ -10,7 +10,7 @@ import { cloneCatalogue } from '../../src/rules/catalogue';
 import { cloneRules } from '../../src/rules/mapping';
 import type {
   AgencyStore, AssessmentStore, AssignmentFields, AssignmentStore, AuditStore, CatalogueStore, DirectoryStore, EventStore, JournalStore, NewEvent, NewMark,
-  PeriodStore, Stores, TotalsQuery,
+  FormUseStore, PeriodStore, RequestStore, Stores, TotalsQuery,
 } from '../../src/stores';
 import { expectAllTsql, hasLockHints, insertedRows, recorder, type MssqlRecorder, type RecordedStatement } from '../helpers/mssql-recorder';
 
@@ -292,16 +292,51 @@ describe('mssql compile: every knex store, method by method, compiled for SQL Se
     const scores = Array.from({ length: 500 }, (_, i) => ({ userId: `u-${i}`, unitId: i % 2 ? 'p-1' : null, total: 81.25, classification: 'good', profile: { id: 'default', version: 1 } }));
     const sent = await inTransaction(r, (s) => everyMethod<PeriodStore>(r, 'periods', s.periods, {
       state: (p) => p.state(AGENCY, '2026-03'),
+      closedAt: (p) => p.closedAt(AGENCY, '2026-03'),
       closedAmong: (p) => p.closedAmong(AGENCY, ['2026-01', '2026-02', '2026-03', '2026-Q1']),
       close: (p) => p.close(AGENCY, '2026-02', { applyQuota: true, actor: 'u-hr', now: T0 }), // no row to update: inserted
       reopen: (p) => p.reopen(AGENCY, '2026-02', 'Sai sót số liệu phòng Tổ chức', T0),
       snapshots: (p) => p.snapshots(AGENCY, '2026-02'),
       writeSnapshots: (p) => p.writeSnapshots(AGENCY, '2026-02', scores, T0),
+      replaceSnapshot: (p) => p.replaceSnapshot(AGENCY, '2026-02', scores[7]!, T0),
     }));
+    expect(statementsOf(sent.replaceSnapshot, 'delete from [kpi_score_snapshots] ')).to.have.length(1);
     expect(statementsOf(sent.close, 'insert into [kpi_periods] ')).to.have.length(1);
     const snaps = statementsOf(sent.writeSnapshots, 'insert into [kpi_score_snapshots] ');
     expect(snaps.length).to.be.greaterThan(1);
     expect(snaps.flatMap(insertedRows)).to.have.length(500);
+    await r.destroy();
+  });
+
+  it('when every method of the form-use store is called, a first use and a second one, then each statement is T-SQL', async () => {
+    const r = recorder();
+    const token = 'a'.repeat(64);
+    const sent = await inTransaction(r, (s) => everyMethod<FormUseStore>(r, 'formUses', s.formUses, {
+      claim: async (f) => expect(await f.claim(AGENCY, token, T0)).to.deep.equal({ first: true, result: null }),
+      finish: (f) => f.finish(AGENCY, token, JSON.stringify({ path: '/me', params: { notice: 'saved' } })),
+      release: (f) => f.release(AGENCY, token),
+      sweep: (f) => f.sweep(T0),
+    }));
+    expect(statementsOf(sent.claim, 'insert into [kpi_form_uses] ')).to.have.length(1);
+    await r.destroy();
+  });
+
+  it('when every method of the request store is called, then each statement is T-SQL with its strings as NVARCHAR', async () => {
+    const r = recorder();
+    r.when(/^update \[kpi_requests\] set /, [{ '': 1 }]);
+    const sent = await inTransaction(r, (s) => everyMethod<RequestStore>(r, 'requests', s.requests, {
+      insert: (q) => q.insert({
+        agency: AGENCY, kind: 'correction', type: 'wrong-item', userId: 'u-1', unitId: 'p-1', entryId: '17', subjectKind: 'document', subjectId: 'VB-1', period: '2026-03',
+        day: '2026-03-02', proposedUserId: null, proposedItemCode: 'CV-02', proposedQuantity: 2, reason: 'Nhầm đầu công việc: đây là dự thảo', createdAt: T0,
+      }),
+      get: (q) => q.get(AGENCY, '17'),
+      list: async (q) => {
+        await q.list(AGENCY, { kind: 'correction', unitId: 'p-1', status: 'pending', limit: 200 });
+        await q.list(AGENCY, { kind: 'appeal', userId: 'u-1', period: '2026-Q1', limit: 50 });
+      },
+      decide: (q) => q.decide(AGENCY, '17', { status: 'accepted', decidedBy: 'u-lead', decidedAt: T0, decisionNote: 'Đồng ý', outcome: { entries: ['18'] } }),
+    }));
+    expect(statementsOf(sent.insert, 'insert into [kpi_requests] ')).to.have.length(1);
     await r.destroy();
   });
 

@@ -271,7 +271,7 @@ describe('mssql compile: the migration, compiled for SQL Server', () => {
     expect(await migrateLatest(r.knex)).to.deep.equal(migrationNames());
     expectAllTsql(r.statements, 'migrate latest');
     const ddl = r.statements.filter((s) => /^CREATE TABLE \[kpi_(?!migrations)/.test(s.sql));
-    expect(ddl).to.have.length(21);
+    expect(ddl).to.have.length(23);
     const tx = ddl[0]!.txId;
     expect(tx).to.not.equal(null);
     expect(ddl.every((s) => s.txId === tx)).to.equal(true);
@@ -287,7 +287,7 @@ describe('mssql compile: the migration, compiled for SQL Server', () => {
     r.when(new RegExp(`^select max\\(\\[batch\\]\\) as \\[max_batch\\] from \\[${MIGRATION_TABLE}\\]`), [{ max_batch: 1 }]);
     expect(await migrateRollbackAll(r.knex)).to.deep.equal([...migrationNames()].reverse());
     expectAllTsql(r.statements, 'migrate rollback');
-    expect(r.statements.filter((s) => /DROP TABLE \[kpi_(?!migrations)/.test(s.sql))).to.have.length(21);
+    expect(r.statements.filter((s) => /DROP TABLE \[kpi_(?!migrations)/.test(s.sql))).to.have.length(23);
     await r.destroy();
   });
 });

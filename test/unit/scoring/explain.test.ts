@@ -475,3 +475,29 @@ describe('scoring/explain, written out by i18n/explanation-text', () => {
     });
   });
 });
+
+describe('explain: entries of a score computed from the database totals', () => {
+  it('when the day totals come from the database (no days) and a day passed the cap, then each entry is shown after the cap and they add up to C, CL and CT', () => {
+    const prm = params();
+    const entries = [
+      ...fullDays(3, 300),
+      buildEntry({ day: MARCH_WD[0], minutes: 399, fails: 1 }),
+      buildEntry({ day: MARCH_WD[1], minutes: 60, delays: 1 }),
+    ];
+    const fromDays = scoreUnit([buildOfficial({ entries }, prm)], prm, MARCH)[0];
+    const ed = fromDays.explanation as PeriodExplanation;
+    // the same official as the service builds it: sums from the database, the entries apart, no days
+    const totals = { C: ed.completed.C, CL: ed.completed.CL, CT: ed.completed.CT, daysLogged: 3, capWarnings: ed.cap.warnings };
+    const fromTotals = scoreUnit([{ ...buildOfficial({}, prm), days: [], totals, entries }], prm, MARCH)[0];
+    expect(fromTotals.total).to.equal(fromDays.total);
+    const e = fromTotals.explanation as PeriodExplanation;
+    const listed = e.completed.entries!;
+    expect(listed.reduce((a, x) => a + x.minutes, 0)).to.equal(300 * 3 + 399 + 60);
+    expect(e.completed.entrySums!.C).to.be.closeTo(e.completed.C, 1e-9);
+    expect(e.completed.entrySums!.CL).to.be.closeTo(e.completed.CL, 1e-9);
+    expect(e.completed.entrySums!.CT).to.be.closeTo(e.completed.CT, 1e-9);
+    const clipped = listed.filter((x) => x.clipped);
+    expect(clipped.map((x) => x.day)).to.include.members([MARCH_WD[0]]);
+    expect(clipped.find((x) => x.minutes === 399)!.countedMinutes).to.be.closeTo((399 * 480) / 699, 1e-9);
+  });
+});

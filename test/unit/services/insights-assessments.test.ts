@@ -103,10 +103,15 @@ describe('services/assessment-service: pure parts', () => {
     ['period is malformed', { userId: 'u', period: '2026-Q5', general: 1 }, 'invalid_input', 'period'],
     ['period is not a string', { userId: 'u', period: 202603, general: 1 }, 'required', 'period'],
     ['neither general nor disqualified', { userId: 'u', period: '2026-03' }, 'required', 'general'],
-    ['general is a string', { userId: 'u', period: '2026-03', general: '20' }, 'invalid_general', 'general'],
     ['disqualified is a string', { userId: 'u', period: '2026-03', disqualified: 'true' }, 'invalid_disqualified', 'disqualified'],
     ['a key is unknown', { userId: 'u', period: '2026-03', general: 1, classification: 'HTXSNV' }, 'unknown_field', 'classification'],
   ];
+  it('when general is a string, then the parser keeps it as not a number and checkGeneral refuses it with the limit (400 invalid_general)', () => {
+    const out = parseAssessmentInput({ userId: 'u', period: '2026-03', general: '20' });
+    expect(Number.isNaN(out.general)).to.equal(true);
+    const e = fails(() => checkGeneral(out.general as number, 30));
+    expect([httpStatus(e), e.code, e.field, e.details]).to.deep.equal([400, 'invalid_general', 'general', { max: 30 }]);
+  });
   for (const [what, body, code, field] of bad) {
     it(`when ${what}, then 400 ${code}`, () => {
       const e = fails(() => parseAssessmentInput(body));
