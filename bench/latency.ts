@@ -13,15 +13,15 @@
 import { signWebhookToken } from '../src/http/auth';
 import { buildDirectory, directoryEvents, workEvents, type BenchEvent } from './lib/agency-events';
 import { openPlugin, parseDialect, phaseDatabases } from './lib/databases';
-import { BenchClient, startServer } from './lib/http-client';
+import { BenchClient, closedLoop, startServer, type LoadStats } from './lib/http-client';
 import { BenchOptions } from './lib/options';
-import { emit, now, percentile, progress, round, runMain } from './lib/report';
+import { emit, progress, round, runMain } from './lib/report';
 
 const NAME = 'latency';
 const AGENCY = 'ubnd-huyen-bench';
 const GOAL_P99_MS = 25;
 
-interface Load { p50: number; p95: number; p99: number; max: number; mean: number; requestsPerSec: number; errors: number; firstError?: string }
+type Load = LoadStats;
 
 async function main(): Promise<void> {
   const o = new BenchOptions();
@@ -79,42 +79,13 @@ async function load(url: string, mode: 'plugin' | 'raw', events: BenchEvent[], s
   const server = await startServer(url, mode);
   const client = new BenchClient(server.port, sizes.concurrency);
   try {
-    const run = async (list: BenchEvent[]) => {
-      const latencies: number[] = [];
-      let errors = 0;
-      let firstError: string | undefined;
-      let next = 0;
-      const sender = async () => {
-        for (;;) {
-          const i = next++;
-          if (i >= list.length) return;
-          const raw = JSON.stringify(list[i]);
-          const h = headers(raw); // signing is the host's work: outside the measured span
-          const t0 = now();
-          try {
-            const r = await client.post('/kpi/events', raw, h);
-            latencies.push(now() - t0);
-            if (r.status !== 202) {
-              errors++;
-              firstError ??= `HTTP ${r.status} ${r.body.slice(0, 200)}`;
-            }
-          } catch (e) {
-            errors++;
-            firstError ??= (e as Error).message;
-          }
-        }
-      };
-      const t0 = now();
-      await Promise.all(Array.from({ length: sizes.concurrency }, sender));
-      return { latencies, errors, firstError, ms: now() - t0 };
-    };
+    const run = (list: BenchEvent[]) => closedLoop(list.length, sizes.concurrency, (i) => {
+      const raw = JSON.stringify(list[i]);
+      const h = headers(raw); // signing is the host's work: outside the measured span
+      return { request: () => client.post('/kpi/events', raw, h) };
+    }, (r) => (r.status === 202 ? null : `HTTP ${r.status} ${r.body.slice(0, 200)}`));
     await run(events.slice(0, sizes.warmup));
-    const r = await run(events.slice(sizes.warmup));
-    const mean = r.latencies.reduce((s, x) => s + x, 0) / Math.max(1, r.latencies.length);
-    return {
-      p50: round(percentile(r.latencies, 50)), p95: round(percentile(r.latencies, 95)), p99: round(percentile(r.latencies, 99)), max: round(Math.max(...r.latencies)),
-      mean: round(mean), requestsPerSec: Math.round(r.latencies.length / (r.ms / 1000)), errors: r.errors, ...(r.firstError ? { firstError: r.firstError } : {}),
-    };
+    return await run(events.slice(sizes.warmup));
   } finally {
     client.close();
     await server.stop();

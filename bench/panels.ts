@@ -17,16 +17,16 @@ import path from 'node:path';
 import { signUserToken } from '../src/http/auth';
 import { batches, buildDirectory, directoryEvents, workEvents } from './lib/agency-events';
 import { openPlugin, parseDialect, phaseDatabases } from './lib/databases';
-import { BenchClient, startServer } from './lib/http-client';
+import { BenchClient, closedLoop, startServer, type LoadStats } from './lib/http-client';
 import { BenchOptions } from './lib/options';
-import { emit, now, percentile, progress, round, runMain } from './lib/report';
+import { emit, now, progress, round, runMain } from './lib/report';
 
 const NAME = 'panels';
 const AGENCY = 'so-tai-chinh-bench';
 const GOALS = { minRateShare: 0.4, p99Ms: 100 };
 const PANEL = '/kpi/panels/me?period=2026-Q1';
 
-interface Load { p50: number; p95: number; p99: number; max: number; requestsPerSec: number; errors: number; firstError?: string; bytes: number }
+type Load = LoadStats & { bytes: number };
 
 async function main(): Promise<void> {
   const o = new BenchOptions();
@@ -105,43 +105,17 @@ async function main(): Promise<void> {
   }
 }
 
-/** Warms the server up, then sends the measured requests at the given concurrency. */
+/** Warms the server up, then sends the measured requests at the given concurrency; every answer must be a 200 naming the official. */
 async function load(port: number, sizes: { requests: number; concurrency: number; warmup: number }, headers: Record<string, string>, mustContain: string): Promise<Load> {
   const client = new BenchClient(port, sizes.concurrency);
+  let bytes = 0;
+  const run = (n: number) => closedLoop(n, sizes.concurrency, () => ({ request: () => client.get(PANEL, headers) }), (r) => {
+    bytes = Buffer.byteLength(r.body);
+    return r.status === 200 && r.body.includes(mustContain) ? null : `HTTP ${r.status} ${r.body.slice(0, 200)}`;
+  });
   try {
-    const run = async (n: number) => {
-      const latencies: number[] = [];
-      let errors = 0;
-      let bytes = 0;
-      let firstError: string | undefined;
-      let next = 0;
-      const sender = async () => {
-        while (next++ < n) {
-          const t0 = now();
-          try {
-            const r = await client.get(PANEL, headers);
-            latencies.push(now() - t0);
-            bytes = Buffer.byteLength(r.body);
-            if (r.status !== 200 || !r.body.includes(mustContain)) {
-              errors++;
-              firstError ??= `HTTP ${r.status} ${r.body.slice(0, 200)}`;
-            }
-          } catch (e) {
-            errors++;
-            firstError ??= (e as Error).message;
-          }
-        }
-      };
-      const t0 = now();
-      await Promise.all(Array.from({ length: sizes.concurrency }, sender));
-      return { latencies, errors, firstError, bytes, ms: now() - t0 };
-    };
     await run(sizes.warmup);
-    const r = await run(sizes.requests);
-    return {
-      p50: round(percentile(r.latencies, 50)), p95: round(percentile(r.latencies, 95)), p99: round(percentile(r.latencies, 99)), max: round(Math.max(...r.latencies)),
-      requestsPerSec: Math.round(r.latencies.length / (r.ms / 1000)), errors: r.errors, ...(r.firstError ? { firstError: r.firstError } : {}), bytes: r.bytes,
-    };
+    return { ...(await run(sizes.requests)), bytes };
   } finally {
     client.close();
   }

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { now, percentile, round } from './report';
 
 /** A keep-alive client with one socket per concurrent sender: light on the CPU the server shares. */
 export class BenchClient {
@@ -67,4 +68,51 @@ export function startServer(url: string, mode: 'plugin' | 'raw' | 'static'): Pro
       });
     });
   });
+}
+
+/** What a closed-loop load measured: each answer's latency, the failures, and its wall time. */
+export interface LoadStats { p50: number; p95: number; p99: number; max: number; mean: number; requestsPerSec: number; errors: number; firstError?: string }
+
+/**
+ * Sends `count` requests, `concurrency` at a time (each sender sends its next one when the last
+ * is answered): `send(i)` makes request i and resolves with the answer's status and body;
+ * `check` says what is wrong with an answer (null: right). Only `send`'s span is timed.
+ */
+export async function closedLoop(
+  count: number, concurrency: number,
+  send: (i: number) => { request: () => Promise<{ status: number; body: string }> },
+  check: (r: { status: number; body: string }) => string | null,
+): Promise<LoadStats> {
+  const latencies: number[] = [];
+  let errors = 0;
+  let firstError: string | undefined;
+  let next = 0;
+  const sender = async () => {
+    for (;;) {
+      const i = next++;
+      if (i >= count) return;
+      const { request } = send(i); // preparing the request (signing, say) is the client's work: untimed
+      const t0 = now();
+      try {
+        const r = await request();
+        latencies.push(now() - t0);
+        const wrong = check(r);
+        if (wrong !== null) {
+          errors++;
+          firstError ??= wrong;
+        }
+      } catch (e) {
+        errors++;
+        firstError ??= (e as Error).message;
+      }
+    }
+  };
+  const t0 = now();
+  await Promise.all(Array.from({ length: concurrency }, sender));
+  const ms = now() - t0;
+  const mean = latencies.reduce((s, x) => s + x, 0) / Math.max(1, latencies.length);
+  return {
+    p50: round(percentile(latencies, 50)), p95: round(percentile(latencies, 95)), p99: round(percentile(latencies, 99)), max: round(Math.max(...latencies)),
+    mean: round(mean), requestsPerSec: Math.round(latencies.length / (ms / 1000)), errors, ...(firstError ? { firstError } : {}),
+  };
 }
