@@ -60,6 +60,8 @@ export function settingsOfForm(b: Fields): Record<string, unknown> {
       headOfAgency: text(b, 'headOfAgency'), headTitle: text(b, 'headTitle'),
     },
     manualBackdateDays: parseFormNumber(text(b, 'manualBackdateDays')) ?? '',
+    appealDays: parseFormNumber(text(b, 'appealDays')) ?? '',
+    hrEditsCatalogue: b.hrEditsCatalogue === 'on',
   };
 }
 
@@ -126,6 +128,8 @@ function formModel(l: Locale, s: Record<string, unknown>): Record<string, unknow
     autoApproveEventEntries: v.autoApproveEventEntries === true, manualEntriesNeedApproval: v.manualEntriesNeedApproval === true,
     hostOrigins: Array.isArray(v.hostOrigins) ? v.hostOrigins.join('\n') : '',
     manualBackdateDays: v.manualBackdateDays,
+    appealDays: v.appealDays,
+    hrEditsCatalogue: v.hrEditsCatalogue === true,
     scopeAgency: v.quotaScope === 'agency', scopeUnit: v.quotaScope === 'unit',
     groups: rows,
     governingBody: report.governingBody ?? '', place: report.place ?? '', preparedBy: report.preparedBy ?? '', headOfAgency: report.headOfAgency ?? '', headTitle: report.headTitle ?? '',
@@ -148,6 +152,8 @@ export function settingsSummary(l: Locale, s: AgencySettings): Array<{ label: st
     { label: t(l, 'settingsForm.autoApprove'), value: yesNo(s.autoApproveEventEntries) },
     { label: t(l, 'settingsForm.manualApproval'), value: yesNo(s.manualEntriesNeedApproval) },
     { label: t(l, 'settingsForm.backdate'), value: String(s.manualBackdateDays) },
+    { label: t(l, 'settingsForm.appealDays'), value: String(s.appealDays) },
+    { label: t(l, 'settingsForm.hrEditsCatalogue'), value: yesNo(s.hrEditsCatalogue) },
     { label: t(l, 'settingsForm.quotaScope'), value: s.quotaScope === 'unit' ? t(l, 'settingsForm.scopeUnit') : t(l, 'settingsForm.scopeAgency') },
   ];
 }

@@ -49,7 +49,7 @@ describe('e2e: the settings form of the admin page', function () {
     const changes: Record<string, string> = {
       profile: 'kh1636', timeZone: 'Asia/Bangkok', dailyMinutes: '450', capMinutes: '600', capPolicy: 'warn',
       holidays: '01/01/2026\n2026-04-30', makeUpDays: '25/04/2026', hostOrigins: 'https://eoffice.example.gov.vn\nhttps://portal.example.gov.vn/',
-      manualBackdateDays: '10', quotaScope: 'unit', group0Id: 'ld', group0Name: 'Lãnh đạo', group0Positions: 'Trưởng phòng; Phó trưởng phòng',
+      manualBackdateDays: '10', appealDays: '14', hrEditsCatalogue: 'on', quotaScope: 'unit', group0Id: 'ld', group0Name: 'Lãnh đạo', group0Positions: 'Trưởng phòng; Phó trưởng phòng',
       governingBody: 'UBND TỈNH KHÁNH HÒA', place: 'Khánh Hòa', preparedBy: 'Trần Thị B', headOfAgency: 'Lê Văn C', headTitle: 'GIÁM ĐỐC',
     };
     // The two boxes unticked: a browser then sends nothing for them.
@@ -66,9 +66,8 @@ describe('e2e: the settings form of the admin page', function () {
       manualBackdateDays: 10,
       // Not on the form: the pull connector names a connection, set with the CLI or the API (docs/pull.md).
       pull: { source: '', view: 'eoffice_kpi_events', every: 60, batch: 500, columns: {} },
-      // Not on the form either: whether HR edits the catalogue (docs/catalogue.md) and the appeal window, kept as they were.
-      hrEditsCatalogue: false,
-      appealDays: 30,
+      hrEditsCatalogue: true,
+      appealDays: 14,
     };
     expect(await settings()).to.deep.equal(expected);
     expect(Object.keys(expected).sort()).to.deep.equal([...SETTINGS_KEYS].sort());
@@ -81,7 +80,7 @@ describe('e2e: the settings form of the admin page', function () {
     // And a person reads it: no raw key or value on the form or the page.
     for (const html of [again.html, (await open('/panels/admin')).html]) {
       const text = decode(html.replace(/<style[\s\S]*?<\/style>/, '')).replace(/<[^>]*>/g, ' ');
-      for (const raw of ['capPolicy', 'clip', 'warn', 'true', 'false', 'quotaScope', 'autoApproveEventEntries', 'manualBackdateDays', 'kh1636', 'nd335']) expect(text, raw).to.not.match(new RegExp(`\\b${raw}\\b`));
+      for (const raw of ['capPolicy', 'clip', 'warn', 'true', 'false', 'quotaScope', 'autoApproveEventEntries', 'manualBackdateDays', 'appealDays', 'hrEditsCatalogue', 'kh1636', 'nd335']) expect(text, raw).to.not.match(new RegExp(`\\b${raw}\\b`));
     }
   });
 

@@ -27,26 +27,24 @@ describe('unit: panels/admin forms (what a person types, read as a rule or setti
     const s = settingsOfForm({
       profile: 'nd335', timeZone: 'Asia/Ho_Chi_Minh', dailyMinutes: '480', capMinutes: '480', capPolicy: 'clip', holidays: '1/1/2026\n2026-04-30, 01/05/2026', makeUpDays: '',
       autoApproveEventEntries: 'on', hostOrigins: 'https://a.gov.vn/\n', quotaScope: 'agency', group0Id: 'cv', group0Name: 'Chuyên viên', group0Positions: 'Chuyên viên; Chuyên viên chính',
-      governingBody: 'UBND', place: 'Hà Nội', preparedBy: '', headOfAgency: '', headTitle: '', manualBackdateDays: '30',
+      governingBody: 'UBND', place: 'Hà Nội', preparedBy: '', headOfAgency: '', headTitle: '', manualBackdateDays: '30', appealDays: '15',
     });
     // The form does not show the pull connector: the handler keeps the agency's (here the default).
     s.pull = DEFAULT_SETTINGS.pull;
-    s.hrEditsCatalogue = false;
-    s.appealDays = 30;
     expect(validateSettings(s)).to.deep.equal({
       profile: 'nd335', timeZone: 'Asia/Ho_Chi_Minh', dailyMinutes: 480, capMinutes: 480, capPolicy: 'clip', holidays: ['2026-01-01', '2026-04-30', '2026-05-01'], makeUpDays: [],
       autoApproveEventEntries: true, manualEntriesNeedApproval: false, hostOrigins: ['https://a.gov.vn'], quotaScope: 'agency',
       quotaGroups: [{ id: 'cv', name: 'Chuyên viên', positions: ['Chuyên viên', 'Chuyên viên chính'] }],
       report: { governingBody: 'UBND', place: 'Hà Nội', preparedBy: '', headOfAgency: '', headTitle: '' }, manualBackdateDays: 30,
-      pull: { source: '', view: 'eoffice_kpi_events', every: 60, batch: 500, columns: {} }, hrEditsCatalogue: false, appealDays: 30,
+      pull: { source: '', view: 'eoffice_kpi_events', every: 60, batch: 500, columns: {} }, hrEditsCatalogue: false, appealDays: 15,
     });
     expect(settingsProblems('vi', s)).to.deep.equal({});
   });
 
   it('when several settings are wrong, then each is named under its own field, in the viewer\'s language, without the key in front', () => {
-    const s = { ...settingsOfForm({ capPolicy: 'cut', holidays: '30/02/2026', manualBackdateDays: 'x', place: 'x'.repeat(501) }), pull: DEFAULT_SETTINGS.pull, hrEditsCatalogue: false, appealDays: 30 };
+    const s = { ...settingsOfForm({ capPolicy: 'cut', holidays: '30/02/2026', manualBackdateDays: 'x', place: 'x'.repeat(501) }), pull: DEFAULT_SETTINGS.pull };
     const vi = settingsProblems('vi', s);
-    expect(Object.keys(vi).sort()).to.deep.equal(['capMinutes', 'capPolicy', 'dailyMinutes', 'holidays', 'manualBackdateDays', 'place', 'profile', 'quotaScope', 'timeZone']);
+    expect(Object.keys(vi).sort()).to.deep.equal(['appealDays', 'capMinutes', 'capPolicy', 'dailyMinutes', 'holidays', 'manualBackdateDays', 'place', 'profile', 'quotaScope', 'timeZone']);
     expect(vi.holidays).to.equal('phải là một ngày có thật dạng YYYY-MM-DD');
     expect(vi.place).to.equal('dài tối đa 500 ký tự');
     expect(settingsProblems('en', s).holidays).to.equal('must be a real day, YYYY-MM-DD');
