@@ -4,7 +4,7 @@ import type { MappingRule } from '../rules/mapping';
 import type { CatalogueStore, StoredWorkItem } from '../stores';
 import type { SqlDialect } from './sql-dialects';
 import { sameWorkItem } from '../rules/work-item-input';
-import { chunkForParams, parseJson, toBool, toNum } from './rows';
+import { chunkForParams, MAX_INSERT_ROWS, parseJson, toBool, toNum } from './rows';
 
 /** Work items, versioned (kpi_work_items), and mapping rules (kpi_mapping_rules). */
 export class KnexCatalogueStore implements CatalogueStore {
@@ -37,7 +37,7 @@ export class KnexCatalogueStore implements CatalogueStore {
         valid_from_day: validFrom, sector: item.sector ? item.sector : null,
       });
     }
-    for (const chunk of chunkForParams(inserts, 16, this.dialect.maxParams)) await this.db('kpi_work_items').insert(chunk);
+    for (const chunk of chunkForParams(inserts, 16, this.dialect.maxParams, MAX_INSERT_ROWS)) await this.db('kpi_work_items').insert(chunk);
     return changed;
   }
 
@@ -51,7 +51,7 @@ export class KnexCatalogueStore implements CatalogueStore {
     const rows = rules.map((r) => ({
       agency_code: agency, id: r.id, event_type: r.eventType, rule: JSON.stringify(r), priority: r.priority, active: r.active, updated_at: now,
     }));
-    for (const chunk of chunkForParams(rows, 7, this.dialect.maxParams)) await this.db('kpi_mapping_rules').insert(chunk);
+    for (const chunk of chunkForParams(rows, 7, this.dialect.maxParams, MAX_INSERT_ROWS)) await this.db('kpi_mapping_rules').insert(chunk);
   }
 
   async putRule(agency: string, rule: MappingRule, now: Date): Promise<void> {

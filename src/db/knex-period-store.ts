@@ -1,7 +1,10 @@
 import type { Knex } from 'knex';
 import type { PeriodState, PeriodStore, SnapshotScore } from '../stores';
 import type { SqlDialect } from './sql-dialects';
-import { chunkForParams, parseJson, toBool, toDate } from './rows';
+import { chunkForParams, MAX_INSERT_ROWS, parseJson, toBool, toDate } from './rows';
+
+/** Snapshot rows read per page by snapshotNumbers. */
+const SNAPSHOT_PAGE = 2000;
 
 /** Periods (kpi_periods) and the frozen scores of closed ones (kpi_score_snapshots). */
 export class KnexPeriodStore implements PeriodStore {
@@ -37,6 +40,24 @@ export class KnexPeriodStore implements PeriodStore {
     return rows.map((r) => parseJson<T>(r.score, null as unknown as T)).filter((x) => x !== null);
   }
 
+  async snapshotNumbers<T>(agency: string, period: string): Promise<T[]> {
+    const out: T[] = [];
+    let after: string | null = null;
+    for (;;) {
+      let q = this.db('kpi_score_snapshots').where({ agency_code: agency, period });
+      if (after !== null) q = q.andWhere('user_id', '>', after);
+      const rows: Array<{ user_id: string; score: unknown }> = await q.select('user_id', 'score').orderBy('user_id').limit(SNAPSHOT_PAGE);
+      for (const r of rows) {
+        const s = parseJson<Record<string, unknown> | null>(r.score, null);
+        if (s === null) continue;
+        delete s.explanation;
+        out.push(s as T);
+      }
+      if (rows.length < SNAPSHOT_PAGE) return out;
+      after = String(rows[rows.length - 1]!.user_id);
+    }
+  }
+
   async replaceSnapshot(agency: string, period: string, s: SnapshotScore, now: Date): Promise<void> {
     await this.db('kpi_score_snapshots').where({ agency_code: agency, period, user_id: s.userId }).delete();
     await this.db('kpi_score_snapshots').insert(snapshotRow(agency, period, s, now));
@@ -45,7 +66,7 @@ export class KnexPeriodStore implements PeriodStore {
   async writeSnapshots(agency: string, period: string, scores: readonly SnapshotScore[], now: Date): Promise<void> {
     await this.db('kpi_score_snapshots').where({ agency_code: agency, period }).delete();
     const rows = scores.map((s) => snapshotRow(agency, period, s, now));
-    for (const part of chunkForParams(rows, 10, this.dialect.maxParams)) await this.db('kpi_score_snapshots').insert(part);
+    for (const part of chunkForParams(rows, 10, this.dialect.maxParams, MAX_INSERT_ROWS)) await this.db('kpi_score_snapshots').insert(part);
   }
 }
 

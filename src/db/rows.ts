@@ -38,9 +38,19 @@ export function parseJson<T>(v: unknown, fallback: T): T {
   }
 }
 
-/** Splits rows so that one statement binds fewer than SQL Server's 2100 parameters. */
-export function chunkForParams<T>(rows: T[], columnsPerRow: number, maxParams = 2000): T[][] {
-  const size = Math.max(1, Math.floor(maxParams / Math.max(1, columnsPerRow)));
+/**
+ * Rows one multi-row INSERT may carry whatever the parameters: knex writes SQLite's as a compound
+ * SELECT (`select … union all select …`), which SQLite caps at 500 terms; SQL Server takes 1,000
+ * row values.
+ */
+export const MAX_INSERT_ROWS = 500;
+
+/**
+ * Splits rows so that one statement binds fewer than the dialect's parameters (SQL Server: 2100),
+ * and, for an INSERT, carries at most `maxRows` rows (MAX_INSERT_ROWS).
+ */
+export function chunkForParams<T>(rows: T[], columnsPerRow: number, maxParams = 2000, maxRows = Number.POSITIVE_INFINITY): T[][] {
+  const size = Math.max(1, Math.min(maxRows, Math.floor(maxParams / Math.max(1, columnsPerRow))));
   const out: T[][] = [];
   for (let i = 0; i < rows.length; i += size) out.push(rows.slice(i, i + size));
   return out;

@@ -114,7 +114,11 @@ export class ScoringService {
    */
   async numbers(agency: string, periodKey: string, filter: ScopeFilter = {}, known: { directory?: readonly DirectoryUser[] } = {}): Promise<ScoreCore[]> {
     const period = parsePeriod(periodKey);
-    if (period.kind === 'year' || (await this.periodStatus(agency, period.key)).status === 'closed') return this.scores(agency, period.key, filter);
+    if (period.kind === 'year') return this.scores(agency, period.key, filter);
+    if ((await this.periodStatus(agency, period.key)).status === 'closed') {
+      const snap = await this.uow.read.periods.snapshotNumbers<ScoreCore>(agency, period.key);
+      return snap.filter((s) => (filter.unitId === undefined || s.unitId === filter.unitId) && (filter.userId === undefined || s.userId === filter.userId));
+    }
     return this.computeWith(agency, period, { provisional: true, filter, ...known }, (inputs, params) => scoreUnitNumbers(inputs, params, period.key));
   }
 

@@ -13,6 +13,12 @@ export interface PeriodStore {
   close(agency: string, period: string, opts: { applyQuota: boolean; actor: string; now: Date }): Promise<void>;
   reopen(agency: string, period: string, reason: string, now: Date): Promise<void>;
   snapshots<T>(agency: string, period: string): Promise<T[]>;
+  /**
+   * The frozen scores without their explanations (`explanation` left out), read page by page in
+   * official order: a province's 50,000 explanations never sit in memory at once (HR's workbook
+   * of a closed period).
+   */
+  snapshotNumbers<T>(agency: string, period: string): Promise<T[]>;
   /** Replaces one official's score in a closed period's snapshot (an accepted appeal), leaving the others as they are. */
   replaceSnapshot(agency: string, period: string, score: SnapshotScore, now: Date): Promise<void>;
   /** Replaces a period's snapshot with these scores. */

@@ -297,6 +297,7 @@ describe('mssql compile: every knex store, method by method, compiled for SQL Se
       close: (p) => p.close(AGENCY, '2026-02', { applyQuota: true, actor: 'u-hr', now: T0 }), // no row to update: inserted
       reopen: (p) => p.reopen(AGENCY, '2026-02', 'Sai sót số liệu phòng Tổ chức', T0),
       snapshots: (p) => p.snapshots(AGENCY, '2026-02'),
+      snapshotNumbers: (p) => p.snapshotNumbers(AGENCY, '2026-02'),
       writeSnapshots: (p) => p.writeSnapshots(AGENCY, '2026-02', scores, T0),
       replaceSnapshot: (p) => p.replaceSnapshot(AGENCY, '2026-02', scores[7]!, T0),
     }));

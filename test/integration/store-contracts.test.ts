@@ -479,6 +479,16 @@ describe(`store contracts through KnexUnitOfWork on ${testDialect()} (${parseDbU
       expect(await read.periods.snapshots('pe-1', '2026-Q1')).to.deep.equal([s('u-2', 91)]);
       expect(await read.periods.snapshots('pe-1', '2026-Q2')).to.deep.equal([]);
     });
+
+    it('when a closed period\'s numbers are read, then they are the snapshot without explanations, every official over several pages, in official order', async () => {
+      const s = (i: number) => ({ userId: `u-${String(i).padStart(5, '0')}`, unitId: 'P1', total: i % 100, classification: null, profile: { id: 'nd335', version: 1 }, explanation: { kind: 'period', lines: ['x'.repeat(50)] } });
+      const all = Array.from({ length: 4500 }, (_, i) => s(i));
+      await uow.write((tx) => tx.periods.writeSnapshots('pe-2', '2026-Q1', [...all].reverse(), T0));
+      const numbers = await read.periods.snapshotNumbers<Record<string, unknown>>('pe-2', '2026-Q1');
+      expect(numbers).to.have.length(4500);
+      expect(numbers).to.deep.equal(all.map(({ explanation: _, ...rest }) => rest));
+      expect(await read.periods.snapshotNumbers('pe-2', '2026-Q2')).to.deep.equal([]);
+    });
   });
 
   describe('journal', () => {

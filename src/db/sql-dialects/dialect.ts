@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Dialect } from '../connection';
-import { chunkForParams } from '../rows';
+import { chunkForParams, MAX_INSERT_ROWS } from '../rows';
 
 export type DayKeys = ReadonlyArray<readonly [string, readonly string[]]>;
 
@@ -91,7 +91,7 @@ export function byEventId(rows: Record<string, unknown>[]): Record<string, unkno
 /** Multi-row INSERTs, chunked under the dialect's parameter limit. */
 export async function insertChunked(trx: Knex.Transaction, table: string, rows: Record<string, unknown>[], maxParams: number): Promise<void> {
   if (rows.length === 0) return;
-  for (const part of chunkForParams(rows, Object.keys(rows[0]!).length, maxParams)) await trx(table).insert(part);
+  for (const part of chunkForParams(rows, Object.keys(rows[0]!).length, maxParams, MAX_INSERT_ROWS)) await trx(table).insert(part);
 }
 
 

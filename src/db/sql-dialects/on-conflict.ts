@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { chunkForParams } from '../rows';
+import { chunkForParams, MAX_INSERT_ROWS } from '../rows';
 import { BaseDialect } from './base';
 import { byEventId, EVENT_COLUMNS } from './dialect';
 
@@ -17,7 +17,7 @@ export abstract class OnConflictDialect extends BaseDialect {
     const sums = Object.keys(rows[0]!).filter((c) => !['agency_code', 'user_id', 'day'].includes(c));
     const merge: Record<string, Knex.Raw> = {};
     for (const c of sums) merge[c] = trx.raw('?? + excluded.??', [`kpi_journal_days.${c}`, c]);
-    for (const part of chunkForParams(rows, Object.keys(rows[0]!).length, this.maxParams)) {
+    for (const part of chunkForParams(rows, Object.keys(rows[0]!).length, this.maxParams, MAX_INSERT_ROWS)) {
       await trx('kpi_journal_days').insert(part).onConflict(['agency_code', 'user_id', 'day']).merge(merge);
     }
   }
