@@ -31,7 +31,7 @@ describe('e2e: officials and leaders in the panels', function () {
   }
 
   const post = (agency: TestAgency, events: Array<Record<string, unknown>>): Promise<void> => postSigned(h, agency, events, now);
-  const { unit, user, processed } = hostEvents('ol');
+  const { unit, user, processed, directory } = hostEvents('ol');
 
   async function read(res: Response): Promise<Page> {
     const html = await res.text();
@@ -84,11 +84,7 @@ describe('e2e: officials and leaders in the panels', function () {
     h = await startHarness({ clock: () => now });
     a = await h.addAgency('ag-officials');
     b = await h.addAgency('ag-officials-b');
-    await post(a, [
-      unit(a, 'p-a', 'Phòng Tổng hợp'), unit(a, 'p-b', 'Phòng Kế hoạch'), unit(a, 'p-tc', 'Phòng Tổ chức cán bộ'),
-      user(a, 'off-1', 'Nguyễn Thị Ánh', 'p-a'), user(a, 'off-2', 'Trần Văn Bình', 'p-a'), user(a, 'lead-a', 'Lê Hoàng Phúc', 'p-a', true),
-      user(a, 'off-b', 'Phạm Thu Hằng', 'p-b'), user(a, 'lead-b', 'Đặng Quốc Việt', 'p-b', true), user(a, 'hr-1', 'Vũ Minh Châu', 'p-tc'),
-    ]);
+    await post(a, directory(a));
     const docs: Array<Record<string, unknown>> = [];
     for (let i = 0; i < 30; i++) docs.push(processed(a, 'off-2', `VB-${100 + i}`, `2026-03-${String(2 + (i % 15)).padStart(2, '0')}`));
     docs.push(processed(a, 'off-1', 'VB-NHAM', '2026-03-12', 'Công văn xử lý nhầm người'));

@@ -80,7 +80,7 @@ describe('e2e: panels (docs/integrators.md (panels and API))', function () {
   }
 
   const post = (agency: TestAgency, events: Array<Record<string, unknown>>): Promise<void> => postSigned(h, agency, events, now);
-  const { ev, unit, user, processed } = hostEvents('pnl');
+  const { ev, unit, user, processed, directory } = hostEvents('pnl');
 
   async function get(path: string, opts: { token?: string; bearer?: string; lang?: string } = {}): Promise<Page> {
     const url = new URL(`${h.url}${path}`);
@@ -155,11 +155,7 @@ describe('e2e: panels (docs/integrators.md (panels and API))', function () {
     h = await startHarness({ clock: () => now });
     a = await h.addAgency('ag-panels', { hostOrigins: [HOST] });
     b = await h.addAgency('ag-panels-b');
-    await post(a, [
-      unit(a, 'p-a', 'Phòng Tổng hợp'), unit(a, 'p-b', 'Phòng Kế hoạch – Tài chính'), unit(a, 'p-tc', 'Phòng Tổ chức cán bộ'),
-      user(a, 'off-1', 'Nguyễn Thị Ánh', 'p-a'), user(a, 'off-2', 'Trần Văn Bình', 'p-a'), user(a, 'lead-a', 'Lê Hoàng Phúc', 'p-a', true),
-      user(a, 'off-b', 'Phạm Thu Hằng', 'p-b'), user(a, 'lead-b', 'Đặng Quốc Việt', 'p-b', true), user(a, 'hr-1', 'Vũ Minh Châu', 'p-tc'),
-    ]);
+    await post(a, directory(a));
     const docs: Array<Record<string, unknown>> = [
       processed(a, 'off-1', 'VB-XSS', '2026-03-12', XSS),
       processed(a, 'off-2', 'VB-XSS', '2026-03-13', XSS, 'support'),

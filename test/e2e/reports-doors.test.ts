@@ -4,11 +4,12 @@ import { expect } from 'chai';
 import ExcelJS from 'exceljs';
 import express from 'express';
 import jwt from 'jsonwebtoken';
-import { signWebhookToken, type Role } from '../../src/http/auth';
+import type { Role } from '../../src/http/auth';
 import { errorHandler } from '../../src/http/errors';
 import { asciiSlug, contentDisposition, createReportsRouter, XLSX_CONTENT_TYPE, type ReportMaker } from '../../src/http/reports';
 import { CONTEXT_AUDIENCE } from '../../src/panels/context-token';
 import { startHarness, type Harness, type TestAgency } from '../helpers/harness';
+import { hostEvents, postSigned } from '../helpers/host-events';
 
 /**
  * The report doors (issue 7, item 5): GET /reports/{period}.xlsx and /reports/{period}/form01.xlsx,
@@ -56,7 +57,6 @@ describe('e2e: report doors (GET /reports/…xlsx)', function () {
   let h: Harness;
   let a: TestAgency;
   let b: TestAgency;
-  let n = 0;
   const T: Record<string, string> = {};
 
   function token(agency: TestAgency, sub: string, roles: Role[], extra: { unit?: string; name?: string } = {}): string {
@@ -64,19 +64,9 @@ describe('e2e: report doors (GET /reports/…xlsx)', function () {
     return jwt.sign({ sub, agency: agency.code, roles, locale: 'vi', name: extra.name ?? sub, iat, exp: iat + 3600, ...(extra.unit ? { unit: extra.unit } : {}) }, agency.secret, { algorithm: 'HS256', audience: 'eoffice-kpi' });
   }
 
-  async function post(agency: TestAgency, events: Array<Record<string, unknown>>): Promise<void> {
-    const raw = JSON.stringify({ events });
-    const r = await h.postEvents(agency, { events }, { token: signWebhookToken(agency.secret, agency.code, agency.issuer, raw, 120, NOW), rawBody: raw });
-    expect(r.status, JSON.stringify(r.body)).to.equal(202);
-    expect(r.body.rejected).to.deep.equal([]);
-  }
+  const post = (agency: TestAgency, events: Array<Record<string, unknown>>): Promise<void> => postSigned(h, agency, events, NOW);
 
-  const ev = (agency: TestAgency, o: Record<string, unknown>): Record<string, unknown> => ({ id: `rep-${++n}`, agency: agency.code, occurredAt: '2026-01-05T08:00:00+07:00', actor: { id: 'host' }, ...o });
-  const unit = (agency: TestAgency, id: string, name: string) => ev(agency, { type: 'unit.upserted', occurredAt: '2026-01-02T08:00:00+07:00', subject: { kind: 'unit', id }, data: { name, parentId: null } });
-  const user = (agency: TestAgency, id: string, name: string, unitId: string, isLeader = false) =>
-    ev(agency, { type: 'user.upserted', subject: { kind: 'user', id }, data: { name, unitId, position: isLeader ? 'Trưởng phòng' : 'Chuyên viên', isLeader, active: true } });
-  const processed = (agency: TestAgency, actor: string, docId: string, day: string) =>
-    ev(agency, { type: 'document.processed', occurredAt: `${day}T09:15:00+07:00`, actor: { id: actor }, subject: { kind: 'document', id: docId, title: 'Công văn về việc triển khai nhiệm vụ', docType: 'cong-van', urgency: 'thuong' }, data: { role: 'main' } });
+  const { unit, user, processed, directory } = hostEvents('rep');
 
   async function get(path: string, auth: { bearer?: string } = {}): Promise<Got> {
     const res = await fetch(new URL(path.startsWith('/kpi/') ? path : `/kpi${path}`, h.url), { headers: auth.bearer ? { authorization: `Bearer ${auth.bearer}` } : {} });
@@ -114,11 +104,7 @@ describe('e2e: report doors (GET /reports/…xlsx)', function () {
     h = await startHarness({ clock: () => NOW });
     a = await h.addAgency('ag-reports', { hostOrigins: ['https://eoffice.example.vn'] });
     b = await h.addAgency('ag-reports-b');
-    await post(a, [
-      unit(a, 'p-a', 'Phòng Tổng hợp'), unit(a, 'p-b', 'Phòng Kế hoạch – Tài chính'), unit(a, 'p-tc', 'Phòng Tổ chức cán bộ'),
-      user(a, 'off-1', 'Nguyễn Thị Ánh', 'p-a'), user(a, 'off-2', 'Trần Văn Bình', 'p-a'), user(a, 'lead-a', 'Lê Hoàng Phúc', 'p-a', true),
-      user(a, 'off-b', 'Phạm Thu Hằng', 'p-b'), user(a, 'lead-b', 'Đặng Quốc Việt', 'p-b', true), user(a, 'hr-1', 'Vũ Minh Châu', 'p-tc'),
-    ]);
+    await post(a, directory(a));
     const docs: Array<Record<string, unknown>> = [];
     for (let i = 0; i < 12; i++) {
       const day = `2026-03-${String(2 + i).padStart(2, '0')}`;

@@ -11,7 +11,16 @@ export function hostEvents(prefix: string) {
     ev(agency, { type: 'user.upserted', subject: { kind: 'user', id }, data: { name, unitId, position: isLeader ? 'Trưởng phòng' : 'Chuyên viên', isLeader, active: true } });
   const processed = (agency: TestAgency, actor: string, docId: string, day: string, title = 'Công văn về việc triển khai nhiệm vụ', role = 'main') =>
     ev(agency, { type: 'document.processed', occurredAt: `${day}T09:15:00+07:00`, actor: { id: actor }, subject: { kind: 'document', id: docId, title, docType: 'cong-van', urgency: 'thuong' }, data: { role } });
-  return { ev, unit, user, processed };
+  /**
+   * The agency of the panel and workbook tests: Phòng Tổng hợp (two officials and their head),
+   * Phòng Kế hoạch – Tài chính (one official and the head) and Phòng Tổ chức cán bộ (HR).
+   */
+  const directory = (agency: TestAgency) => [
+    unit(agency, 'p-a', 'Phòng Tổng hợp'), unit(agency, 'p-b', 'Phòng Kế hoạch – Tài chính'), unit(agency, 'p-tc', 'Phòng Tổ chức cán bộ'),
+    user(agency, 'off-1', 'Nguyễn Thị Ánh', 'p-a'), user(agency, 'off-2', 'Trần Văn Bình', 'p-a'), user(agency, 'lead-a', 'Lê Hoàng Phúc', 'p-a', true),
+    user(agency, 'off-b', 'Phạm Thu Hằng', 'p-b'), user(agency, 'lead-b', 'Đặng Quốc Việt', 'p-b', true), user(agency, 'hr-1', 'Vũ Minh Châu', 'p-tc'),
+  ];
+  return { ev, unit, user, processed, directory };
 }
 
 /** POSTs events to the webhook signed at `now` (the tests' clock), and expects every one accepted. */
