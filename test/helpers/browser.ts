@@ -16,12 +16,12 @@ declare const document: any;
  * - `axeViolations(frame)`: axe-core, the standard accessibility engine, run inside the page
  *   or one of its frames, returning the serious and critical violations;
  * - `pageWidth(frame)`: how wide the document is, to catch sideways scrolling;
- * - `screenshot(page, name)`: a full-page PNG in test-artifacts/screenshots/ (git-ignored;
+ * - `screenshot(page, name)`: a full-page PNG in test/artifacts/screenshots/ (git-ignored;
  *   CI keeps the folder as an artifact).
  */
 
 export const CHROMIUM = process.env.KPI_CHROMIUM ?? '/usr/bin/chromium';
-export const ARTIFACTS_DIR = path.join(packageRoot(__dirname), 'test-artifacts', 'screenshots');
+export const ARTIFACTS_DIR = path.join(packageRoot(__dirname), 'test', 'artifacts', 'screenshots');
 /** The widths every page is looked at: a desktop and a small phone. */
 export const WIDTHS = [1280, 360] as const;
 
@@ -93,7 +93,7 @@ export function overflowing(frame: Page | Frame): Promise<string[]> {
   });
 }
 
-/** Saves a full-page screenshot as test-artifacts/screenshots/<name>.png and returns its path. */
+/** Saves a full-page screenshot as test/artifacts/screenshots/<name>.png and returns its path. */
 export async function screenshot(page: Page, name: string): Promise<string> {
   fs.mkdirSync(ARTIFACTS_DIR, { recursive: true });
   const file = path.join(ARTIFACTS_DIR, `${name.replace(/[^A-Za-z0-9_.-]+/g, '-')}.png`);
