@@ -19,6 +19,11 @@ export interface ScoringServiceDeps {
 
 export interface ScopeFilter { unitId?: string; userId?: string }
 
+/** Whether a score is one the filter asks for (its unit, its official). */
+function inScope(filter: ScopeFilter): (s: Pick<ScoreCore, 'unitId' | 'userId'>) => boolean {
+  return (s) => (filter.unitId === undefined || s.unitId === filter.unitId) && (filter.userId === undefined || s.userId === filter.userId);
+}
+
 interface ComputeOptions {
   provisional: boolean;
   filter?: ScopeFilter;
@@ -88,7 +93,7 @@ export class ScoringService {
     const { status } = await this.periodStatus(agency, period.key);
     if (status === 'closed') {
       const snap = await this.uow.read.periods.snapshots<Score>(agency, period.key);
-      return snap.filter((s) => (filter.unitId === undefined || s.unitId === filter.unitId) && (filter.userId === undefined || s.userId === filter.userId));
+      return snap.filter(inScope(filter));
     }
     const all = await this.compute(agency, period, { provisional: true, filter, withEntries: opts.withEntries ?? false });
     return all;
@@ -117,7 +122,7 @@ export class ScoringService {
     if (period.kind === 'year') return this.scores(agency, period.key, filter);
     if ((await this.periodStatus(agency, period.key)).status === 'closed') {
       const snap = await this.uow.read.periods.snapshotNumbers<ScoreCore>(agency, period.key);
-      return snap.filter((s) => (filter.unitId === undefined || s.unitId === filter.unitId) && (filter.userId === undefined || s.userId === filter.userId));
+      return snap.filter(inScope(filter));
     }
     return this.computeWith(agency, period, { provisional: true, filter, ...known }, (inputs, params) => scoreUnitNumbers(inputs, params, period.key));
   }
@@ -189,7 +194,7 @@ export class ScoringService {
       const out = engine(idx.map((i) => inputOf(users[i]!)), params);
       idx.forEach((i, k) => { scored[i] = out[k]!; });
     }
-    const asked = (s: ScoreCore) => (filter.unitId === undefined || s.unitId === filter.unitId) && (filter.userId === undefined || s.userId === filter.userId);
+    const asked = inScope(filter);
     if (ids !== undefined && params.quotaScope !== 'unit' && scored.some((s) => s.classification === 'HTXSNV' && asked(s))) {
       return this.computeWith(agency, period, { ...opts, wholeAgency: true }, engine);
     }
@@ -201,7 +206,7 @@ export class ScoringService {
     const quarters: Score[] = [];
     for (const q of quartersOfYear(year.year)) quarters.push(...(await this.scores(agency, q.key, filter)));
     const years = scoreYear(quarters, { profile: await this.agencies.profile(agency) });
-    return years.filter((s) => (filter.unitId === undefined || s.unitId === filter.unitId) && (filter.userId === undefined || s.userId === filter.userId));
+    return years.filter(inScope(filter));
   }
 
   /** Scores visible to a principal: their own; a leader's unit; HR and admin the agency. */
