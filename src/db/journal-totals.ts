@@ -13,6 +13,7 @@ import { chunkForParams, toNum } from './rows';
 export async function periodTotals(knex: Knex, quirks: SqlDialect, p: TotalsQuery): Promise<PeriodTotals> {
   const totals = new Map<string, UserTotals>();
   const overDays = new Map<string, Array<{ day: string; minutes: number }>>();
+  const days = new Map<string, string>();
   const pending = p.statuses.includes('pending');
   const approved = p.statuses.includes('approved');
   const run = (userIds?: string[]) => quirks.aggregate(knex, async (k) => {
@@ -43,23 +44,27 @@ export async function periodTotals(knex: Knex, quirks: SqlDialect, p: TotalsQuer
       .groupBy('user_id');
     // Inlined where the database would otherwise materialise it (see PostgresDialect.withInlined).
     const q = quirks.withInlined(k.queryBuilder(), 'd', inner);
-    const rows = await q
+    const all = q
       .select('*')
       .from(perOfficial.as('per_official'))
       .unionAll((u) => {
         u.select('user_id', 'day', k.raw('t as c'), k.raw('0 as cl'), k.raw('0 as ct'), k.raw('0 as over_days'), k.raw('0 as days_logged'), k.raw('0 as entries'))
           .from('d').whereRaw('t > cast(? as float)', [cap]);
       });
-    for (const r of rows) {
+    await quirks.eachRow(k, all, (r) => {
       const userId = String(r.user_id);
       if (r.day === null || r.day === undefined) {
         totals.set(userId, { userId, C: toNum(r.c), CL: toNum(r.cl), CT: toNum(r.ct), overDays: toNum(r.over_days), daysLogged: toNum(r.days_logged), entries: toNum(r.entries) });
       } else {
         const list = overDays.get(userId) ?? [];
-        list.push({ day: String(r.day), minutes: toNum(r.c) });
+        const raw = String(r.day);
+        // One string per day of the period, not one per row (a province's quarter has ~100,000 days over the cap).
+        let day = days.get(raw);
+        if (day === undefined) days.set(raw, (day = raw));
+        list.push({ day, minutes: toNum(r.c) });
         overDays.set(userId, list);
       }
-    }
+    });
   });
   if (p.userIds === undefined) await run();
   else for (const part of chunkForParams(p.userIds, 1, quirks.maxParams - 20)) await run(part);

@@ -5,11 +5,26 @@ import { chunkForParams, toBool, toDate } from './rows';
 
 const USER_COLUMNS = ['id', 'name', 'unit_id', 'position', 'is_leader', 'active', 'active_from', 'active_to', 'updated_at'];
 
-function mapUser(r: Record<string, unknown>): DirectoryUser {
+const asIs = (v: unknown): string | null => (v as string | null) ?? null;
+
+function mapUser(r: Record<string, unknown>, shared: (v: unknown) => string | null = asIs): DirectoryUser {
   return {
-    id: String(r.id), name: String(r.name), unitId: (r.unit_id as string | null) ?? null, position: (r.position as string | null) ?? null,
-    isLeader: toBool(r.is_leader), active: toBool(r.active), activeFrom: (r.active_from as string | null) ?? null, activeTo: (r.active_to as string | null) ?? null,
+    id: String(r.id), name: String(r.name), unitId: shared(r.unit_id), position: shared(r.position),
+    isLeader: toBool(r.is_leader), active: toBool(r.active), activeFrom: shared(r.active_from), activeTo: shared(r.active_to),
     updatedAt: toDate(r.updated_at),
+  };
+}
+
+/** One string for each value that repeats down a column (a unit's id, a position): a province's directory holds 50,000 of them. */
+function sharedStrings(): (v: unknown) => string | null {
+  const seen = new Map<string, string>();
+  return (v) => {
+    if (v === null || v === undefined) return null;
+    const s = String(v);
+    const known = seen.get(s);
+    if (known !== undefined) return known;
+    seen.set(s, s);
+    return s;
   };
 }
 
@@ -32,9 +47,15 @@ export class KnexDirectoryStore implements DirectoryStore {
       if (filter.unitId !== undefined) x = x.andWhere('unit_id', filter.unitId);
       return x;
     };
-    if (filter.userIds === undefined) return (await q()).map(mapUser);
+    if (filter.userIds === undefined) {
+      // Row by row (the whole agency's directory is read for every table of scores).
+      const out: DirectoryUser[] = [];
+      const shared = sharedStrings();
+      await this.dialect.eachRow(this.db, q(), (r) => { out.push(mapUser(r, shared)); });
+      return out;
+    }
     const out: DirectoryUser[] = [];
-    for (const part of chunkForParams([...new Set(filter.userIds)], 1, this.dialect.maxParams - 10)) out.push(...(await q().whereIn('id', part)).map(mapUser));
+    for (const part of chunkForParams([...new Set(filter.userIds)], 1, this.dialect.maxParams - 10)) out.push(...(await q().whereIn('id', part)).map((r) => mapUser(r)));
     return out.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 

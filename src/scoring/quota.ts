@@ -9,6 +9,7 @@
 import { type ScoringProfile, validateProfile } from './profiles';
 import type { Classification, Explanation, QuotaGroupDef, QuotaInfo, QuotaPool, QuotaScope, ScoreCore, ScoringParams } from './types';
 import { groupKey } from './util';
+import { fieldsWithoutExplanation, pendingExplanation, withLazyExplanation } from './lazy-explanation';
 
 /** How a position is compared with a quota group's positions: NFC, trimmed, lower case. */
 export function positionKey(position: string): string {
@@ -103,6 +104,9 @@ export function quotaPools(scores: readonly ScoreCore[], params: Pick<ScoringPar
  * whole agency's scores of the period (a part would be a smaller pool). Returns new scores in
  * the input order. Idempotent.
  */
+/** Scores whose unbuilt explanation was given a quota line by applyQuota. */
+const withQuotaLine = new WeakSet<object>();
+
 export function applyQuota<T extends ScoreCore & { explanation?: Explanation }>(
   scores: readonly T[],
   params: Pick<ScoringParams, 'profile' | 'quotaScope' | 'quotaGroups'>,
@@ -139,8 +143,16 @@ export function applyQuota<T extends ScoreCore & { explanation?: Explanation }>(
   return scores.map((s, i) => {
     const q = quotaOf.get(i) as { info: QuotaInfo | null; cls: Classification | null; over: boolean };
     // Most officials are no quota candidate and stay as they were: keep them (no copy).
-    const explained = s.explanation as { quota?: QuotaInfo | null } | undefined;
-    if (q.info === null && explained?.quota == null && q.cls === s.classification && q.over === s.overQuota) return s;
+    // An explanation not built yet (lazy-explanation.ts) stays unbuilt; it holds a quota only when made here.
+    const build = pendingExplanation(s);
+    const hadQuota = build ? withQuotaLine.has(s) : (s.explanation as { quota?: QuotaInfo | null } | undefined)?.quota != null;
+    if (q.info === null && !hadQuota && q.cls === s.classification && q.over === s.overQuota) return s;
+    if (build) {
+      const withQuota = (): Explanation => ({ ...build(), classification: q.cls, overQuota: q.over, quota: q.info } as Explanation);
+      const out = withLazyExplanation({ ...fieldsWithoutExplanation(s), classification: q.cls, overQuota: q.over }, withQuota);
+      if (q.info !== null) withQuotaLine.add(out);
+      return out as unknown as T;
+    }
     if (s.explanation === undefined) return { ...s, classification: q.cls, overQuota: q.over };
     const explanation = { ...s.explanation, classification: q.cls, overQuota: q.over, quota: q.info } as Explanation;
     return { ...s, classification: q.cls, overQuota: q.over, explanation };

@@ -4,6 +4,7 @@
  */
 import { containsDay, parsePeriod } from '../domain/period';
 import { explain } from './explain';
+import { withLazyExplanation } from './lazy-explanation';
 import { blend, checkParams, classify, nextClassOf, ownOf, roomOf, totalWith } from './official';
 import { round2 } from './rounding';
 import type { Classification, OfficialInput, OwnScore, Score, ScoreCore, ScoredOfficial, ScoreInternals, ScoringParams, UnitMeanInfo } from './types';
@@ -54,6 +55,8 @@ function scoreAll(officials: readonly OfficialInput[], params: ScoringParams, pe
   });
 
   const profile = prm.profile;
+  // One (frozen) object for every score of the call, not one each.
+  const profileRef = Object.freeze({ id: profile.id, version: profile.version });
   return officials.map((o, i) => {
     const own = owns[i] as OwnScore;
     let alpha: number | null = null;
@@ -96,7 +99,7 @@ function scoreAll(officials: readonly OfficialInput[], params: ScoringParams, pe
       userId: o.userId,
       unitId: o.unitId,
       period: p.key,
-      profile: { id: profile.id, version: profile.version },
+      profile: profileRef,
       isLeader: o.isLeader,
       position: o.position ?? null,
       workingDays: o.workingDays,
@@ -120,7 +123,8 @@ function scoreAll(officials: readonly OfficialInput[], params: ScoringParams, pe
       disqualified: o.disqualified,
       scored: own.scored,
       incomplete,
-      capWarnings: own.capWarnings.map((w) => ({ ...w, minutes: round2(w.minutes) })),
+      // The engine's own warnings where rounding leaves them as they are (the usual case): one copy, not two.
+      capWarnings: own.capWarnings.map((w) => (round2(w.minutes) === w.minutes ? w : { ...w, minutes: round2(w.minutes) })),
     };
     return { core, internals };
   });
@@ -129,7 +133,9 @@ function scoreAll(officials: readonly OfficialInput[], params: ScoringParams, pe
 /** Full scores (with internals) for the officials of one or more units, each with its explanation. */
 export function scoreUnitDetailed(officials: readonly OfficialInput[], params: ScoringParams, period: string): ScoredOfficial[] {
   return scoreAll(officials, params, period, true).map(({ core, internals }, i) => {
-    const score: Score = { ...core, explanation: explain(core, internals!, officials[i]!.entries) };
+    // Built when first read (lazy-explanation.ts); the closure keeps this official's entries alone, not the unit's inputs.
+    const entries = officials[i]!.entries;
+    const score: Score = withLazyExplanation({ ...core }, () => explain(core, internals!, entries));
     return { score, internals: internals! };
   });
 }

@@ -500,6 +500,7 @@ describe('mssql compile: the SQL Server dialect\'s own statements', function () 
       insertNewEvents: (d) => r.knex.transaction((trx) => d.insertNewEvents(trx, [{ agency_code: AGENCY, event_id: 'evt-1', type: 'document.received', occurred_at: T0, received_at: T0, payload: '{}', status: 'processed', error: null, attempts: 1, source: 'ingest' }])),
       insertMany: (d) => r.knex.transaction((trx) => d.insertMany(trx, 'kpi_marks', marks)),
       aggregate: (d) => d.aggregate(r.knex, (db) => db('kpi_journal_days').where('agency_code', AGENCY).select('user_id')),
+      eachRow: (d) => d.eachRow(r.knex, r.knex('kpi_journal_days').where('agency_code', AGENCY).select('user_id'), () => undefined),
       writeTransaction: (d) => d.writeTransaction(r.knex, (trx) => trx('kpi_agencies').where({ code: AGENCY }).update({ updated_at: T0 })),
       lockedFirst: (d) => r.knex.transaction(async (trx) => {
         await d.lockedFirst(trx, 'kpi_journal_days_state', { agency_code: AGENCY }, ['fail_penalty', 'delay_penalty']);

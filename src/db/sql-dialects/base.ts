@@ -23,6 +23,10 @@ export abstract class BaseDialect implements SqlDialect {
     return work(knex);
   }
 
+  async eachRow(_db: Knex | Knex.Transaction, query: Knex.QueryBuilder, each: (row: Record<string, unknown>) => void): Promise<void> {
+    for (const row of (await query) as Record<string, unknown>[]) each(row);
+  }
+
   writeTransaction<T>(knex: Knex, work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
     return knex.transaction(work);
   }

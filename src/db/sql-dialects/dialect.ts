@@ -29,6 +29,11 @@ export interface SqlDialect {
   insertMany(trx: Knex.Transaction, table: string, rows: Record<string, unknown>[]): Promise<void>;
   /** Runs a large aggregate query (a period's scores) with whatever the dialect needs for it. */
   aggregate<T>(knex: Knex, work: (db: Knex) => Promise<T>): Promise<T>;
+  /**
+   * Hands each row of a read to `each`, in order, without holding them all where the driver
+   * can iterate (SQLite: a province's quarter is 100,000 rows that need not live at once).
+   */
+  eachRow(db: Knex | Knex.Transaction, query: Knex.QueryBuilder, each: (row: Record<string, unknown>) => void): Promise<void>;
   /** Whether an error is a passing conflict (deadlock, busy, serialization) worth retrying the transaction for. */
   isRetryable(e: unknown): boolean;
   /** A transaction that will write: whatever the dialect needs so that two writers wait for each other instead of failing. */

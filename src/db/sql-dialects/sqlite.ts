@@ -1,8 +1,9 @@
 import type { Knex } from 'knex';
 import { OnConflictDialect } from './on-conflict';
 
-interface SqliteStatement { run(...params: unknown[]): { changes: number } }
+interface SqliteStatement { run(...params: unknown[]): { changes: number }; iterate(...params: unknown[]): IterableIterator<Record<string, unknown>> }
 interface SqliteConnection { prepare(sql: string): SqliteStatement }
+interface SqliteClient { acquireConnection(): Promise<SqliteConnection>; releaseConnection(conn: SqliteConnection): Promise<unknown>; emit(event: 'query', q: object): void }
 
 /**
  * SQLite (better-sqlite3) is in-process: a statement prepared once and run row by row inside
@@ -51,6 +52,24 @@ export class SqliteDialect extends OnConflictDialect {
     let stmt = byConn.get(sql);
     if (!stmt) byConn.set(sql, (stmt = conn.prepare(sql)));
     return stmt;
+  }
+
+  /**
+   * Rows one at a time from better-sqlite3's iterator on a connection of knex's pool (or the
+   * transaction's own): knex would first build the whole result as an array.
+   */
+  override async eachRow(db: Knex | Knex.Transaction, query: Knex.QueryBuilder, each: (row: Record<string, unknown>) => void): Promise<void> {
+    const { sql, bindings } = query.toSQL().toNative();
+    const client = db.client as unknown as SqliteClient;
+    const inTransaction = (db as { isTransaction?: boolean }).isTransaction === true;
+    const conn = await client.acquireConnection();
+    // Told to knex's `query` listeners as knex tells its own reads (a host's query log, tests).
+    client.emit('query', { method: 'select', sql, bindings, options: {} });
+    try {
+      for (const row of conn.prepare(sql).iterate(...bindings.map(SqliteDialect.toBinding))) each(row);
+    } finally {
+      if (!inTransaction) await client.releaseConnection(conn);
+    }
   }
 
   private static toBinding(v: unknown): unknown {
