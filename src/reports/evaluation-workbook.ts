@@ -9,7 +9,7 @@ import type { Period } from '../domain/period';
 import { CLASSIFICATIONS, type Classification, type Score } from '../scoring/types';
 import type { DisqualifiedGround } from '../stores';
 import {
-  addSheet, breathe, filterTable, HEADER_ROW, openWorkbook, periodWords, STYLES, t, writeHeading, writeSignatures,
+  addSheet, breathe, filterTable, HEADER_ROW, openWorkbook, periodWords, sheetDone, STYLES, t, writeHeading, writeSignatures,
   type Column, type Letterhead, type SheetWriter, type Text,
 } from './layout';
 
@@ -188,7 +188,7 @@ async function writeTable(s: SheetWriter, text: Text, units: readonly UnitGroup[
     for (const r of u.rows) {
       s.tableRow(summaryValues(text, ++no, r, u.name));
       tick();
-      if (no % 256 === 0) await breathe(out);
+      if (no % 256 === 0) await breathe(out, s.ws);
     }
     const mean: unknown[] = new Array(s.columns.length).fill(null);
     mean[1] = t(text, 'xlsx.unitMean', { unit: u.name });
@@ -241,7 +241,7 @@ export async function writeEvaluationWorkbook(data: EvaluationData, text: Text, 
   writeClassSummary(summary, text, data);
   writeSignatures(summary, text, h.report);
   summary.ws.commit();
-  await breathe(out);
+  await sheetDone(wb, out);
 
   // 2. A sheet per unit.
   for (const u of data.units) {
@@ -253,7 +253,7 @@ export async function writeEvaluationWorkbook(data: EvaluationData, text: Text, 
     writeClassSummary(s, text, { ...data, units: [u] });
     writeSignatures(s, text, h.report);
     s.ws.commit();
-    await breathe(out);
+    await sheetDone(wb, out);
   }
 
   // 3. The detail sheet: the explanation's numbers.
@@ -269,12 +269,12 @@ export async function writeEvaluationWorkbook(data: EvaluationData, text: Text, 
         sc.quantityPct, sc.qualityPct, sc.progressPct, sc.taskScore, sc.generalScore, sc.total, classText(text, sc.classification),
       ]);
       tick();
-      if (no % 256 === 0) await breathe(out);
+      if (no % 256 === 0) await breathe(out, d.ws);
     }
   }
   filterTable(d, HEADER_ROW);
   d.ws.commit();
-  await breathe(out);
+  await sheetDone(wb, out);
 
   // 4. The journal, on request.
   if (data.journal) {
@@ -285,7 +285,7 @@ export async function writeEvaluationWorkbook(data: EvaluationData, text: Text, 
     for await (const page of data.journal) {
       for (const e of page) {
         j.tableRow([e.day.split('-').reverse().join('/'), e.userId, e.name, e.workItemCode, e.title, e.quantity, e.minutes, STATUS_TEXT[e.status]?.(text) ?? e.status, e.fails, e.delays]);
-        if (++n % 256 === 0) await breathe(out);
+        if (++n % 256 === 0) await breathe(out, j.ws);
       }
     }
     filterTable(j, HEADER_ROW);

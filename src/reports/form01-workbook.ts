@@ -8,7 +8,7 @@
 import type { Form01CriterionId, Form01Labels } from '../contract/events';
 import type { Period } from '../domain/period';
 import { classText, noteText, type OfficialRow } from './evaluation-workbook';
-import { addSheet, breathe, openWorkbook, periodWords, STYLES, t, writeHeading, type Column, type Letterhead, type Text } from './layout';
+import { addSheet, openWorkbook, periodWords, sheetDone, STYLES, t, writeHeading, type Column, type Letterhead, type Text } from './layout';
 import { textCell } from './cells';
 
 export interface GroupScores { I: number | null; II: number | null; III: number | null }
@@ -128,7 +128,7 @@ export async function writeForm01Workbook(data: Form01Data, text: Text, out: Nod
     s.blank(); s.blank(); s.blank();
     sign(f.row.name, '……………………………', STYLES.signName);
     s.ws.commit();
-    await breathe(out);
+    await sheetDone(wb, out);
   }
   await wb.commit();
   return { forms };

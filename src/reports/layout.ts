@@ -117,8 +117,64 @@ export function openWorkbook(out: NodeJS.WritableStream, props: { title: string;
   return wb;
 }
 
-/** Yields to the event loop so the zip stream can drain; waits for `out` when it asks to. */
-export async function breathe(out: NodeJS.WritableStream): Promise<void> {
+interface ZipQueue { length(): number }
+interface Zip { _queue?: ZipQueue; once(event: 'entry' | 'error', f: () => void): unknown; removeListener(event: 'entry' | 'error', f: () => void): unknown }
+
+/**
+ * Waits, after a sheet is committed, until the zip has taken every sheet committed before it:
+ * exceljs hands each sheet to the zip as a stream of its own and moves on, and the zip deflates
+ * one entry at a time, so 500 unit sheets written faster than they are compressed would wait in
+ * memory (about 25 MB on a province's workbook). The sheet just committed may still be
+ * compressing while the next one is written. Reads the archiver's queue (exceljs 4's zip); when
+ * it is not there, only yields like `breathe`.
+ */
+export async function sheetDone(wb: stream.xlsx.WorkbookWriter, out: NodeJS.WritableStream): Promise<void> {
+  const zip = (wb as unknown as { zip?: Zip }).zip;
+  const queue = zip?._queue;
+  if (!zip || !queue || typeof queue.length !== 'function') return breathe(out);
+  while (queue.length() > 0) {
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        zip.removeListener('entry', done);
+        zip.removeListener('error', done);
+        resolve();
+      };
+      zip.once('entry', done);
+      zip.once('error', done);
+    });
+  }
+  return breathe(out);
+}
+
+/** What a sheet being written has handed to the zip and the zip has not compressed yet (exceljs 4's StreamBuf, piped to the zip's entry). */
+interface SheetStream { pipes?: Array<NodeJS.WritableStream & { writableLength?: number; writableNeedDrain?: boolean }>; buffers?: unknown[] }
+
+/** A sheet may hold this much of its XML ahead of the zip. */
+const SHEET_AHEAD_BYTES = 1 << 20;
+
+/**
+ * Yields to the event loop so the zip stream can drain; waits for `out` when it asks to, and,
+ * given the sheet being written, for the zip to take what the sheet has written beyond
+ * SHEET_AHEAD_BYTES (exceljs passes a sheet's XML on without waiting, so a sheet of 50,000 rows
+ * written faster than it is deflated would otherwise wait in memory).
+ */
+export async function breathe(out: NodeJS.WritableStream, ws?: Worksheet): Promise<void> {
+  const sheet = (ws as unknown as { stream?: SheetStream } | undefined)?.stream;
+  for (let turns = 0; sheet && turns < 200; turns++) {
+    const pipe = sheet.pipes?.[0];
+    const ahead = pipe ? pipe.writableLength ?? 0 : (sheet.buffers?.length ?? 0) * 65536;
+    if (ahead <= SHEET_AHEAD_BYTES) break;
+    // 'drain' when the zip has taken it all; a short timer in case it was emitted already.
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, 20);
+      function done(): void {
+        clearTimeout(timer);
+        pipe?.removeListener('drain', done);
+        resolve();
+      }
+      pipe?.once('drain', done);
+    });
+  }
   const w = out as NodeJS.WritableStream & { writableNeedDrain?: boolean };
   if (w.writableNeedDrain) await new Promise<void>((resolve) => w.once('drain', resolve));
   else await new Promise<void>((resolve) => setImmediate(resolve));
