@@ -99,7 +99,9 @@ export function createRouter(deps: AppDeps): Router {
       throw new ValidationError('Cần một sự kiện hoặc { "events": [...] } (expected an event or { "events": [...] })', undefined, 'invalid_body');
     }
     const result = await deps.intake.ingest(events, { source: 'webhook', agency });
-    res.status(202).json(result);
+    // Written directly: res.json would also hash the body for an ETag, which no POST answer needs.
+    const json = JSON.stringify(result);
+    res.writeHead(202, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(json) }).end(json);
   }));
 
   const api = express.Router();
