@@ -105,6 +105,29 @@ describe(`webhook calls that arrive together on ${testDialect()}`, function () {
     expect((await h.knex('kpi_events').where({ agency_code: a.code, event_id: e.id })).length).to.equal(1);
   });
 
+  it('when the webhook answers 202, 401 or 413, then each answer carries nosniff and no-store (its route runs before the router-wide headers)', async () => {
+    const a = await h.addAgency('tk-http-h', { issuer: 'host-tkh' });
+    const send = async (body: string, authorization?: string) => {
+      const res = await fetch(`${h.url}/events`, { method: 'POST', headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) }, body });
+      await res.text();
+      return { status: res.status, nosniff: res.headers.get('x-content-type-options'), cache: res.headers.get('cache-control') };
+    };
+    const ok = await h.postEvents(a, buildEvent({ agency: a.code }));
+    expect(ok.status).to.equal(202);
+    const answers = [
+      await send(JSON.stringify(buildEvent({ agency: a.code }))),
+      await send('x'.repeat(5 * 1024 * 1024 + 1), 'Bearer a.b.c'),
+    ];
+    expect(answers.map((x) => x.status)).to.deep.equal([401, 413]);
+    for (const x of answers) expect([x.nosniff, x.cache]).to.deep.equal(['nosniff', 'no-store']);
+    const res = await fetch(`${h.url}/events`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${h.userToken(a, 'u1', ['admin'])}` }, body: '{}' });
+    await res.text();
+    expect([res.status, res.headers.get('x-content-type-options'), res.headers.get('cache-control')]).to.deep.equal([401, 'nosniff', 'no-store']);
+    const health = await fetch(`${h.url}/health`);
+    await health.text();
+    expect([health.headers.get('x-content-type-options'), health.headers.get('cache-control')]).to.deep.equal(['nosniff', 'no-store']);
+  });
+
   it('when twenty different calls arrive at once, then all are 202 and each token id is recorded', async () => {
     const a = await h.addAgency('tk-http-b', { issuer: 'host-tk2' });
     const events = Array.from({ length: 20 }, () => buildEvent({ agency: a.code }));
