@@ -6,6 +6,7 @@ import { KnexUnitOfWork } from './db/unit-of-work';
 import { createRouter, type AppDeps } from './http/app';
 import type { AuthDeps } from './http/auth';
 import { ClockSkewLog } from './http/clock-skew';
+import { TokenIdBatch } from './http/token-ids';
 import { IntakeService, type IngestResult, type IntakeSource } from './intake/intake-service';
 import { AgencyService } from './services/agency-service';
 import { JournalService } from './services/journal-service';
@@ -64,11 +65,13 @@ export async function createKpiPlugin(opts: KpiPluginOptions): Promise<KpiPlugin
   const s = buildServices({ knex, clock, log, ...(opts.chunkSize ? { chunkSize: opts.chunkSize } : {}) });
   const { uow, agencies, intake, journal, scoring, review, assessments, insights, periods, reports, rules, catalogue, forms, requests } = s;
   const skew = new ClockSkewLog();
+  const tokenIds = new TokenIdBatch((agency, ids) => agencies.useTokenIds(agency, ids));
   const auth: AuthDeps = {
     // Read on every webhook call and panel load: served from the briefly cached agency context.
     getAgency: (code) => agencies.cachedAgency(code),
     validSecrets: (code) => agencies.cachedSecrets(code),
-    useTokenId: (agency, jti, expiresAt) => agencies.useTokenId(agency, jti, expiresAt),
+    // The ids of concurrent webhook calls are recorded together, one statement per group (src/http/token-ids.ts).
+    useTokenId: (agency, jti, expiresAt) => tokenIds.use(agency, jti, expiresAt),
     clock,
     recordSkew: (agency, seconds, at) => skew.record(agency, seconds, at),
   };

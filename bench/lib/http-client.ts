@@ -49,8 +49,11 @@ export class BenchClient {
  * Starts bench/lib/server.js in a child process (the plugin behind express, as a host
  * mounts it, or the raw floor) and resolves with its port once it listens.
  */
-export function startServer(url: string, mode: 'plugin' | 'raw' | 'static'): Promise<{ port: number; child: ChildProcess; stop(): Promise<void> }> {
-  const child = fork(path.join(__dirname, 'server.js'), [`--url=${url}`, `--mode=${mode}`], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+export function startServer(url: string, mode: 'plugin' | 'raw' | 'static'): Promise<{ port: number; child: ChildProcess; cpuMs(): Promise<number>; stop(): Promise<void> }> {
+  // KPI_BENCH_CPU_PROF=<dir>: the server writes a V8 CPU profile there when it stops (bench/README.md, where the time goes).
+  const profDir = process.env.KPI_BENCH_CPU_PROF?.trim();
+  const execArgv = profDir ? [...process.execArgv, '--cpu-prof', `--cpu-prof-dir=${profDir}`, `--cpu-prof-name=server-${mode}-${process.pid}-${Date.now()}.cpuprofile`] : process.execArgv;
+  const child = fork(path.join(__dirname, 'server.js'), [`--url=${url}`, `--mode=${mode}`], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv });
   return new Promise((resolve, reject) => {
     const onExit = (code: number | null) => reject(new Error(`bench server exited early (code ${code})`));
     child.once('exit', onExit);
@@ -60,6 +63,15 @@ export function startServer(url: string, mode: 'plugin' | 'raw' | 'static'): Pro
       resolve({
         port: m.port,
         child,
+        cpuMs: () => new Promise<number>((res) => {
+          const onMessage = (r: { cpuMs?: number }) => {
+            if (typeof r?.cpuMs !== 'number') return;
+            child.off('message', onMessage);
+            res(r.cpuMs);
+          };
+          child.on('message', onMessage);
+          child.send({ cpu: true });
+        }),
         stop: () => new Promise<void>((res) => {
           if (child.exitCode !== null) return res();
           child.once('exit', () => res());

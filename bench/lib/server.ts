@@ -8,7 +8,8 @@
  * - `--mode=raw`: the floor — node:http that parses the one event of a request and
  *   inserts its kpi_events row and kpi_journal_entries row with the raw driver in one
  *   transaction (no auth, no rules), to show what the database alone costs.
- * Tells the parent its port over IPC; stops on { stop: true }.
+ * Tells the parent its port over IPC; answers { cpu: true } with { cpuMs } (its CPU time so far);
+ * stops on { stop: true }.
  */
 import fs from 'node:fs';
 import http from 'node:http';
@@ -63,7 +64,14 @@ async function main(): Promise<void> {
     await close();
     process.exit(0);
   };
-  process.on('message', (m: { stop?: boolean }) => { if (m?.stop) void stop(); });
+  process.on('message', (m: { stop?: boolean; cpu?: boolean }) => {
+    if (m?.stop) void stop();
+    // The CPU this process used so far (user + system, ms): the parent reads it around a measured run.
+    else if (m?.cpu) {
+      const u = process.cpuUsage();
+      process.send?.({ cpuMs: (u.user + u.system) / 1000 });
+    }
+  });
   process.on('disconnect', () => void stop());
 }
 

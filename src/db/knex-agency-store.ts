@@ -4,6 +4,9 @@ import type { AgencyPatch, AgencyRecord, AgencyStore, SecretRecord } from '../st
 import { isUniqueViolation } from './sql-dialects';
 import { parseJson, toDate, toNum } from './rows';
 
+/** Token ids per multi-row INSERT: 3 parameters each, well under SQL Server's 2,100 (and its 1,000 rows per VALUES). */
+export const TOKEN_IDS_PER_INSERT = 500;
+
 /** Agencies, their secrets, settings, custom profiles and used token ids (kpi_agencies, kpi_agency_secrets, kpi_settings, kpi_profiles, kpi_token_uses). */
 export class KnexAgencyStore implements AgencyStore {
   /** When expired token ids were last swept (shared by the stores of one unit of work). */
@@ -82,28 +85,70 @@ export class KnexAgencyStore implements AgencyStore {
    * Expired ids are swept now and then so the table stays small.
    */
   async useTokenId(code: string, jti: string, expiresAt: Date, now: Date): Promise<boolean> {
-    try {
-      const row = { agency_code: code, jti, expires_at: expiresAt };
-      // Inside a transaction the insert gets a savepoint of its own: PostgreSQL aborts the whole
-      // transaction on a refused row unless the failure is rolled back to one.
-      if ((this.db as Knex.Transaction).isTransaction) await this.db.transaction((sp) => sp('kpi_token_uses').insert(row));
-      else await this.db('kpi_token_uses').insert(row);
-    } catch (e) {
-      if (!isUniqueViolation(e)) throw e;
-      // A used id whose lifetime is over may be swept; inside its lifetime it is a replay.
-      const row = await this.db('kpi_token_uses').where({ agency_code: code, jti }).first();
-      const exp = row ? toDate(row.expires_at) : null;
-      if (exp && exp.getTime() > now.getTime()) return false;
-      await this.db('kpi_token_uses').where({ agency_code: code, jti }).update({ expires_at: expiresAt });
-      return true;
+    const fresh = await takeTokenId(this.db, code, jti, expiresAt, now);
+    if (fresh) await sweepTokenIds(this.db, this.sweep, now);
+    return fresh;
+  }
+
+  /**
+   * Records the token ids of concurrent webhook calls of one agency at once: one multi-row INSERT
+   * per TOKEN_IDS_PER_INSERT ids — one statement, so all of them or none — when none was used
+   * before (every honest call). When the primary key refuses the statement (a replay among them,
+   * or an id whose lifetime is over), nothing of it was stored and each id is then taken on its
+   * own, as useTokenId does. Answers, in order, whether each id was new: an id given twice is new
+   * at most once, the first time.
+   */
+  async useTokenIds(code: string, ids: ReadonlyArray<{ jti: string; expiresAt: Date }>, now: Date): Promise<boolean[]> {
+    const out = ids.map(() => false);
+    const first = new Map<string, number>();
+    ids.forEach((t, i) => { if (!first.has(t.jti)) first.set(t.jti, i); });
+    const distinct = [...first.values()];
+    for (let c = 0; c < distinct.length; c += TOKEN_IDS_PER_INSERT) {
+      const chunk = distinct.slice(c, c + TOKEN_IDS_PER_INSERT);
+      if (chunk.length === 1) {
+        out[chunk[0]!] = await takeTokenId(this.db, code, ids[chunk[0]!]!.jti, ids[chunk[0]!]!.expiresAt, now);
+        continue;
+      }
+      const rows = chunk.map((i) => ({ agency_code: code, jti: ids[i]!.jti, expires_at: ids[i]!.expiresAt }));
+      try {
+        if ((this.db as Knex.Transaction).isTransaction) await this.db.transaction((sp) => sp('kpi_token_uses').insert(rows));
+        else await this.db('kpi_token_uses').insert(rows);
+        for (const i of chunk) out[i] = true;
+      } catch (e) {
+        if (!isUniqueViolation(e)) throw e;
+        for (const i of chunk) out[i] = await takeTokenId(this.db, code, ids[i]!.jti, ids[i]!.expiresAt, now);
+      }
     }
-    // Sweep expired ids at most once an hour (of the caller's clock), not on every call.
-    if (now.getTime() - this.sweep.last >= 3600_000) {
-      this.sweep.last = now.getTime();
-      await this.db('kpi_token_uses').where('expires_at', '<', now).delete();
-    }
+    if (out.some(Boolean)) await sweepTokenIds(this.db, this.sweep, now);
+    return out;
+  }
+}
+
+/** Inserts one token id; false when it is a replay (used before and still inside its lifetime). */
+async function takeTokenId(db: Knex | Knex.Transaction, code: string, jti: string, expiresAt: Date, now: Date): Promise<boolean> {
+  try {
+    const row = { agency_code: code, jti, expires_at: expiresAt };
+    // Inside a transaction the insert gets a savepoint of its own: PostgreSQL aborts the whole
+    // transaction on a refused row unless the failure is rolled back to one.
+    if ((db as Knex.Transaction).isTransaction) await db.transaction((sp) => sp('kpi_token_uses').insert(row));
+    else await db('kpi_token_uses').insert(row);
+    return true;
+  } catch (e) {
+    if (!isUniqueViolation(e)) throw e;
+    // A used id whose lifetime is over may be swept; inside its lifetime it is a replay.
+    const row = await db('kpi_token_uses').where({ agency_code: code, jti }).first();
+    const exp = row ? toDate(row.expires_at) : null;
+    if (exp && exp.getTime() > now.getTime()) return false;
+    await db('kpi_token_uses').where({ agency_code: code, jti }).update({ expires_at: expiresAt });
     return true;
   }
+}
+
+/** Sweeps expired ids at most once an hour (of the caller's clock), not on every call. */
+async function sweepTokenIds(db: Knex | Knex.Transaction, sweep: { last: number }, now: Date): Promise<void> {
+  if (now.getTime() - sweep.last < 3600_000) return;
+  sweep.last = now.getTime();
+  await db('kpi_token_uses').where('expires_at', '<', now).delete();
 }
 
 function mapAgency(r: Record<string, unknown>): AgencyRecord {

@@ -53,26 +53,9 @@ export function requireRole(...roles: Role[]): RequestHandler {
   };
 }
 
-/** The express router of the plugin: mount it under the host's base path. */
-export function createRouter(deps: AppDeps): Router {
-  const router = express.Router();
-  router.use((_req, res, next) => {
-    res.setHeader('X-Content-Type-Options', 'nosniff');
-    res.setHeader('Cache-Control', 'no-store');
-    next();
-  });
-
-  router.get('/health', h(async (_req, res) => {
-    try {
-      await deps.ping();
-      res.json({ status: 'ok', db: 'ok' });
-    } catch {
-      res.status(503).json({ status: 'degraded', db: 'unavailable' });
-    }
-  }));
-
-  // Webhook: the raw body is needed as sent, for body_sha256.
-  router.post('/events', express.raw({ type: () => true, limit: MAX_BODY_BYTES }), h(async (req, res) => {
+/** POST /events: a host's signed event or batch, stored before the 202 (docs/integrators.md (delivery)). */
+function webhook(deps: AppDeps): AsyncHandler {
+  return async (req, res) => {
     const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     let agency: string;
     try {
@@ -99,7 +82,35 @@ export function createRouter(deps: AppDeps): Router {
       throw new ValidationError('Cần một sự kiện hoặc { "events": [...] } (expected an event or { "events": [...] })', undefined, 'invalid_body');
     }
     const result = await deps.intake.ingest(events, { source: 'webhook', agency });
-    res.status(202).json(result);
+    // Written directly: res.json would also hash the body for an ETag, which no POST answer needs.
+    const json = JSON.stringify(result);
+    res.writeHead(202, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(json) }).end(json);
+  };
+}
+
+/** The express router of the plugin: mount it under the host's base path. */
+export function createRouter(deps: AppDeps): Router {
+  const router = express.Router();
+  const securityHeaders: RequestHandler = (_req, res, next) => {
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Cache-Control', 'no-store');
+    next();
+  };
+
+  // Webhook: the busiest route is the router's first layer, and takes only what it needs (its
+  // headers, its raw body) — no router-wide middleware before it. The raw body is needed as
+  // sent, for body_sha256. Its errors (401, 413…) reach errorHandler with the headers already set.
+  router.post('/events', securityHeaders, express.raw({ type: () => true, limit: MAX_BODY_BYTES }), h(webhook(deps)));
+
+  router.use(securityHeaders);
+
+  router.get('/health', h(async (_req, res) => {
+    try {
+      await deps.ping();
+      res.json({ status: 'ok', db: 'ok' });
+    } catch {
+      res.status(503).json({ status: 'degraded', db: 'unavailable' });
+    }
   }));
 
   const api = express.Router();

@@ -30,23 +30,53 @@ export function bearer(header: string | undefined): string | null {
 
 /**
  * The `agency` claim read WITHOUT trusting it: it only says which agency's keys to try.
- * Nothing else of the unverified token is looked at (notably not its `alg`).
+ * Nothing else of the unverified token is looked at (notably not its `alg`). The payload
+ * segment is decoded here and nowhere else before verification (jwt.verify decodes it again).
  */
 function claimedAgency(token: string): string {
-  const decoded = jwt.decode(token, { json: true });
-  const agency = decoded?.agency;
+  const a = token.indexOf('.');
+  const b = a < 0 ? -1 : token.indexOf('.', a + 1);
+  if (b < 0) throw new AuthError();
+  let decoded: unknown;
+  try {
+    decoded = JSON.parse(Buffer.from(token.slice(a + 1, b), 'base64url').toString('utf8'));
+  } catch {
+    throw new AuthError();
+  }
+  const agency = decoded !== null && typeof decoded === 'object' ? (decoded as { agency?: unknown }).agency : undefined;
   if (typeof agency !== 'string' || agency.length === 0 || agency.length > 64) throw new AuthError();
   return agency;
 }
 
-/** The keys and pinned algorithm for an agency: RS256 with the host's public key where one is registered, else HS256 with each valid secret. */
-async function keysFor(deps: AuthDeps, agency: AgencyRecord): Promise<{ algorithm: 'HS256' | 'RS256'; keys: Array<string | crypto.KeyObject> }> {
-  if (agency.rs256PublicKey) return { algorithm: 'RS256', keys: [crypto.createPublicKey(agency.rs256PublicKey)] };
-  const secrets = (await deps.validSecrets(agency.code)).filter((s) => s.length >= 16);
-  return { algorithm: 'HS256', keys: secrets.map((s) => crypto.createSecretKey(Buffer.from(s, 'utf8'))) };
+/** At most this many KeyObjects are kept; past it the cache starts again (a few per agency in use). */
+const KEY_CACHE_MAX = 1024;
+const keyCache = new Map<string, crypto.KeyObject>();
+
+/**
+ * The KeyObject of a secret or a public key, made once and reused, not made again on every
+ * call. Only the key material is cached, never its validity: which secrets are valid now is
+ * asked on every call (AuthDeps.validSecrets, where a rotation's or a revocation's end is
+ * honoured to the second), and a secret no longer valid is never looked up here again.
+ */
+function keyObject(kind: 'secret' | 'public', material: string): crypto.KeyObject {
+  const id = `${kind}:${material}`;
+  let key = keyCache.get(id);
+  if (!key) {
+    key = kind === 'secret' ? crypto.createSecretKey(Buffer.from(material, 'utf8')) : crypto.createPublicKey(material);
+    if (keyCache.size >= KEY_CACHE_MAX) keyCache.clear();
+    keyCache.set(id, key);
+  }
+  return key;
 }
 
-function verifyWithAny(token: string, algorithm: 'HS256' | 'RS256', keys: Array<string | crypto.KeyObject>, options: jwt.VerifyOptions, now: Date): jwt.JwtPayload {
+/** The keys and pinned algorithm for an agency: RS256 with the host's public key where one is registered, else HS256 with each valid secret. */
+async function keysFor(deps: AuthDeps, agency: AgencyRecord): Promise<{ algorithm: 'HS256' | 'RS256'; keys: crypto.KeyObject[] }> {
+  if (agency.rs256PublicKey) return { algorithm: 'RS256', keys: [keyObject('public', agency.rs256PublicKey)] };
+  const secrets = (await deps.validSecrets(agency.code)).filter((s) => s.length >= 16);
+  return { algorithm: 'HS256', keys: secrets.map((s) => keyObject('secret', s)) };
+}
+
+function verifyWithAny(token: string, algorithm: 'HS256' | 'RS256', keys: crypto.KeyObject[], options: jwt.VerifyOptions, now: Date): jwt.JwtPayload {
   for (const key of keys) {
     try {
       const payload = jwt.verify(token, key, { ...options, algorithms: [algorithm], audience: AUDIENCE, clockTolerance: CLOCK_TOLERANCE_S, clockTimestamp: Math.floor(now.getTime() / 1000) });
@@ -117,17 +147,26 @@ export async function verifyUser(deps: AuthDeps, token: string | null): Promise<
   };
 }
 
+/**
+ * The secret as a KeyObject for jwt.sign: given a string, jsonwebtoken first tries it as a
+ * private key (createPrivateKey, about 1.5 ms of OpenSSL parsing that fails) before taking it as
+ * a secret, on every token. An empty secret stays a string, so that jwt.sign refuses it as before.
+ */
+function signingKey(secret: string): string | crypto.KeyObject {
+  return secret.length > 0 ? keyObject('secret', secret) : secret;
+}
+
 /** Mints a user token (the CLI's `token` command, demos and tests). */
 export function signUserToken(secret: string, claims: { sub: string; agency: string; name?: string; unit?: string | null; roles: Role[]; locale?: 'vi' | 'en' }, lifetimeSeconds = 8 * 3600): string {
   const body: Record<string, unknown> = { sub: claims.sub, agency: claims.agency, roles: claims.roles, locale: claims.locale ?? 'vi' };
   if (claims.name !== undefined) body.name = claims.name;
   if (claims.unit !== undefined && claims.unit !== null) body.unit = claims.unit;
-  return jwt.sign(body, secret, { algorithm: 'HS256', audience: AUDIENCE, expiresIn: lifetimeSeconds });
+  return jwt.sign(body, signingKey(secret), { algorithm: 'HS256', audience: AUDIENCE, expiresIn: lifetimeSeconds });
 }
 
 /** Signs a webhook call the way a host must (for the CLI, the demo, tests and benchmarks). */
 export function signWebhookToken(secret: string, agency: string, issuer: string, rawBody: Buffer | string, lifetimeSeconds = 120, now: Date = new Date()): string {
   const body_sha256 = crypto.createHash('sha256').update(rawBody).digest('hex');
   const iat = Math.floor(now.getTime() / 1000);
-  return jwt.sign({ agency, body_sha256, iat }, secret, { algorithm: 'HS256', audience: AUDIENCE, issuer, expiresIn: lifetimeSeconds, jwtid: crypto.randomUUID() });
+  return jwt.sign({ agency, body_sha256, iat }, signingKey(secret), { algorithm: 'HS256', audience: AUDIENCE, issuer, expiresIn: lifetimeSeconds, jwtid: crypto.randomUUID() });
 }

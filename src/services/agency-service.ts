@@ -312,6 +312,11 @@ export class AgencyService {
   useTokenId(code: string, jti: string, expiresAt: Date): Promise<boolean> {
     return this.store.agencies.useTokenId(code, jti, expiresAt, this.clock());
   }
+
+  /** Records the token ids of concurrent webhook calls of one agency at once; in order, whether each was new. */
+  useTokenIds(code: string, ids: ReadonlyArray<{ jti: string; expiresAt: Date }>): Promise<boolean[]> {
+    return this.store.agencies.useTokenIds(code, ids, this.clock());
+  }
 }
 
 function newSecret(): string {

@@ -31,4 +31,6 @@ export interface AgencyStore {
   customProfile(code: string, profileId: string): Promise<unknown | null>;
   /** Records a webhook token id; false when it was already used within its lifetime. */
   useTokenId(code: string, jti: string, expiresAt: Date, now: Date): Promise<boolean>;
+  /** Records the token ids of concurrent calls at once; in order, whether each was new (an id twice in the list: new at most once). */
+  useTokenIds(code: string, ids: ReadonlyArray<{ jti: string; expiresAt: Date }>, now: Date): Promise<boolean[]>;
 }

@@ -108,6 +108,23 @@ describe('mssql compile: every knex store, method by method, compiled for SQL Se
         r.queue([{ agency_code: AGENCY, jti: 'jti-2', expires_at: T0 }], /^select top \(@p\d+\) \* from \[kpi_token_uses\] /);
         expect(await a.useTokenId(AGENCY, 'jti-2', new Date(T0.getTime() + 300_000), new Date(T0.getTime() + 1000))).to.equal(true);
       },
+      useTokenIds: async (a) => {
+        const exp = new Date(T0.getTime() + 300_000);
+        const ids = (...jtis: string[]) => jtis.map((jti) => ({ jti, expiresAt: exp }));
+        // Concurrent calls, one id twice: one multi-row INSERT; the second of the pair is not new.
+        const before = r.statements.length;
+        expect(await a.useTokenIds(AGENCY, ids('jti-3', 'jti-4', 'jti-3'), T0)).to.deep.equal([true, true, false]);
+        expect(r.statements.slice(before).filter((s) => s.sql.startsWith('insert into [kpi_token_uses] ')).map((s) => s.bindings.length)).to.deep.equal([6]);
+        // A replay among them: the statement is refused whole, then each id is taken on its own.
+        const violation = () => Object.assign(new Error("Violation of PRIMARY KEY constraint 'pk_kpi_token_uses'."), { number: 2627 });
+        r.queue(violation(), /^insert into \[kpi_token_uses\] /);
+        r.queue(violation(), /^insert into \[kpi_token_uses\] /);
+        r.queue([{ agency_code: AGENCY, jti: 'jti-3', expires_at: exp }], /^select top \(@p\d+\) \* from \[kpi_token_uses\] /);
+        expect(await a.useTokenIds(AGENCY, ids('jti-3', 'jti-5'), new Date(T0.getTime() + 1000))).to.deep.equal([false, true]);
+        // More ids than one statement may bind: chunks of TOKEN_IDS_PER_INSERT, each under 2100 parameters.
+        const many = Array.from({ length: 1200 }, (_, i) => `jti-m${i}`);
+        expect(await a.useTokenIds(AGENCY, ids(...many), new Date(T0.getTime() + 2000))).to.deep.equal(many.map(() => true));
+      },
     }));
     expect(r.pending()).to.equal(0);
     expect(r.statements.some((s) => s.sql.startsWith('insert into [kpi_journal_days_state] ')), 'the roll-up lock row of a new agency').to.equal(true);
