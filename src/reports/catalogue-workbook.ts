@@ -7,7 +7,8 @@
  * one (one problem per cell); a sheet whose header is not the template's is refused before any
  * row is read. Every value written goes through cells.ts.
  */
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
+import { excel } from './excel';
 import { WORK_ITEM_GROUPS, type WorkItem } from '../rules/catalogue';
 import { parseWorkItem, WORK_ITEM_FIELDS, WORK_ITEM_LIMITS, type WorkItemField, type WorkItemProblem } from '../rules/work-item-input';
 import { HEADER_KEYS } from '../i18n/catalogue-text';
@@ -41,7 +42,7 @@ export function catalogueHeaders(text: Text): string[] {
 
 /** The catalogue workbook (export, and with no items, the blank template). */
 export async function writeCatalogueWorkbook(items: readonly WorkItem[], text: Text, meta: { agencyName: string; created: Date }): Promise<Buffer> {
-  const wb = new ExcelJS.Workbook();
+  const wb = new (excel().Workbook)();
   Object.assign(wb, { creator: textCell(meta.agencyName) ?? '', created: meta.created, modified: meta.created, title: textCell(t(text, 'catalogue.xlsx.title')) ?? '' });
   const taken = new Set<string>();
   const ws = wb.addWorksheet(sheetName(t(text, 'catalogue.xlsx.sheet'), taken), {
@@ -143,7 +144,7 @@ function fieldValue(f: WorkItemField, v: Exclude<Raw, { formula: true }>, text: 
 export async function readCatalogueWorkbook(data: Buffer, text: Text): Promise<{ items: WorkItem[]; problems: SheetProblem[] }> {
   const sheet = t(text, 'catalogue.xlsx.sheet');
   const fileProblem = (): { items: WorkItem[]; problems: SheetProblem[] } => ({ items: [], problems: [{ row: 0, column: '', header: '', field: 'file', problem: 'not_xlsx', limit: sheet }] });
-  const wb = new ExcelJS.Workbook();
+  const wb = new (excel().Workbook)();
   try {
     await wb.xlsx.load(data as unknown as ArrayBuffer);
   } catch {

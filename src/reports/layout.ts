@@ -9,7 +9,8 @@
  * touched again, so the layout is written top to bottom and merges are made before a row is
  * committed.
  */
-import { stream, type Borders, type Cell, type Row, type Style, type Worksheet } from 'exceljs';
+import type { Borders, Cell, Row, stream, Style, Worksheet } from 'exceljs';
+import { excel } from './excel';
 import type { ReportSettings } from '../contract/events';
 import { numberCell, sheetName, textCell } from './cells';
 
@@ -103,7 +104,7 @@ export function localTime(at: Date, timeZone: string): string {
 
 /** The streaming workbook over `out`, with shared strings (every text is a `t="s"` cell) and styles. */
 export function openWorkbook(out: NodeJS.WritableStream, props: { title: string; agencyName: string; created: Date }): stream.xlsx.WorkbookWriter {
-  const wb = new stream.xlsx.WorkbookWriter({ stream: out as unknown as import('stream').Stream, useStyles: true, useSharedStrings: true });
+  const wb = new (excel().stream.xlsx.WorkbookWriter)({ stream: out as unknown as import('stream').Stream, useStyles: true, useSharedStrings: true });
   const author = textCell(props.agencyName) ?? '';
   Object.assign(wb, { title: textCell(props.title) ?? '', creator: author, lastModifiedBy: author, created: props.created, modified: props.created });
   // The streaming writer leaves the company of docProps/app.xml empty: write the agency there.
