@@ -121,9 +121,12 @@ async function applyAssignments(tx: Stores, ctx: AgencyContext, live: readonly L
   for (const p of live) if (p.effects.assignments.length > 0 || p.effects.marks.some((m) => m.kind === 'completion')) refs.push(p.event.subject);
   const existing = new Map<string, { id: number; status: AssignmentStatus }>();
   for (const a of await tx.assignments.ofSubjects(agency, refs)) existing.set(key(a.subjectKind, a.subjectId, a.userId), { id: a.id, status: a.status });
-  // Cancellations and completions already stored (they may have arrived before the assignment).
+  // Cancellations and completions already stored (they may have arrived before the assignment), of
+  // the subjects that may get a new assignment: the only ones initialStatus is asked about.
+  const upserted: SubjectRef[] = [];
+  for (const p of live) if (p.effects.assignments.some((a) => a.op === 'upsert')) upserted.push(p.event.subject);
   const stateMarks = new Map<string, Array<{ kind: string; userId: string | null }>>();
-  for (const { subject, mark } of await tx.assignments.marksOf(agency, refs, ['cancel', 'completion'])) {
+  for (const { subject, mark } of upserted.length === 0 ? [] : await tx.assignments.marksOf(agency, upserted, ['cancel', 'completion'])) {
     const k = subjectKey(subject.kind, subject.id);
     const list = stateMarks.get(k) ?? [];
     list.push({ kind: mark.kind, userId: mark.userId });
