@@ -48,25 +48,58 @@ const OPTIONAL_DATA_KEYS: Record<string, readonly string[]> = {
   'task.assigned': ['workItemCode', 'quantity'],
 };
 
-/** A copy with nulls of optional fields removed, `data` always an object, `unit.upserted` parentId always present. */
+const ASCII = /^[\x00-\x7f]*$/;
+
+/** A string in NFC; plain ASCII (ids, codes, instants: most strings) is NFC already and skips the normaliser. */
+function nfc(s: string): string {
+  return ASCII.test(s) ? s : s.normalize('NFC');
+}
+
+/** A deep copy whose strings and keys are in NFC (as domain/text toNfc, in the same pass as the copy normalizeEvent makes anyway). */
+function nfcCopy(v: unknown): unknown {
+  if (typeof v === 'string') return nfc(v);
+  if (Array.isArray(v)) return v.map(nfcCopy);
+  if (v !== null && typeof v === 'object' && !(v instanceof Date)) {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(v)) out[nfc(k)] = nfcCopy((v as Record<string, unknown>)[k]);
+    return out;
+  }
+  return v;
+}
+
+/**
+ * A copy, in Unicode NFC (Vietnamese text arrives in NFD from some Windows clients), with nulls
+ * of optional fields removed, `data` always an object, `unit.upserted` parentId always present.
+ * One copy for both: the intake used to copy the envelope here and every string again for NFC.
+ */
 function normalizeEvent(raw: Record<string, unknown>): KpiEvent {
   const type = raw['type'] as string;
-  const subject: Record<string, unknown> = { ...(raw['subject'] as Record<string, unknown>) };
+  const event = nfcCopy(raw) as Record<string, unknown>;
+  const subject = event['subject'] as Record<string, unknown>;
   for (const key of OPTIONAL_SUBJECT_KEYS) if (subject[key] === null) delete subject[key];
-  const data: Record<string, unknown> = isPlainObject(raw['data']) ? { ...raw['data'] } : {};
+  const data: Record<string, unknown> = isPlainObject(event['data']) ? event['data'] : {};
   for (const key of OPTIONAL_DATA_KEYS[type] ?? []) if (data[key] === null) delete data[key];
   if (type === 'unit.upserted' && data['parentId'] === undefined) data['parentId'] = null;
-  return { ...raw, actor: { ...(raw['actor'] as Record<string, unknown>) }, subject, data } as unknown as KpiEvent;
+  event['data'] = data;
+  return event as unknown as KpiEvent;
+}
+
+/** The compiled validators, looked up once: ajv's getSchema resolves its id on every call. */
+const validators = new Map<string, ReturnType<typeof getValidator>>();
+function validatorOf(schemaFile: string): ReturnType<typeof getValidator> {
+  let v = validators.get(schemaFile);
+  if (v === undefined) validators.set(schemaFile, (v = getValidator(schemaFile)));
+  return v;
 }
 
 /**
  * Checks one event: the envelope first, then, for a known type, that type's
  * own schema. An unknown type with a valid envelope is ok with known=false.
- * The event returned is a normalized copy (see normalizeEvent).
+ * The event returned is a normalized copy in NFC (see normalizeEvent).
  */
 export function validateEvent(raw: unknown): EventValidation {
   if (!isPlainObject(raw)) return fail('', 'sự kiện phải là một đối tượng JSON (an event must be a JSON object)');
-  const envelope = getValidator(SCHEMA_FILES.event);
+  const envelope = validatorOf(SCHEMA_FILES.event);
   if (!envelope(raw)) return fieldError(envelope.errors, raw);
 
   const subject = raw['subject'] as Record<string, unknown>;
@@ -76,7 +109,7 @@ export function validateEvent(raw: unknown): EventValidation {
   const type = raw['type'] as string;
   if (!isKnownEventType(type)) return { ok: true, known: false, event: normalizeEvent(raw) };
 
-  const own = getValidator(eventSchemaFile(type));
+  const own = validatorOf(eventSchemaFile(type));
   if (!own(raw)) return fieldError(own.errors, raw);
   if (type === 'task.extended') {
     const late = checkInstant((raw['data'] as Record<string, unknown>)['newDueAt'], 'data.newDueAt');

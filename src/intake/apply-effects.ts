@@ -85,20 +85,23 @@ export async function buildEntries(tx: Stores, ctx: AgencyContext, live: readonl
   const status = ctx.settings.autoApproveEventEntries ? 'approved' : 'pending';
   const entries: NewEntry[] = [];
   for (const { event: e, effects } of live) {
+    if (effects.entries.length === 0) continue;
+    const occurredAt = new Date(e.occurredAt);
+    const day = localDay(occurredAt, tz);
+    const completes = COMPLETION_TYPES.has(e.type);
+    const f = facts.get(subjectKey(e.subject.kind, e.subject.id));
+    const subjectTitle = e.subject.title ? e.subject.title.slice(0, 500) : null;
     for (const en of effects.entries) {
-      const occurredAt = new Date(e.occurredAt);
       // The version in force on the entry's day (docs/catalogue.md): the entry keeps it whatever the catalogue becomes.
-      const item = itemOn(ctx, en.workItemCode, localDay(occurredAt, tz));
+      const item = itemOn(ctx, en.workItemCode, day);
       if (!item) continue; // the planner only returns catalogue items; guarded for a catalogue edited mid-chunk
-      const completes = COMPLETION_TYPES.has(e.type);
-      const f = facts.get(subjectKey(e.subject.kind, e.subject.id));
       const d = deriveEntry({ userId: en.userId, completes, occurredAt }, f?.marks ?? [], f?.due.get(en.userId) ?? null);
       entries.push({
-        userId: en.userId, unitId: units.get(en.userId) ?? null, day: localDay(occurredAt, tz),
+        userId: en.userId, unitId: units.get(en.userId) ?? null, day,
         workItemCode: item.code, itemVersion: item.version, itemKind: item.kind, standardMinutes: item.standardMinutes,
         quantity: en.quantity, coefficient: en.coefficient, rating: 1, minutes: entryMinutes(en.quantity, item.standardMinutes, en.coefficient),
         status, source: 'event', eventId: e.id, ruleId: en.ruleId, subjectKind: e.subject.kind, subjectId: e.subject.id,
-        subjectTitle: e.subject.title ? e.subject.title.slice(0, 500) : null, fails: d.fails, delays: d.delays, late: d.late, completes,
+        subjectTitle, fails: d.fails, delays: d.delays, late: d.late, completes,
         note: null, reviewReason: null, reviewedBy: status === 'approved' ? 'system' : null, reviewedAt: status === 'approved' ? now : null,
         occurredAt, createdAt: now, updatedAt: now,
       });
@@ -113,12 +116,17 @@ async function applyAssignments(tx: Stores, ctx: AgencyContext, live: readonly L
   const agency = ctx.agency.code;
   const tz = ctx.settings.timeZone;
   const key = (kind: string, id: string, user: string) => `${kind}\u0000${id}\u0000${user}`;
-  const refs = live.map((p) => p.event.subject);
+  // Only the subjects this chunk assigns, cancels or completes: the others' assignments are not read.
+  const refs: SubjectRef[] = [];
+  for (const p of live) if (p.effects.assignments.length > 0 || p.effects.marks.some((m) => m.kind === 'completion')) refs.push(p.event.subject);
   const existing = new Map<string, { id: number; status: AssignmentStatus }>();
   for (const a of await tx.assignments.ofSubjects(agency, refs)) existing.set(key(a.subjectKind, a.subjectId, a.userId), { id: a.id, status: a.status });
-  // Cancellations and completions already stored (they may have arrived before the assignment).
+  // Cancellations and completions already stored (they may have arrived before the assignment), of
+  // the subjects that may get a new assignment: the only ones initialStatus is asked about.
+  const upserted: SubjectRef[] = [];
+  for (const p of live) if (p.effects.assignments.some((a) => a.op === 'upsert')) upserted.push(p.event.subject);
   const stateMarks = new Map<string, Array<{ kind: string; userId: string | null }>>();
-  for (const { subject, mark } of await tx.assignments.marksOf(agency, refs, ['cancel', 'completion'])) {
+  for (const { subject, mark } of upserted.length === 0 ? [] : await tx.assignments.marksOf(agency, upserted, ['cancel', 'completion'])) {
     const k = subjectKey(subject.kind, subject.id);
     const list = stateMarks.get(k) ?? [];
     list.push({ kind: mark.kind, userId: mark.userId });

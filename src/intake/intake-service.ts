@@ -1,7 +1,6 @@
 import type { KpiEvent, RejectedEvent, WebhookResponse } from '../contract/events';
 import { validateEvent } from '../contract/event-validator';
 import { isKpiError, NotFoundError, UnavailableError } from '../domain/errors';
-import { toNfc } from '../domain/text';
 import type { EventTypeSummary, IntakeSource, NewEvent, Stores, UnitOfWork } from '../stores';
 import type { AgencyContext, AgencyService } from '../services/agency-service';
 import { applyEffects } from './apply-effects';
@@ -85,7 +84,7 @@ export class IntakeService {
         result.rejected.push({ index, id: rawId, error: v.error, field: v.field, code: 'invalid_event' });
         continue;
       }
-      const event = toNfc(v.event);
+      const event = v.event; // a copy in NFC (validateEvent)
       if (opts.agency !== undefined && event.agency !== opts.agency) {
         result.rejected.push({ index, id: event.id, error: messages.agencyMismatch(event.agency), field: 'agency', code: 'agency_mismatch' });
         continue;
@@ -208,11 +207,16 @@ export class IntakeService {
   /** Inserts the planned events that are new (and the broken ones kept as failed) and applies what the new ones cause; returns the ids inserted. */
   private async storePlanned(tx: Stores, ctx: AgencyContext, planned: Planned[], sourceOf: (it: Item) => IntakeSource, broken: NewEvent[] = []): Promise<Set<string>> {
     const now = this.clock();
-    const ids = await tx.events.insertNew([...planned.map((p) => ({
-      agency: ctx.agency.code, eventId: p.item.event.id, type: p.item.event.type, occurredAt: new Date(p.item.event.occurredAt), receivedAt: now,
-      payload: p.item.payload, status: p.status, error: p.error, source: sourceOf(p.item),
-    })), ...broken.map((b) => ({ ...b, receivedAt: now }))]);
-    await applyEffects(tx, ctx, live(planned.filter((p) => ids.has(p.item.event.id))), now);
+    const agency = ctx.agency.code;
+    const rows: NewEvent[] = new Array(planned.length);
+    for (let i = 0; i < planned.length; i++) {
+      const p = planned[i]!;
+      const e = p.item.event;
+      rows[i] = { agency, eventId: e.id, type: e.type, occurredAt: new Date(e.occurredAt), receivedAt: now, payload: p.item.payload, status: p.status, error: p.error, source: sourceOf(p.item) };
+    }
+    for (const b of broken) rows.push({ ...b, receivedAt: now });
+    const ids = await tx.events.insertNew(rows);
+    await applyEffects(tx, ctx, live(planned, ids), now);
     return ids;
   }
 
@@ -244,7 +248,7 @@ export class IntakeService {
       }
       seen.add(id);
       if (v.ok) {
-        const event = toNfc(v.event);
+        const event = v.event;
         items.push({ index, event, known: v.known, payload: JSON.stringify(event) });
       } else {
         const e = r as { type?: unknown; occurredAt?: unknown };

@@ -22,7 +22,9 @@ const messages = {
  * "try it" shows is what ingesting makes.
  */
 export async function planItems(tx: Stores, ctx: AgencyContext, items: readonly Item[]): Promise<Planned[]> {
-  const tasks = [...new Set(items.filter((i) => i.event.type === 'task.completed').map((i) => i.event.subject.id))].map((id) => ({ kind: 'task', id }));
+  const taskIds = new Set<string>();
+  for (const i of items) if (i.event.type === 'task.completed') taskIds.add(i.event.subject.id);
+  const tasks = [...taskIds].map((id) => ({ kind: 'task', id }));
   const assignments = new Map<string, { workItemCode: string | null; quantity: number | null }>();
   for (const a of await tx.assignments.ofSubjects(ctx.agency.code, tasks)) assignments.set(`${a.subjectId}\u0000${a.userId}`, { workItemCode: a.workItemCode, quantity: a.quantity });
   const out: Planned[] = [];
@@ -35,7 +37,7 @@ export async function planItems(tx: Stores, ctx: AgencyContext, items: readonly 
     try {
       const assignment = assignments.get(`${e.subject.id}\u0000${e.actor.id}`);
       // The catalogue as it stood on the event's local day: a changed standard applies from its date.
-      const catalogue = ctx.latestFrom === null ? ctx.items : catalogueOn(ctx, localDay(new Date(e.occurredAt), ctx.settings.timeZone));
+      const catalogue = ctx.latestFrom === null ? ctx.items : catalogueOn(ctx, localDay(e.occurredAt, ctx.settings.timeZone));
       const effects = planEvent(e as unknown as PlannerEvent, { rules: ctx.rules, catalogue, ...(assignment ? { assignment } : {}) });
       for (const a of effects.assignments) {
         if (a.op === 'upsert' && a.workItemCode !== null && !ctx.catalogue.has(a.workItemCode)) throw new ValidationError(messages.unknownItem(a.workItemCode), 'data.workItemCode');
@@ -49,7 +51,9 @@ export async function planItems(tx: Stores, ctx: AgencyContext, items: readonly 
   return out;
 }
 
-/** The planned events that have effects to write. */
-export function live(planned: readonly Planned[]): Array<{ event: KpiEvent; effects: EventEffects }> {
-  return planned.filter((p) => p.effects !== null).map((p) => ({ event: p.item.event, effects: p.effects! }));
+/** The planned events that have effects to write (of those whose id is in `inserted`, when given), in one pass. */
+export function live(planned: readonly Planned[], inserted?: ReadonlySet<string>): Array<{ event: KpiEvent; effects: EventEffects }> {
+  const out: Array<{ event: KpiEvent; effects: EventEffects }> = [];
+  for (const p of planned) if (p.effects !== null && (inserted === undefined || inserted.has(p.item.event.id))) out.push({ event: p.item.event, effects: p.effects });
+  return out;
 }

@@ -82,6 +82,17 @@ export interface MatchOptions {
   workItemCode?: string | null;
 }
 
+/** Dotted paths split once: a chunk of events reads the same few paths of the rules (`when`, `coefficientBy`) for every event. */
+const segmentCache = new Map<string, readonly string[]>();
+function segmentsOf(dottedPath: string): readonly string[] {
+  let segments = segmentCache.get(dottedPath);
+  if (segments === undefined) {
+    if (segmentCache.size > 10000) segmentCache.clear();
+    segmentCache.set(dottedPath, (segments = dottedPath.split('.')));
+  }
+  return segments;
+}
+
 /**
  * The value at a dotted path (`subject.urgency`, `data.assignees.0.userId`),
  * or undefined when any step is missing. Follows own properties only.
@@ -89,7 +100,7 @@ export interface MatchOptions {
 export function getPath(obj: unknown, dottedPath: string): unknown {
   if (dottedPath === '') return undefined;
   let current: unknown = obj;
-  for (const segment of dottedPath.split('.')) {
+  for (const segment of segmentsOf(dottedPath)) {
     if (current === null || typeof current !== 'object' || FORBIDDEN_SEGMENTS.has(segment)) return undefined;
     if (!Object.prototype.hasOwnProperty.call(current, segment)) return undefined;
     current = (current as Record<string, unknown>)[segment];
