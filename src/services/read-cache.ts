@@ -1,0 +1,68 @@
+import type { UnitOfWork } from '../stores';
+
+/**
+ * What moved since a cached read was made (docs/admin.md, "Caches"). Every change that can move
+ * a score — an entry added, changed, reviewed or withdrawn, an assessment, settings, catalogue or
+ * rules, a period closed or reopened, the directory — is written in a `UnitOfWork.write`
+ * transaction; `watch` counts those transactions, after each one ends (committed or not), so that
+ * a read begun before the change is never served after it. Writes made by another process are
+ * not seen: there, `ttlMs` bounds how long a cached read may lag behind them.
+ */
+export class WriteGenerations {
+  private n = 0;
+
+  /** The count of write transactions ended so far in this process. */
+  get current(): number {
+    return this.n;
+  }
+
+  /** Counts the write transactions of `uow` (wraps its `write`); returns `uow`. */
+  watch<U extends UnitOfWork>(uow: U): U {
+    const write = uow.write.bind(uow);
+    const bump = (): void => { this.n += 1; };
+    uow.write = async (work, opts) => {
+      try {
+        return await write(work, opts);
+      } finally {
+        bump();
+      }
+    };
+    return uow;
+  }
+
+  /** A change made outside `UnitOfWork.write` that moves cached reads (none is known today; for callers that add one). */
+  bump(): void {
+    this.n += 1;
+  }
+}
+
+/**
+ * Reads kept until the next write transaction of the process (or `ttlMs`, for the writes of
+ * other processes), at most `max` of them (the oldest go first). A read asked for again while it
+ * is being made is shared (50 panels at once make one). A read that failed is not kept.
+ */
+export class ReadCache<V> {
+  private readonly map = new Map<string, { gen: number; at: number; value: Promise<V> }>();
+
+  constructor(private readonly gens: WriteGenerations, private readonly opts: { ttlMs: number; max: number; now?: () => number }) {}
+
+  get(key: string, make: () => Promise<V>): Promise<V> {
+    const now = (this.opts.now ?? Date.now)();
+    const gen = this.gens.current;
+    const hit = this.map.get(key);
+    if (hit && hit.gen === gen && now - hit.at < this.opts.ttlMs) return hit.value;
+    if (hit) this.map.delete(key);
+    const value = make();
+    this.map.set(key, { gen, at: now, value });
+    while (this.map.size > this.opts.max) this.map.delete(this.map.keys().next().value as string);
+    value.catch(() => {
+      if (this.map.get(key)?.value === value) this.map.delete(key);
+    });
+    return value;
+  }
+
+  /** How many reads are kept (tests). */
+  get size(): number {
+    return this.map.size;
+  }
+}
