@@ -121,9 +121,9 @@ export interface Services {
 export function buildServices(o: { knex: Knex; clock?: () => Date; log?: Logger; chunkSize?: number }): Services {
   const clock = o.clock ?? (() => new Date());
   // Every write transaction is counted, so that the kept scores and insights are never served after a change (services/read-cache.ts).
-  const generations = new WriteGenerations();
+  const generations = WriteGenerations.of(o.knex);
   const uow = generations.watch(new KnexUnitOfWork(o.knex));
-  const agencies = new AgencyService({ uow, clock });
+  const agencies = new AgencyService({ uow, clock, generations });
   const journal = new JournalService({ uow, agencies, clock });
   const scoring = new ScoringService({ uow, agencies, journal, clock, generations });
   return {

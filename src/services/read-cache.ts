@@ -1,5 +1,19 @@
 import type { UnitOfWork } from '../stores';
 
+/** The query events of a database connection (knex's), as far as WriteGenerations needs them. */
+export interface StatementEvents {
+  on(event: 'query-response', listener: (response: unknown, q: { method?: string; sql?: string } | undefined) => void): unknown;
+}
+
+const READ_METHODS = new Set(['select', 'first', 'pluck', 'columnInfo']);
+const READ_SQL = /^\s*(select|with|pragma|explain)\b/i;
+
+function isWrite(q: { method?: string; sql?: string } | undefined): boolean {
+  if (!q) return true;
+  if (q.method !== undefined && q.method !== 'raw') return !READ_METHODS.has(q.method);
+  return !READ_SQL.test(q.sql ?? '');
+}
+
 /**
  * What moved since a cached read was made (docs/admin.md, "Caches"). Every change that can move
  * a score — an entry added, changed, reviewed or withdrawn, an assessment, settings, catalogue or
@@ -9,7 +23,19 @@ import type { UnitOfWork } from '../stores';
  * not seen: there, `ttlMs` bounds how long a cached read may lag behind them.
  */
 export class WriteGenerations {
+  private static readonly byConnection = new WeakMap<object, WriteGenerations>();
   private n = 0;
+
+  /** The one counter of a database connection (every plugin built over it shares it), watching its statements. */
+  static of(db: StatementEvents): WriteGenerations {
+    let g = WriteGenerations.byConnection.get(db);
+    if (!g) {
+      g = new WriteGenerations();
+      g.watchStatements(db);
+      WriteGenerations.byConnection.set(db, g);
+    }
+    return g;
+  }
 
   /** The count of write transactions ended so far in this process. */
   get current(): number {
@@ -28,6 +54,16 @@ export class WriteGenerations {
       }
     };
     return uow;
+  }
+
+  /**
+   * Also counts each statement that writes, run through the database connection outside the
+   * stores' transactions (a script or a test writing rows itself), once it has answered.
+   */
+  watchStatements(db: StatementEvents): void {
+    db.on('query-response', (_response: unknown, q: { method?: string; sql?: string } | undefined) => {
+      if (isWrite(q)) this.n += 1;
+    });
   }
 
   /** A change made outside `UnitOfWork.write` that moves cached reads (none is known today; for callers that add one). */

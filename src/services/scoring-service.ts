@@ -66,6 +66,7 @@ export class ScoringService {
   private readonly journal: JournalService;
   private readonly clock: () => Date;
   private readonly cache: ReadCache<readonly ScoreCore[]> | null;
+  private readonly states: ReadCache<{ status: 'open' | 'closed'; applyQuota: boolean }> | null;
 
   constructor(deps: ScoringServiceDeps) {
     this.uow = deps.uow;
@@ -73,6 +74,7 @@ export class ScoringService {
     this.journal = deps.journal;
     this.clock = deps.clock ?? (() => new Date());
     this.cache = deps.generations ? new ReadCache(deps.generations, { ttlMs: deps.cacheTtlMs ?? 2000, max: 256 }) : null;
+    this.states = deps.generations ? new ReadCache(deps.generations, { ttlMs: deps.cacheTtlMs ?? 2000, max: 256 }) : null;
   }
 
   /**
@@ -108,7 +110,8 @@ export class ScoringService {
   }
 
   async periodStatus(agency: string, period: string): Promise<{ status: 'open' | 'closed'; applyQuota: boolean }> {
-    return this.uow.read.periods.state(agency, period);
+    if (this.states === null) return this.uow.read.periods.state(agency, period);
+    return { ...(await this.states.get(`${agency}\u0000${period}`, () => this.uow.read.periods.state(agency, period))) };
   }
 
   /** Scores of every official (or one unit, one official) of the agency for a period. */
