@@ -124,7 +124,7 @@ export function buildServices(o: { knex: Knex; clock?: () => Date; log?: Logger;
   const generations = WriteGenerations.of(o.knex);
   const uow = generations.watch(new KnexUnitOfWork(o.knex));
   const agencies = new AgencyService({ uow, clock, generations });
-  const journal = new JournalService({ uow, agencies, clock });
+  const journal = new JournalService({ uow, agencies, clock, generations });
   const scoring = new ScoringService({ uow, agencies, journal, clock, generations });
   return {
     uow,
