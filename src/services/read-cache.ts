@@ -82,9 +82,16 @@ export class ReadCache<V> {
 
   constructor(private readonly gens: WriteGenerations, private readonly opts: { ttlMs: number; max: number; now?: () => number }) {}
 
+  private swept = { gen: -1, at: 0 };
+
   get(key: string, make: () => Promise<V>): Promise<V> {
     const now = (this.opts.now ?? Date.now)();
     const gen = this.gens.current;
+    // Reads that can no longer be served are let go (they may be large: a pool of 50,000 scores).
+    if (gen !== this.swept.gen || now - this.swept.at >= this.opts.ttlMs) {
+      for (const [k, v] of this.map) if (v.gen !== gen || now - v.at >= this.opts.ttlMs) this.map.delete(k);
+      this.swept = { gen, at: now };
+    }
     const hit = this.map.get(key);
     if (hit && hit.gen === gen && now - hit.at < this.opts.ttlMs) return hit.value;
     if (hit) this.map.delete(key);

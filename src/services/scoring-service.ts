@@ -84,7 +84,9 @@ export class ScoringService {
    * own array.
    */
   private async cached<T extends ScoreCore>(kind: string, agency: string, period: Period, opts: ComputeOptions, make: () => Promise<T[]>): Promise<T[]> {
-    if (this.cache === null || opts.directory !== undefined || opts.general !== undefined) return make();
+    // Whole-agency scores with their explanations are not kept (tens of MB at province scale); their numbers and the pool are.
+    const whole = kind === 'scores' && opts.filter?.userId === undefined && opts.filter?.unitId === undefined;
+    if (this.cache === null || whole || opts.directory !== undefined || opts.general !== undefined) return make();
     const day = today((await this.agencies.context(agency)).settings.timeZone, this.clock());
     const f = opts.filter ?? {};
     const key = JSON.stringify([kind, agency, period.key, day, f.unitId ?? null, f.userId ?? null, opts.provisional, opts.applyQuota ?? false, opts.withEntries ?? false, opts.wholeAgency ?? false, opts.wholePeriod ?? false]);
@@ -123,7 +125,7 @@ export class ScoringService {
       const snap = await this.uow.read.periods.snapshots<Score>(agency, period.key);
       return snap.filter(inScope(filter));
     }
-    const all = await this.compute(agency, period, { provisional: true, filter, withEntries: opts.withEntries ?? false });
+    const all = await this.computeKept(agency, period, { provisional: true, filter, withEntries: opts.withEntries ?? false });
     return all;
   }
 
@@ -137,7 +139,12 @@ export class ScoringService {
    * score in place of the recorded one for one official (HR's decision on an appeal, before it is stored).
    */
   async compute(agency: string, period: Period, opts: ComputeOptions): Promise<Score[]> {
-    return this.cached('scores', agency, period, opts, () => this.computeWith(agency, period, opts, (inputs, params) => scoreUnitDetailed(inputs, params, period.key).map((s) => s.score)));
+    return this.computeWith(agency, period, opts, (inputs, params) => scoreUnitDetailed(inputs, params, period.key).map((s) => s.score));
+  }
+
+  /** `compute`, kept (see ScoringServiceDeps.generations): what the panels, the API and the lift read. `compute` itself always computes. */
+  private computeKept(agency: string, period: Period, opts: ComputeOptions): Promise<Score[]> {
+    return this.cached('scores', agency, period, opts, () => this.compute(agency, period, opts));
   }
 
   /**
@@ -281,8 +288,8 @@ export class ScoringService {
     const period = parsePeriod(periodKey);
     if (period.kind === 'year' || (await this.periodStatus(agency, period.key)).status === 'closed') return null;
     const [atEnd, approvedOnly] = await Promise.all([
-      this.compute(agency, period, { provisional: true, filter: { userId }, wholePeriod: true }),
-      this.compute(agency, period, { provisional: false, filter: { userId } }),
+      this.computeKept(agency, period, { provisional: true, filter: { userId }, wholePeriod: true }),
+      this.computeKept(agency, period, { provisional: false, filter: { userId } }),
     ]);
     return { atEnd: atEnd[0] ?? null, approvedOnly: approvedOnly[0] ?? null };
   }

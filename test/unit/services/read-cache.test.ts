@@ -22,8 +22,11 @@ describe('ReadCache and WriteGenerations', () => {
     const read = () => cache.get('k', async () => ++made);
     expect(await read()).to.equal(1);
     expect(await read()).to.equal(1);
+    await cache.get('other', async () => 0);
+    expect(cache.size).to.equal(2);
     await uow.write(async () => undefined);
     expect(await read()).to.equal(2);
+    expect(cache.size, 'the reads made before the write are let go').to.equal(1);
     const failing = gens.watch(fakeUow(true));
     await failing.write(async () => undefined).catch(() => undefined);
     expect(await read()).to.equal(3);
