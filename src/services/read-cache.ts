@@ -96,10 +96,12 @@ export class ReadCache<V> {
     if (hit && hit.gen === gen && now - hit.at < this.opts.ttlMs) return hit.value;
     if (hit) this.map.delete(key);
     const value = make();
-    this.map.set(key, { gen, at: now, value });
+    // Shared while it is being made; its age counts from when it was read (a slow read is not born old).
+    const entry = { gen, at: Number.POSITIVE_INFINITY, value };
+    this.map.set(key, entry);
     while (this.map.size > this.opts.max) this.map.delete(this.map.keys().next().value as string);
-    value.catch(() => {
-      if (this.map.get(key)?.value === value) this.map.delete(key);
+    value.then(() => { entry.at = (this.opts.now ?? Date.now)(); }, () => {
+      if (this.map.get(key) === entry) this.map.delete(key);
     });
     return value;
   }
