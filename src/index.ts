@@ -31,6 +31,7 @@ import { t } from './i18n/i18n';
 import { loadManifest } from './contract/manifest-validator';
 import { createLogger, type Logger } from './log';
 import type { UnitOfWork } from './stores';
+import { WriteGenerations } from './services/read-cache';
 
 export interface KpiPluginOptions {
   /** The host's knex instance (SQL Server, PostgreSQL or SQLite). */
@@ -122,10 +123,12 @@ export interface Services {
 /** The stores over a knex instance and every service over them: the one place they are built. */
 export function buildServices(o: { knex: Knex; clock?: () => Date; log?: Logger; chunkSize?: number }): Services {
   const clock = o.clock ?? (() => new Date());
-  const uow = new KnexUnitOfWork(o.knex);
-  const agencies = new AgencyService({ uow, clock });
-  const journal = new JournalService({ uow, agencies, clock });
-  const scoring = new ScoringService({ uow, agencies, journal, clock });
+  // Every write transaction is counted, so that the kept scores and insights are never served after a change (services/read-cache.ts).
+  const generations = WriteGenerations.of(o.knex);
+  const uow = generations.watch(new KnexUnitOfWork(o.knex));
+  const agencies = new AgencyService({ uow, clock, generations });
+  const journal = new JournalService({ uow, agencies, clock, generations });
+  const scoring = new ScoringService({ uow, agencies, journal, clock, generations });
   return {
     uow,
     agencies,
@@ -135,7 +138,7 @@ export function buildServices(o: { knex: Knex; clock?: () => Date; log?: Logger;
     reports: new ReportService({ uow, agencies, journal, scoring, clock, text: (key, vars) => t('vi', key, vars) }),
     review: new ReviewService({ uow, agencies, journal, clock }),
     assessments: new AssessmentService({ uow, agencies, journal, clock, isDuplicate: isUniqueViolation }),
-    insights: new InsightsService({ uow, agencies, journal, clock }),
+    insights: new InsightsService({ uow, agencies, journal, clock, generations }),
     periods: new PeriodService({ uow }),
     rules: new RulesService({ uow, agencies, clock }),
     catalogue: new CatalogueService({ uow, agencies, clock }),

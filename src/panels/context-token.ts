@@ -45,6 +45,22 @@ export function deriveKeys(secret: string): ContextKeys {
   };
 }
 
+/**
+ * The keys of a secret with the signing key as a KeyObject, derived once per secret: handed a
+ * Buffer, jsonwebtoken first tries it as a private key (a thrown error on every page).
+ */
+const derived = new Map<string, { keys: ContextKeys; signKey: crypto.KeyObject }>();
+function keysOf(secret: string): { keys: ContextKeys; signKey: crypto.KeyObject } {
+  let d = derived.get(secret);
+  if (!d) {
+    const keys = deriveKeys(secret);
+    d = { keys, signKey: crypto.createSecretKey(keys.sign) };
+    if (derived.size >= 256) derived.clear();
+    derived.set(secret, d);
+  }
+  return d;
+}
+
 /** A verified context: who, the token's id (for CSRF), when the session must end, and the keys that verified it. */
 export interface ContextSession {
   principal: Principal;
@@ -68,7 +84,7 @@ export interface IssuedContext {
  * CONTEXT_LIFETIME_S from `now`, cut at `lim` (unix seconds) when that comes first.
  */
 export function issueContext(secret: string, principal: Principal, opts: { now: Date; lim: number; lifetimeS?: number }): IssuedContext {
-  const keys = deriveKeys(secret);
+  const { keys, signKey } = keysOf(secret);
   const iat = Math.floor(opts.now.getTime() / 1000);
   const exp = Math.min(iat + (opts.lifetimeS ?? CONTEXT_LIFETIME_S), Math.floor(opts.lim));
   if (!(exp > iat)) throw new AuthError();
@@ -78,7 +94,7 @@ export function issueContext(secret: string, principal: Principal, opts: { now: 
       sub: principal.userId, agency: principal.agency, name: principal.name, unit: principal.unit, roles: principal.roles,
       locale: principal.locale, aud: CONTEXT_AUDIENCE, iat, exp, jti, lim: Math.floor(opts.lim),
     },
-    keys.sign,
+    signKey,
     { algorithm: 'HS256' },
   );
   return { token, jti, exp, keys };
@@ -99,10 +115,10 @@ export async function verifyContext(deps: AuthDeps, token: string | null | undef
   const now = deps.clock ? deps.clock() : new Date();
   const secrets = (await deps.validSecrets(agency.code)).filter((s) => s.length >= 16);
   for (const secret of secrets) {
-    const keys = deriveKeys(secret);
+    const { keys, signKey } = keysOf(secret);
     let claims: jwt.JwtPayload | string;
     try {
-      claims = jwt.verify(token, keys.sign, {
+      claims = jwt.verify(token, signKey, {
         algorithms: ['HS256'], audience: CONTEXT_AUDIENCE, clockTolerance: CONTEXT_CLOCK_TOLERANCE_S, clockTimestamp: Math.floor(now.getTime() / 1000),
       });
     } catch {

@@ -14,6 +14,19 @@ export interface ExplanationModel {
   table: ReturnType<typeof explanationEntryTable>;
 }
 
+/**
+ * Made once per explanation and language: a kept score (services/read-cache.ts) hands out the same
+ * explanation object until a change moves it, and its hundreds of formatted numbers cost more
+ * than the rest of My KPI's model. The model holds only text derived from the explanation (no
+ * token, no link), and nothing downstream changes it.
+ */
+const made = new WeakMap<PeriodExplanation, Partial<Record<Locale, ExplanationModel>>>();
+
 export function explanationModel(l: Locale, ex: PeriodExplanation): ExplanationModel {
-  return { lines: explanationLines(ex, l), entries: explanationEntryLines(ex, l), table: explanationEntryTable(ex, l) };
+  let byLocale = made.get(ex);
+  if (!byLocale) {
+    byLocale = {};
+    made.set(ex, byLocale);
+  }
+  return byLocale[l] ??= { lines: explanationLines(ex, l), entries: explanationEntryLines(ex, l), table: explanationEntryTable(ex, l) };
 }

@@ -8,6 +8,7 @@ import { cloneRules, validateRules, type MappingRule } from '../rules/mapping';
 import { versionOn } from '../rules/work-item-input';
 import { getProfile, validateProfile, type ScoringProfile } from '../scoring/profiles';
 import type { AgencyRecord, SecretRecord, StoredWorkItem, Stores, UnitOfWork } from '../stores';
+import { ReadCache, type WriteGenerations } from './read-cache';
 
 export const AGENCY_CODE_RE = /^[a-z0-9][a-z0-9-]{1,62}$/;
 /** How long the previous secret stays valid after a rotation, unless the integrator says otherwise. */
@@ -70,6 +71,8 @@ export interface AgencyServiceDeps {
   clock?: () => Date;
   /** How long a loaded agency context is reused before it is read again (other processes may have changed it). */
   contextTtlMs?: number;
+  /** When given, the agency row, its settings and its current catalogue are kept until the next write transaction of the process (or contextTtlMs). */
+  generations?: WriteGenerations;
 }
 
 export function normaliseOrigin(o: string): string {
@@ -96,6 +99,13 @@ export class AgencyService {
     this.uow = deps.uow;
     this.clock = deps.clock ?? (() => new Date());
     this.ttl = deps.contextTtlMs ?? 2000;
+    this.kept = deps.generations ? new ReadCache<unknown>(deps.generations, { ttlMs: this.ttl, max: 256 }) : null;
+  }
+
+  /** Reads kept until the next write transaction (a page reads the settings a dozen times). */
+  private readonly kept: ReadCache<unknown> | null;
+  private keep<T>(key: string, make: () => Promise<T>): Promise<T> {
+    return this.kept === null ? make() : (this.kept.get(key, make) as Promise<T>);
   }
 
   /** Adds an agency with a fresh secret, the default settings, catalogue and mapping rules. The secret is returned once. */
@@ -166,9 +176,9 @@ export class AgencyService {
   }
 
   async requireAgency(code: string): Promise<AgencyRecord> {
-    const a = await this.store.agencies.get(code);
+    const a = await this.keep(`agency\u0000${code}`, () => this.store.agencies.get(code));
     if (!a) throw new NotFoundError(messages.notFound(code), 'agency_not_found');
-    return a;
+    return { ...a };
   }
 
   getAgency(code: string): Promise<AgencyRecord | null> {
@@ -193,7 +203,7 @@ export class AgencyService {
 
   async getSettings(code: string): Promise<AgencySettings> {
     await this.requireAgency(code);
-    const raw = await this.store.agencies.settingsJson(code);
+    const raw = await this.keep(`settings\u0000${code}`, () => this.store.agencies.settingsJson(code));
     return { ...DEFAULT_SETTINGS, ...(raw as Partial<AgencySettings> | null) };
   }
 
@@ -224,8 +234,8 @@ export class AgencyService {
     return getProfile(settings.profile, custom);
   }
 
-  catalogue(code: string): Promise<StoredWorkItem[]> {
-    return this.store.catalogue.current(code);
+  async catalogue(code: string): Promise<StoredWorkItem[]> {
+    return (await this.keep(`catalogue\u0000${code}`, () => this.store.catalogue.current(code))).slice();
   }
 
   /** The items in force on a local day (a manual entry of that day is made with them). */

@@ -10,6 +10,7 @@ import { getPath, matchRule, type PlannerEvent, type RuleMatch } from '../rules/
 import type { UnitOfWork } from '../stores';
 import type { AgencyService } from './agency-service';
 import type { JournalService } from './journal-service';
+import { ReadCache, type WriteGenerations } from './read-cache';
 
 /**
  * What the "My KPI" panel tells an official besides the score (the lessons of the provincial
@@ -102,19 +103,29 @@ function startOfDay(day: string, timeZone: string): Date {
   return new Date(new TZDate(Number(day.slice(0, 4)), Number(day.slice(5, 7)) - 1, Number(day.slice(8, 10)), 0, 0, 0, 0, timeZone).getTime());
 }
 
-export interface InsightsServiceDeps { uow: UnitOfWork; agencies: AgencyService; journal: JournalService; clock?: () => Date }
+export interface InsightsServiceDeps {
+  uow: UnitOfWork;
+  agencies: AgencyService;
+  journal: JournalService;
+  clock?: () => Date;
+  /** When given, an official's insights are kept until the next write transaction of the process, or `cacheTtlMs` (default 2 s). */
+  generations?: WriteGenerations;
+  cacheTtlMs?: number;
+}
 
 export class InsightsService {
   private readonly uow: UnitOfWork;
   private readonly agencies: AgencyService;
   private readonly journal: JournalService;
   private readonly clock: () => Date;
+  private readonly cache: ReadCache<Insights> | null;
 
   constructor(deps: InsightsServiceDeps) {
     this.uow = deps.uow;
     this.agencies = deps.agencies;
     this.journal = deps.journal;
     this.clock = deps.clock ?? (() => new Date());
+    this.cache = deps.generations ? new ReadCache(deps.generations, { ttlMs: deps.cacheTtlMs ?? 2000, max: 512 }) : null;
   }
 
   async forUser(p: Principal, q: { user?: unknown; period?: unknown }): Promise<Insights> {
@@ -126,7 +137,15 @@ export class InsightsService {
     const settings = ctx.settings;
     const todayDay = today(settings.timeZone, this.clock());
     const period = q.period === undefined ? periodOfDay(todayDay, 'month') : parsePeriod(q.period as string);
+    if (this.cache === null) return this.build(p.agency, userId, period, todayDay, ctx);
+    // Kept per official, period and day (the reminders and suggestions move with the day); the caller gets its own copy.
+    const kept = await this.cache.get(JSON.stringify([p.agency, userId, period.key, todayDay]), () => this.build(p.agency, userId, period, todayDay, ctx));
+    return { ...kept, overCap: kept.overCap.slice(), reminders: kept.reminders.slice(), suggestions: kept.suggestions.slice() };
+  }
 
+  private async build(agency: string, userId: string, period: Period, todayDay: string, ctx: Awaited<ReturnType<AgencyService['context']>>): Promise<Insights> {
+    const settings = ctx.settings;
+    const p = { agency };
     const read = this.uow.read;
     const rows = (await read.journal.ofUser(p.agency, userId, period.from, period.to, ['approved', 'pending'])).map((e) => ({ day: e.day, minutes: e.minutes }));
 

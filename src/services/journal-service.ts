@@ -4,6 +4,7 @@ import type { Principal } from '../domain/principal';
 import { isValidDay, today } from '../domain/time';
 import type { DirectoryUser, EventStatus, EventSummary, UnitOfWork } from '../stores';
 import type { AgencyService } from './agency-service';
+import { ReadCache, type WriteGenerations } from './read-cache';
 
 export { entryJson, type JournalEntryJson };
 
@@ -49,7 +50,14 @@ function parseLimit(v: string | number | undefined): number {
   return n;
 }
 
-export interface JournalServiceDeps { uow: UnitOfWork; agencies: AgencyService; clock?: () => Date }
+export interface JournalServiceDeps {
+  uow: UnitOfWork;
+  agencies: AgencyService;
+  clock?: () => Date;
+  /** When given, pages of the journal are kept until the next write transaction of the process, or `cacheTtlMs` (default 2 s). */
+  generations?: WriteGenerations;
+  cacheTtlMs?: number;
+}
 
 /**
  * Reading the journal with the access rules of docs/integrators.md (roles): an official sees their own
@@ -61,10 +69,13 @@ export class JournalService {
   private readonly agencies: AgencyService;
   private readonly clock: () => Date;
 
+  private readonly pages: ReadCache<JournalPage> | null;
+
   constructor(deps: JournalServiceDeps) {
     this.uow = deps.uow;
     this.agencies = deps.agencies;
     this.clock = deps.clock ?? (() => new Date());
+    this.pages = deps.generations ? new ReadCache(deps.generations, { ttlMs: deps.cacheTtlMs ?? 2000, max: 512 }) : null;
   }
 
   /** The unit a leader leads: the token's `unit` claim, else the leader's unit in the directory. */
@@ -121,11 +132,17 @@ export class JournalService {
       who = { userId: user };
     }
     // One more than the page tells whether another page follows.
-    const rows = await this.uow.read.journal.page(p.agency, { from, to, ...who, ...(q.status !== undefined ? { status: q.status as EntryStatus } : {}), after: cursor, limit: limit + 1 });
-    const more = rows.length > limit;
-    const entries = (more ? rows.slice(0, limit) : rows).map(entryJson);
-    const last = entries[entries.length - 1];
-    return { entries, from, to, next: more && last ? `${last.date}.${last.id}` : null };
+    const page = async (): Promise<JournalPage> => {
+      const rows = await this.uow.read.journal.page(p.agency, { from, to, ...who, ...(q.status !== undefined ? { status: q.status as EntryStatus } : {}), after: cursor, limit: limit + 1 });
+      const more = rows.length > limit;
+      const entries = (more ? rows.slice(0, limit) : rows).map(entryJson);
+      const last = entries[entries.length - 1];
+      return { entries, from, to, next: more && last ? `${last.date}.${last.id}` : null };
+    };
+    if (this.pages === null) return page();
+    // The access check above runs on every call; only the page read is kept.
+    const kept = await this.pages.get(JSON.stringify([p.agency, from, to, who.userId ?? null, who.unitId ?? null, q.status ?? null, cursor, limit]), page);
+    return { ...kept, entries: kept.entries.slice() };
   }
 
   async get(p: Principal, id: string): Promise<JournalEntryJson> {

@@ -9,12 +9,21 @@ import { applyQuota, quotaPools, scoreUnitDetailed, scoreUnitNumbers, scoreYear,
 import type { ScoringProfile } from '../scoring/profiles';
 import type { AgencyService } from './agency-service';
 import type { JournalService } from './journal-service';
+import { ReadCache, type WriteGenerations } from './read-cache';
 
 export interface ScoringServiceDeps {
   uow: UnitOfWork;
   agencies: AgencyService;
   journal: JournalService;
   clock?: () => Date;
+  /**
+   * When given, computed scores are kept until the next write transaction of the process (any
+   * change that can move them: entries, reviews, assessments, settings, catalogue, periods,
+   * directory) or `cacheTtlMs` (default 2 s: the writes of other instances), so that My KPI does
+   * not score the official's unit — or, under quotaScope `agency`, the whole pool — each time.
+   */
+  generations?: WriteGenerations;
+  cacheTtlMs?: number;
 }
 
 export interface ScopeFilter { unitId?: string; userId?: string }
@@ -56,12 +65,32 @@ export class ScoringService {
   private readonly agencies: AgencyService;
   private readonly journal: JournalService;
   private readonly clock: () => Date;
+  private readonly cache: ReadCache<readonly ScoreCore[]> | null;
+  private readonly states: ReadCache<{ status: 'open' | 'closed'; applyQuota: boolean }> | null;
 
   constructor(deps: ScoringServiceDeps) {
     this.uow = deps.uow;
     this.agencies = deps.agencies;
     this.journal = deps.journal;
     this.clock = deps.clock ?? (() => new Date());
+    this.cache = deps.generations ? new ReadCache(deps.generations, { ttlMs: deps.cacheTtlMs ?? 2000, max: 256 }) : null;
+    this.states = deps.generations ? new ReadCache(deps.generations, { ttlMs: deps.cacheTtlMs ?? 2000, max: 256 }) : null;
+  }
+
+  /**
+   * `make`'s scores, kept (see ScoringServiceDeps.generations) under a key of everything they
+   * depend on besides the stored data: the agency, the period, the options and the agency's day.
+   * A computation given a directory or an appeal's general score is not kept. Callers get their
+   * own array.
+   */
+  private async cached<T extends ScoreCore>(kind: string, agency: string, period: Period, opts: ComputeOptions, make: () => Promise<T[]>): Promise<T[]> {
+    // Whole-agency scores with their explanations are not kept (tens of MB at province scale); their numbers and the pool are.
+    const whole = kind === 'scores' && opts.filter?.userId === undefined && opts.filter?.unitId === undefined;
+    if (this.cache === null || whole || opts.directory !== undefined || opts.general !== undefined) return make();
+    const day = today((await this.agencies.context(agency)).settings.timeZone, this.clock());
+    const f = opts.filter ?? {};
+    const key = JSON.stringify([kind, agency, period.key, day, f.unitId ?? null, f.userId ?? null, opts.provisional, opts.applyQuota ?? false, opts.withEntries ?? false, opts.wholeAgency ?? false, opts.wholePeriod ?? false]);
+    return (await this.cache.get(key, make) as T[]).slice();
   }
 
   params(settings: AgencySettings, profile: ScoringProfile): ScoringParams {
@@ -83,7 +112,8 @@ export class ScoringService {
   }
 
   async periodStatus(agency: string, period: string): Promise<{ status: 'open' | 'closed'; applyQuota: boolean }> {
-    return this.uow.read.periods.state(agency, period);
+    if (this.states === null) return this.uow.read.periods.state(agency, period);
+    return { ...(await this.states.get(`${agency}\u0000${period}`, () => this.uow.read.periods.state(agency, period))) };
   }
 
   /** Scores of every official (or one unit, one official) of the agency for a period. */
@@ -95,7 +125,7 @@ export class ScoringService {
       const snap = await this.uow.read.periods.snapshots<Score>(agency, period.key);
       return snap.filter(inScope(filter));
     }
-    const all = await this.compute(agency, period, { provisional: true, filter, withEntries: opts.withEntries ?? false });
+    const all = await this.computeKept(agency, period, { provisional: true, filter, withEntries: opts.withEntries ?? false });
     return all;
   }
 
@@ -112,6 +142,11 @@ export class ScoringService {
     return this.computeWith(agency, period, opts, (inputs, params) => scoreUnitDetailed(inputs, params, period.key).map((s) => s.score));
   }
 
+  /** `compute`, kept (see ScoringServiceDeps.generations): what the panels, the API and the lift read. `compute` itself always computes. */
+  private computeKept(agency: string, period: Period, opts: ComputeOptions): Promise<Score[]> {
+    return this.cached('scores', agency, period, opts, () => this.compute(agency, period, opts));
+  }
+
   /**
    * The scores' numbers without explanations (a closed period's from its snapshot): for tables of
    * the whole agency — HR's workbook, the ranking, the quota pools — where 50,000 explanations
@@ -124,7 +159,8 @@ export class ScoringService {
       const snap = await this.uow.read.periods.snapshotNumbers<ScoreCore>(agency, period.key);
       return snap.filter(inScope(filter));
     }
-    return this.computeWith(agency, period, { provisional: true, filter, ...known }, (inputs, params) => scoreUnitNumbers(inputs, params, period.key));
+    const opts: ComputeOptions = { provisional: true, filter, ...known };
+    return this.cached('numbers', agency, period, opts, () => this.computeWith(agency, period, opts, (inputs, params) => scoreUnitNumbers(inputs, params, period.key)));
   }
 
   private async computeWith<T extends ScoreCore & { explanation?: Explanation }>(agency: string, period: Period, opts: ComputeOptions, engine: (inputs: OfficialInput[], params: ScoringParams) => T[]): Promise<T[]> {
@@ -196,7 +232,15 @@ export class ScoringService {
     }
     const asked = inScope(filter);
     if (ids !== undefined && params.quotaScope !== 'unit' && scored.some((s) => s.classification === 'HTXSNV' && asked(s))) {
-      return this.computeWith(agency, period, { ...opts, wholeAgency: true }, engine);
+      if (this.cache === null || opts.general !== undefined) return this.computeWith(agency, period, { ...opts, wholeAgency: true }, engine);
+      // The pool's scores, kept: the asked unit's, just computed, in place of theirs (the same numbers), and the quota over all.
+      const pool = await this.cached('pool', agency, period, { provisional: opts.provisional, wholeAgency: true, ...(opts.wholePeriod ? { wholePeriod: true } : {}) },
+        () => this.computeWith(agency, period, { provisional: opts.provisional, wholeAgency: true, ...(opts.wholePeriod ? { wholePeriod: true } : {}) }, (inputs, p) => scoreUnitNumbers(inputs, p, period.key)));
+      const fresh = new Map(scored.map((s) => [s.userId, s]));
+      const merged = pool.map((s) => fresh.get(s.userId) ?? (s as T));
+      const inPool = new Set(pool.map((s) => s.userId));
+      for (const s of scored) if (!inPool.has(s.userId)) merged.push(s);
+      return applyQuota(merged, params, { applyQuota: opts.applyQuota ?? false }).filter(asked);
     }
     const withQuota = applyQuota(scored, params, { applyQuota: opts.applyQuota ?? false });
     return withQuota.filter(asked);
@@ -244,8 +288,8 @@ export class ScoringService {
     const period = parsePeriod(periodKey);
     if (period.kind === 'year' || (await this.periodStatus(agency, period.key)).status === 'closed') return null;
     const [atEnd, approvedOnly] = await Promise.all([
-      this.compute(agency, period, { provisional: true, filter: { userId }, wholePeriod: true }),
-      this.compute(agency, period, { provisional: false, filter: { userId } }),
+      this.computeKept(agency, period, { provisional: true, filter: { userId }, wholePeriod: true }),
+      this.computeKept(agency, period, { provisional: false, filter: { userId } }),
     ]);
     return { atEnd: atEnd[0] ?? null, approvedOnly: approvedOnly[0] ?? null };
   }
