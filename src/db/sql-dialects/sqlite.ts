@@ -3,7 +3,7 @@ import { OnConflictDialect } from './on-conflict';
 
 interface SqliteStatement { run(...params: unknown[]): { changes: number }; iterate(...params: unknown[]): IterableIterator<Record<string, unknown>> }
 interface SqliteConnection { prepare(sql: string): SqliteStatement }
-interface SqliteClient { acquireConnection(): Promise<SqliteConnection>; releaseConnection(conn: SqliteConnection): Promise<unknown>; emit(event: 'query', q: object): void }
+interface SqliteClient { acquireConnection(): Promise<SqliteConnection>; releaseConnection(conn: SqliteConnection): Promise<unknown>; emit(event: 'query' | 'query-response', ...args: unknown[]): void }
 
 /**
  * SQLite (better-sqlite3) is in-process: a statement prepared once and run row by row inside
@@ -63,10 +63,12 @@ export class SqliteDialect extends OnConflictDialect {
     const client = db.client as unknown as SqliteClient;
     const inTransaction = (db as { isTransaction?: boolean }).isTransaction === true;
     const conn = await client.acquireConnection();
-    // Told to knex's `query` listeners as knex tells its own reads (a host's query log, tests).
-    client.emit('query', { method: 'select', sql, bindings, options: {} });
+    // Told to knex's `query` and `query-response` listeners as knex tells its own reads (a host's query log, tests).
+    const told = { method: 'select', sql, bindings, options: {} };
+    client.emit('query', told);
     try {
       for (const row of conn.prepare(sql).iterate(...bindings.map(SqliteDialect.toBinding))) each(row);
+      client.emit('query-response', undefined, told);
     } finally {
       if (!inTransaction) await client.releaseConnection(conn);
     }
