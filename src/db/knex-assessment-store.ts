@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { AssessedUser, Assessment, AssessmentStore, DisqualifiedGround, GroupScores } from '../stores';
-import { toBool, toDate, toNum, toNumOrNull } from './rows';
+import { chunkForParams, toBool, toDate, toNum, toNumOrNull } from './rows';
 
 /** The columns of an assessment, in the order they are read. */
 const COLUMNS = ['general', 'disqualified', 'assessed_by', 'updated_at', 'general_i', 'general_ii', 'general_iii', 'self_i', 'self_ii', 'self_iii', 'disqualified_ground'] as const;
@@ -45,13 +45,19 @@ export class KnexAssessmentStore implements AssessmentStore {
     else await this.db('kpi_assessments').insert({ ...key, ...row });
   }
 
-  async ofPeriod(agency: string, period: string): Promise<Map<string, { general: number | null; disqualified: boolean; disqualifiedGround?: DisqualifiedGround | null }>> {
+  async ofPeriod(agency: string, period: string, userIds?: readonly string[]): Promise<Map<string, { general: number | null; disqualified: boolean; disqualifiedGround?: DisqualifiedGround | null }>> {
     const out = new Map<string, { general: number | null; disqualified: boolean; disqualifiedGround?: DisqualifiedGround | null }>();
-    for (const r of await this.db('kpi_assessments').where({ agency_code: agency, period }).select('user_id', 'general', 'disqualified', 'disqualified_ground')) {
-      const a: { general: number | null; disqualified: boolean; disqualifiedGround?: DisqualifiedGround } = { general: toNumOrNull(r.general), disqualified: toBool(r.disqualified) };
-      if (r.disqualified_ground != null) a.disqualifiedGround = r.disqualified_ground as DisqualifiedGround;
-      out.set(String(r.user_id), a);
-    }
+    const q = () => this.db('kpi_assessments').where({ agency_code: agency, period }).select('user_id', 'general', 'disqualified', 'disqualified_ground');
+    const take = (rows: Array<Record<string, unknown>>): void => {
+      for (const r of rows) {
+        const a: { general: number | null; disqualified: boolean; disqualifiedGround?: DisqualifiedGround } = { general: toNumOrNull(r.general), disqualified: toBool(r.disqualified) };
+        if (r.disqualified_ground != null) a.disqualifiedGround = r.disqualified_ground as DisqualifiedGround;
+        out.set(String(r.user_id), a);
+      }
+    };
+    if (userIds === undefined) take(await q());
+    // Under SQL Server's 2,100 parameters (the agency and the period take two).
+    else for (const part of chunkForParams([...new Set(userIds)], 1, 2000)) take(await q().whereIn('user_id', part));
     return out;
   }
 

@@ -191,7 +191,7 @@ export class ScoringService {
     const agg = { agency, from: period.from, to: period.to, statuses, capMinutes: params.capMinutes, clip: params.capPolicy === 'clip', failPenalty: params.profile.failPenalty, delayPenalty: params.profile.delayPenalty, ...(ids ? { userIds: ids } : {}) };
     const [{ totals, overDays }, assessments, assignments] = await Promise.all([
       read.journal.periodTotals(agg),
-      read.assessments.ofPeriod(agency, period.key),
+      read.assessments.ofPeriod(agency, period.key, ids),
       params.profile.assignedBasis === 'norm' ? Promise.resolve(new Map<string, number>()) : read.assignments.minutesDue(agency, period.from, period.to, ids),
     ]);
     const cal = { holidays: settings.holidays, makeUpDays: settings.makeUpDays };

@@ -43,8 +43,8 @@ export interface AssessmentStore {
   get(agency: string, userId: string, period: string): Promise<Assessment | null>;
   /** Inserts, or updates when `exists`; a concurrent insert of the same key is a unique violation the caller turns into a conflict. */
   put(agency: string, userId: string, period: string, a: Assessment & { assessedBy: string; updatedAt: Date }, exists: boolean): Promise<void>;
-  /** Every assessment of a period, per official. */
-  ofPeriod(agency: string, period: string): Promise<Map<string, { general: number | null; disqualified: boolean; disqualifiedGround?: DisqualifiedGround | null }>>;
+  /** Every assessment of a period, per official (of `userIds` only, when given: a unit's scores need not read the agency's). */
+  ofPeriod(agency: string, period: string, userIds?: readonly string[]): Promise<Map<string, { general: number | null; disqualified: boolean; disqualifiedGround?: DisqualifiedGround | null }>>;
   /** The officials active in [from, to] (or assessed for the period), of one unit or all, with their assessment. */
   withUsers(agency: string, q: { period: string; from: string; to: string; unitId: string | null; limit: number }): Promise<AssessedUser[]>;
 }

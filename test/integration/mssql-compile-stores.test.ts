@@ -294,7 +294,7 @@ describe('mssql compile: every knex store, method by method, compiled for SQL Se
         await x.put(AGENCY, 'u-1', '2026-03', a, false);
         await x.put(AGENCY, 'u-1', '2026-03', { ...a, general: null, disqualified: true }, true);
       },
-      ofPeriod: (x) => x.ofPeriod(AGENCY, '2026-03'),
+      ofPeriod: async (x) => { await x.ofPeriod(AGENCY, '2026-03'); await x.ofPeriod(AGENCY, '2026-03', Array.from({ length: 2500 }, (_, i) => `u-${i}`)); },
       withUsers: async (x) => {
         await x.withUsers(AGENCY, { period: '2026-03', from: '2026-03-01', to: '2026-03-31', unitId: 'p-1', limit: 500 });
         await x.withUsers(AGENCY, { period: '2026-Q1', from: '2026-01-01', to: '2026-03-31', unitId: null, limit: 500 });

@@ -437,6 +437,9 @@ describe(`store contracts through KnexUnitOfWork on ${testDialect()} (${parseDbU
       expect(Object.fromEntries(await read.assessments.ofPeriod('sm-1', '2026-Q1'))).to.deep.equal({
         'u-1': { general: null, disqualified: true }, 'u-old': { general: 7, disqualified: false },
       });
+      // Of some officials only (a unit's scores): the others are not read.
+      expect(Object.fromEntries(await read.assessments.ofPeriod('sm-1', '2026-Q1', ['u-old', 'u-2', 'u-none']))).to.deep.equal({ 'u-old': { general: 7, disqualified: false } });
+      expect((await read.assessments.ofPeriod('sm-1', '2026-Q1', [])).size).to.equal(0);
     });
 
     it('when officials are listed with their assessment, then the active and the assessed come, leader first, with the period\'s assessment only', async () => {
