@@ -8,7 +8,7 @@ import { cloneRules, validateRules, type MappingRule } from '../rules/mapping';
 import { versionOn } from '../rules/work-item-input';
 import { getProfile, validateProfile, type ScoringProfile } from '../scoring/profiles';
 import type { AgencyRecord, SecretRecord, StoredWorkItem, Stores, UnitOfWork } from '../stores';
-import { ReadCache, type WriteGenerations } from './read-cache';
+import { KEPT_READ_TTL_MS, keptReads, type ReadCache, type WriteGenerations } from './read-cache';
 
 export const AGENCY_CODE_RE = /^[a-z0-9][a-z0-9-]{1,62}$/;
 /** How long the previous secret stays valid after a rotation, unless the integrator says otherwise. */
@@ -98,8 +98,8 @@ export class AgencyService {
   constructor(deps: AgencyServiceDeps) {
     this.uow = deps.uow;
     this.clock = deps.clock ?? (() => new Date());
-    this.ttl = deps.contextTtlMs ?? 2000;
-    this.kept = deps.generations ? new ReadCache<unknown>(deps.generations, { ttlMs: this.ttl, max: 256 }) : null;
+    this.ttl = deps.contextTtlMs ?? KEPT_READ_TTL_MS;
+    this.kept = keptReads<unknown>({ generations: deps.generations, cacheTtlMs: this.ttl }, 256);
   }
 
   /** Reads kept until the next write transaction (a page reads the settings a dozen times). */

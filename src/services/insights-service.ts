@@ -10,7 +10,7 @@ import { getPath, matchRule, type PlannerEvent, type RuleMatch } from '../rules/
 import type { UnitOfWork } from '../stores';
 import type { AgencyService } from './agency-service';
 import type { JournalService } from './journal-service';
-import { ReadCache, type WriteGenerations } from './read-cache';
+import { keptReads, type ReadCache, type WriteGenerations } from './read-cache';
 
 /**
  * What the "My KPI" panel tells an official besides the score (the lessons of the provincial
@@ -125,7 +125,7 @@ export class InsightsService {
     this.agencies = deps.agencies;
     this.journal = deps.journal;
     this.clock = deps.clock ?? (() => new Date());
-    this.cache = deps.generations ? new ReadCache(deps.generations, { ttlMs: deps.cacheTtlMs ?? 2000, max: 512 }) : null;
+    this.cache = keptReads(deps, 512);
   }
 
   async forUser(p: Principal, q: { user?: unknown; period?: unknown }): Promise<Insights> {

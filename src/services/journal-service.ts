@@ -4,7 +4,7 @@ import type { Principal } from '../domain/principal';
 import { isValidDay, today } from '../domain/time';
 import type { DirectoryUser, EventStatus, EventSummary, UnitOfWork } from '../stores';
 import type { AgencyService } from './agency-service';
-import { ReadCache, type WriteGenerations } from './read-cache';
+import { keptReads, type ReadCache, type WriteGenerations } from './read-cache';
 
 export { entryJson, type JournalEntryJson };
 
@@ -75,7 +75,7 @@ export class JournalService {
     this.uow = deps.uow;
     this.agencies = deps.agencies;
     this.clock = deps.clock ?? (() => new Date());
-    this.pages = deps.generations ? new ReadCache(deps.generations, { ttlMs: deps.cacheTtlMs ?? 2000, max: 512 }) : null;
+    this.pages = keptReads(deps, 512);
   }
 
   /** The unit a leader leads: the token's `unit` claim, else the leader's unit in the directory. */

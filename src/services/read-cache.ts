@@ -111,3 +111,14 @@ export class ReadCache<V> {
     return this.map.size;
   }
 }
+
+/** How long a kept read may lag behind another process's writes, unless a service is told otherwise. */
+export const KEPT_READ_TTL_MS = 2000;
+
+/**
+ * A service's kept reads when it was given the write generations (null otherwise: it reads every
+ * time), living `cacheTtlMs` (default KEPT_READ_TTL_MS), at most `max` of them.
+ */
+export function keptReads<V>(deps: { generations?: WriteGenerations | undefined; cacheTtlMs?: number | undefined }, max: number): ReadCache<V> | null {
+  return deps.generations ? new ReadCache<V>(deps.generations, { ttlMs: deps.cacheTtlMs ?? KEPT_READ_TTL_MS, max }) : null;
+}

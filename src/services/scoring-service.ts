@@ -9,7 +9,7 @@ import { applyQuota, quotaPools, scoreUnitDetailed, scoreUnitNumbers, scoreYear,
 import type { ScoringProfile } from '../scoring/profiles';
 import type { AgencyService } from './agency-service';
 import type { JournalService } from './journal-service';
-import { ReadCache, type WriteGenerations } from './read-cache';
+import { keptReads, type ReadCache, type WriteGenerations } from './read-cache';
 
 export interface ScoringServiceDeps {
   uow: UnitOfWork;
@@ -73,8 +73,8 @@ export class ScoringService {
     this.agencies = deps.agencies;
     this.journal = deps.journal;
     this.clock = deps.clock ?? (() => new Date());
-    this.cache = deps.generations ? new ReadCache(deps.generations, { ttlMs: deps.cacheTtlMs ?? 2000, max: 256 }) : null;
-    this.states = deps.generations ? new ReadCache(deps.generations, { ttlMs: deps.cacheTtlMs ?? 2000, max: 256 }) : null;
+    this.cache = keptReads(deps, 256);
+    this.states = keptReads(deps, 256);
   }
 
   /**
