@@ -111,8 +111,7 @@ export class KnexAgencyStore implements AgencyStore {
       }
       const rows = chunk.map((i) => ({ agency_code: code, jti: ids[i]!.jti, expires_at: ids[i]!.expiresAt }));
       try {
-        if ((this.db as Knex.Transaction).isTransaction) await this.db.transaction((sp) => sp('kpi_token_uses').insert(rows));
-        else await this.db('kpi_token_uses').insert(rows);
+        await insertTokenIds(this.db, rows);
         for (const i of chunk) out[i] = true;
       } catch (e) {
         if (!isUniqueViolation(e)) throw e;
@@ -124,14 +123,19 @@ export class KnexAgencyStore implements AgencyStore {
   }
 }
 
+/**
+ * Inserts token ids in one statement. Inside a transaction the insert gets a savepoint of its own:
+ * PostgreSQL aborts the whole transaction on a refused row unless the failure is rolled back to one.
+ */
+async function insertTokenIds(db: Knex | Knex.Transaction, rows: Array<{ agency_code: string; jti: string; expires_at: Date }>): Promise<void> {
+  if ((db as Knex.Transaction).isTransaction) await db.transaction((sp) => sp('kpi_token_uses').insert(rows));
+  else await db('kpi_token_uses').insert(rows);
+}
+
 /** Inserts one token id; false when it is a replay (used before and still inside its lifetime). */
 async function takeTokenId(db: Knex | Knex.Transaction, code: string, jti: string, expiresAt: Date, now: Date): Promise<boolean> {
   try {
-    const row = { agency_code: code, jti, expires_at: expiresAt };
-    // Inside a transaction the insert gets a savepoint of its own: PostgreSQL aborts the whole
-    // transaction on a refused row unless the failure is rolled back to one.
-    if ((db as Knex.Transaction).isTransaction) await db.transaction((sp) => sp('kpi_token_uses').insert(row));
-    else await db('kpi_token_uses').insert(row);
+    await insertTokenIds(db, [{ agency_code: code, jti, expires_at: expiresAt }]);
     return true;
   } catch (e) {
     if (!isUniqueViolation(e)) throw e;
