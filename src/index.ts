@@ -86,7 +86,7 @@ export async function createKpiPlugin(opts: KpiPluginOptions): Promise<KpiPlugin
       registerCatalogueApi(api, helpers, { catalogue, agencies });
       registerRequestsApi(api, helpers, requests);
     },
-    panels: createPanelsRouter({ auth, agencies, journal, scoring, intake, review, assessments, insights, rules, skew, catalogue, forms, requests, clock, log }),
+    panels: createPanelsRouter({ auth, agencies, journal, scoring, intake, review, assessments, insights, rules, skew, catalogue, forms, requests, clock, log, generations: WriteGenerations.of(knex) }),
     reports: createReportsRouter({ auth, reports, directory: journal, agencyName: async (code) => (await agencies.cachedAgency(code))?.name ?? null, log }),
   };
   const router = createRouter(deps);

@@ -22,7 +22,9 @@ import type { RulesService } from '../services/rules-service';
 import type { ScoringService } from '../services/scoring-service';
 import { createViews, type PageModel, type Views } from '../views/render';
 import type { DirectoryUser } from '../stores';
-import { has, link, send, sessionOf, str, type Session } from './session';
+import { KEPT_READ_TTL_MS, type WriteGenerations } from '../services/read-cache';
+import { PanelPages } from './page-cache';
+import { has, link, newNonce, send, sessionOf, str, type Session } from './session';
 import { enc, isFailureNotice, itemLabel, noticeText, type ItemName } from './view-model';
 
 export interface PanelsDeps {
@@ -48,6 +50,10 @@ export interface PanelsDeps {
   /** Corrections and appeals: without it the KPI tab, the unit board and My KPI offer none. */
   requests?: RequestService;
   clock?: () => Date;
+  /** The write counter of the database connection: with it, rendered pages are kept until the next write (page-cache.ts). */
+  generations?: WriteGenerations;
+  /** How long a kept page may lag behind another process's writes (default KEPT_READ_TTL_MS). */
+  cacheTtlMs?: number;
   views?: Views;
   log?: { error(obj: object, msg: string): void };
 }
@@ -63,6 +69,11 @@ export interface PanelKit {
   /** The unit the viewer leads, when they are a leader. */
   leaderUnit(s: Session): Promise<string | null>;
   nav(s: Session, current: string, leaderUnit: string | null): PageModel['nav'];
+  /**
+   * Answers a GET panel whose page depends only on its viewer, path, query, the agency's day and
+   * the data: from the kept page when nothing was written since (page-cache.ts), else `render`.
+   */
+  keptPage(req: Request, res: Response, render: () => Promise<void>): Promise<void>;
   /** Renders panel `id` with template `view` and the panel's own `data`. */
   page(req: Request, res: Response, id: PanelId, view: string, data: Record<string, unknown>, opts?: { status?: number; error?: string | null; title?: string }): Promise<void>;
   /** The catalogue's items of `agency` by code, named in the viewer's language. */
@@ -74,6 +85,8 @@ export interface PanelKit {
 
 export function createKit(deps: PanelsDeps): PanelKit {
   const views = deps.views ?? createViews();
+  // At most 200 pages (a full My KPI is about 60 KB).
+  const pages = deps.generations ? new PanelPages(deps.generations, { ttlMs: deps.cacheTtlMs ?? KEPT_READ_TTL_MS, max: 200 }) : null;
   const manifestPanels = new Map<string, ManifestPanel>(loadManifest().panels.map((p) => [p.id, p]));
 
   function panel(id: PanelId): ManifestPanel {
@@ -112,13 +125,14 @@ export function createKit(deps: PanelsDeps): PanelKit {
       if (!s.principal.roles.some((r) => roles.includes(r))) throw new ForbiddenError();
       return s;
     },
+    keptPage: (req, res, render) => (pages ? pages.serve(req, res, render) : render()),
     async page(req, res, id, view, data, opts = {}) {
       const s = sessionOf(req);
       const unit = await leaderUnit(s);
       const noticeKey = str(req.query.notice);
       const failed = isFailureNotice(noticeKey);
       const notice = failed ? null : noticeText(s.locale, noticeKey);
-      send(res, opts.status ?? 200, s.settings.hostOrigins, (nonce) => views.render(view, {
+      const build = (nonce: string): string => views.render(view, {
         locale: s.locale,
         nonce,
         title: opts.title ?? panel(id).title[s.locale],
@@ -129,7 +143,14 @@ export function createKit(deps: PanelsDeps): PanelKit {
         error: opts.error ?? (failed ? noticeText(s.locale, noticeKey) : null),
         timeZone: s.settings.timeZone,
         ...data,
-      }));
+      });
+      const status = opts.status ?? 200;
+      if (pages?.keeping(req)) {
+        const nonce = newNonce();
+        pages.offer(req, { status, html: build(nonce), nonce, origins: s.settings.hostOrigins });
+        return;
+      }
+      send(res, status, s.settings.hostOrigins, build);
     },
     async itemNames(agency, l) {
       const items = await deps.agencies.catalogue(agency);

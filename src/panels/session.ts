@@ -35,6 +35,8 @@ export interface Session {
   today: string;
   /** Where the panels router is mounted, e.g. `/kpi/panels`. */
   base: string;
+  /** The actions of the forms rendered so far for this response (page-cache.ts prints their tokens afresh). */
+  formActions: Set<string>;
 }
 
 const sessions = new WeakMap<Request, Session>();
@@ -98,6 +100,7 @@ export function sessionMiddleware(auth: AuthDeps, agencies: AgencyService, clock
       out: issueContext(secret, principal, { now, lim }),
       today: todayIn(settings.timeZone, now),
       base: req.baseUrl,
+      formActions: new Set(),
     });
     next();
   });
@@ -115,6 +118,7 @@ export function link(s: Session, path: string, params: Record<string, string | s
 
 /** A POST form to `path` whose anti-forgery token is bound to `action`. */
 export function form(s: Session, path: string, action: string): FormModel {
+  s.formActions.add(action);
   return { action: `${s.base}${path}`, ctx: s.out.token, csrf: csrfToken(s.out.keys, s.out.jti, action) };
 }
 
@@ -135,10 +139,19 @@ function cspHeader(nonce: string, origins: readonly string[]): string {
   ].join('; ');
 }
 
+/** A new style nonce (CSP), never reused. */
+export function newNonce(): string {
+  return crypto.randomBytes(18).toString('base64url');
+}
+
 /** Sends the HTML `build` makes with a fresh style nonce, under a CSP that lets only `origins` frame it. */
 export function send(res: Response, status: number, origins: readonly string[], build: (nonce: string) => string): void {
-  const nonce = crypto.randomBytes(18).toString('base64url');
-  const html = build(nonce);
+  const nonce = newNonce();
+  sendHtml(res, status, origins, nonce, build(nonce));
+}
+
+/** Sends `html`, whose style element carries `nonce`, under a CSP that lets only `origins` frame it. */
+export function sendHtml(res: Response, status: number, origins: readonly string[], nonce: string, html: string): void {
   res.status(status);
   res.setHeader('Content-Security-Policy', cspHeader(nonce, origins));
   if (origins.length === 0) res.setHeader('X-Frame-Options', 'DENY');
