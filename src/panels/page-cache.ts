@@ -21,9 +21,9 @@ import { ReadCache, type WriteGenerations } from '../services/read-cache';
 import { csrfToken } from './context-token';
 import { newNonce, sendHtml, sessionOf, type Session } from './session';
 
-/** A rendered page cut at its tokens: `parts[0] + token(slots[0]) + parts[1] + … + parts[n]`. */
+/** A rendered page cut at its tokens: `parts[0] + token(slots[0]) + parts[1] + … + parts[n]`, the parts in UTF-8. */
 export interface PageTemplate {
-  parts: string[];
+  parts: Buffer[];
   /** Per gap between two parts: 0 = the context token, 1 = the style nonce, 2 + i = the anti-forgery token of `actions[i]`. */
   slots: number[];
   actions: string[];
@@ -123,16 +123,16 @@ function cut(page: RenderedPage, s: Session): PageTemplate {
     for (let at = page.html.indexOf(token); at !== -1; at = page.html.indexOf(token, at + token.length)) hits.push({ at, slot, len: token.length });
   });
   hits.sort((a, b) => a.at - b.at);
-  const parts: string[] = [];
+  const parts: Buffer[] = [];
   const slots: number[] = [];
   let from = 0;
   for (const h of hits) {
     if (h.at < from) throw new Error('page tokens overlap'); // tokens are random: never happens
-    parts.push(page.html.slice(from, h.at));
+    parts.push(Buffer.from(page.html.slice(from, h.at)));
     slots.push(h.slot);
     from = h.at + h.len;
   }
-  parts.push(page.html.slice(from));
+  parts.push(Buffer.from(page.html.slice(from)));
   return { parts, slots, actions, origins: page.origins };
 }
 
@@ -140,7 +140,8 @@ function cut(page: RenderedPage, s: Session): PageTemplate {
 function sendTemplate(res: Response, s: Session, page: PageTemplate): void {
   const nonce = newNonce();
   const values = [s.out.token, nonce, ...page.actions.map((a) => csrfToken(s.out.keys, s.out.jti, a))];
-  let html = page.parts[0]!;
-  for (let i = 0; i < page.slots.length; i++) html += values[page.slots[i]!]! + page.parts[i + 1]!;
-  sendHtml(res, 200, page.origins, nonce, html);
+  // The tokens are ASCII: joined as bytes, the page is not encoded again.
+  const pieces: Buffer[] = [page.parts[0]!];
+  for (let i = 0; i < page.slots.length; i++) pieces.push(Buffer.from(values[page.slots[i]!]!, 'latin1'), page.parts[i + 1]!);
+  sendHtml(res, 200, page.origins, nonce, Buffer.concat(pieces));
 }

@@ -93,7 +93,9 @@ export function sessionMiddleware(auth: AuthDeps, agencies: AgencyService, clock
       if (typeof exp !== 'number') throw new AuthError();
       lim = exp;
     }
-    const [secret, settings] = await Promise.all([agencies.currentSecret(principal.agency), agencies.getSettings(principal.agency)]);
+    // The newest valid secret signs the fresh context token: from the agency's briefly cached context, as the host JWT was checked.
+    const [[secret], settings] = await Promise.all([agencies.cachedSecrets(principal.agency), agencies.getSettings(principal.agency)]);
+    if (secret === undefined) throw new AuthError();
     const now = clock();
     sessions.set(req, {
       principal, locale: principal.locale, incoming, settings,
@@ -151,11 +153,13 @@ export function send(res: Response, status: number, origins: readonly string[], 
 }
 
 /** Sends `html`, whose style element carries `nonce`, under a CSP that lets only `origins` frame it. */
-export function sendHtml(res: Response, status: number, origins: readonly string[], nonce: string, html: string): void {
-  res.status(status);
+export function sendHtml(res: Response, status: number, origins: readonly string[], nonce: string, html: string | Buffer): void {
+  res.statusCode = status;
   res.setHeader('Content-Security-Policy', cspHeader(nonce, origins));
   if (origins.length === 0) res.setHeader('X-Frame-Options', 'DENY');
-  res.type('text/html; charset=utf-8').send(html);
+  res.setHeader('Content-Type', 'text/html; charset=utf-8');
+  // Written directly: res.send would hash the page for an ETag, which a no-store page never uses.
+  res.end(html);
 }
 
 export function redirect(res: Response, href: string): void {
