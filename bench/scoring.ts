@@ -11,17 +11,23 @@
  * Peak memory of our scoring is taken in a fresh child process (the first, cold
  * computations; baseline just before), both sampled every 10 ms and as the kernel's
  * high-water mark (a synchronous SQLite query blocks the sampler). Then one
- * official's My-KPI (services.scoring.scoresFor, their own scores) on the same data.
- * Goals (issue): within 2× of the raw query, peak RSS under 300 MB, My-KPI under 50 ms.
+ * official's My-KPI (services.scoring.scoresFor, their own scores) on the same data, and
+ * the whole My KPI panel over HTTP for other officials.
+ * Goals (issue): within 2× of the raw query, peak RSS under 300 MB, My-KPI (the call and
+ * the panel) under 50 ms.
  *
  *   node dist/bench/run.js scoring-sqlite [--users=10000] [--entries=2000000] [--reps=2]
  */
 import { spawn } from 'node:child_process';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
 import Database from 'better-sqlite3';
 import type { Knex } from 'knex';
 import pg from 'pg';
 import { parsePeriod } from '../src/domain/period';
-import type { Principal } from '../src/http/auth';
+import { signUserToken, type Principal } from '../src/http/auth';
+import type { KpiPlugin } from '../src/index';
 import { openPlugin, parseDialect, pgDatabase, type BenchDialect } from './lib/databases';
 import { BenchOptions } from './lib/options';
 import { emit, median, MemoryWatch, now, percentile, progress, round, runMain } from './lib/report';
@@ -136,6 +142,7 @@ async function measure(dialect: BenchDialect, url: string, spec: DatasetSpec, o:
     const pick = (i: number) => askers[(i * step + Math.floor(step / 2)) % askers.length]!;
     await giveGeneralScores(knex, users.map((u) => u.id));
     const mine: number[] = [];
+    let panel: { medianMs: number; p95Ms: number; runs: number; pageBytes: number } | null = null;
     let myScores = 0;
     let excellent = 0;
     let pooled = 0;
@@ -153,6 +160,9 @@ async function measure(dialect: BenchDialect, url: string, spec: DatasetSpec, o:
         if (own?.classification === 'HTXSNV' || own?.overQuota) excellent++;
         if (own && own.explanation.kind === 'period' && own.explanation.quota?.pool.scope === 'agency') pooled++;
       }
+      // 4. The whole My KPI panel over HTTP (in this process), for other officials (other units
+      // than step 3's): the month's and the quarter's scores, the journal, suggestions, rendering.
+      panel = await panelLoads(plugin, myKpiRuns, (i) => askers[(i * step + Math.floor(step / 4)) % askers.length]!);
     } finally {
       await knex('kpi_assessments').where({ agency_code: SCORING_AGENCY, period: '2026-Q1', assessed_by: BENCH_ASSESSOR }).delete();
     }
@@ -165,6 +175,7 @@ async function measure(dialect: BenchDialect, url: string, spec: DatasetSpec, o:
       time: ratio.provisional <= GOALS.maxRatio && ratio.closed <= GOALS.maxRatio,
       memory: memory.peakRssMb < GOALS.peakRssMb,
       myKpi: myKpi.medianMs < GOALS.myKpiMs,
+      myKpiPanel: panel !== null && panel.medianMs < GOALS.myKpiMs,
     };
     emit({
       name: NAME,
@@ -178,13 +189,46 @@ async function measure(dialect: BenchDialect, url: string, spec: DatasetSpec, o:
       ratio,
       memory,
       myKpi,
+      myKpiPanel: panel,
       goal: GOALS,
-      pass: passes.time && passes.memory && passes.myKpi,
+      pass: passes.time && passes.memory && passes.myKpi && passes.myKpiPanel,
       passes,
     });
   } finally {
     await knex.destroy();
   }
+}
+
+/**
+ * My KPI loaded over HTTP as a host's iframe loads it (the plugin's router in express, the
+ * host's JWT), a different official each time, after 3 warm-ups: ms per page, client side.
+ */
+async function panelLoads(plugin: KpiPlugin, runs: number, pick: (i: number) => { id: string; name: string; unitId: string | null }): Promise<{ medianMs: number; p95Ms: number; runs: number; pageBytes: number }> {
+  const secret = await plugin.services.agencies.currentSecret(SCORING_AGENCY);
+  const app = express();
+  app.use('/kpi', plugin.router);
+  const server = http.createServer(app);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  const times: number[] = [];
+  let pageBytes = 0;
+  try {
+    for (let i = 0; i < runs + 3; i++) {
+      const me = pick(i);
+      const token = signUserToken(secret, { sub: me.id, agency: SCORING_AGENCY, name: me.name, unit: me.unitId, roles: ['official'] }, 3600);
+      const t = now();
+      const r = await fetch(`http://127.0.0.1:${port}/kpi/panels/me?month=2026-03`, { headers: { authorization: `Bearer ${token}` } });
+      const body = await r.text();
+      const ms = now() - t;
+      if (r.status !== 200 || !body.includes(me.name)) throw new Error(`My KPI of ${me.id} answered ${r.status}: ${body.slice(0, 300)}`);
+      if (i < 3) continue;
+      times.push(ms);
+      pageBytes = Buffer.byteLength(body);
+    }
+  } finally {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+  return { medianMs: round(median(times)), p95Ms: round(percentile(times, 95)), runs, pageBytes };
 }
 
 runMain(main);

@@ -41,7 +41,8 @@ export function mountMePanel(router: Router, kit: PanelKit): void {
     const to = month.to < s.today ? month.to : s.today;
     const [monthScores, quarterScores, journal, todays, items, catalogue, insights] = await Promise.all([
       deps.scoring.scoresFor(p, { period: month.key, user: p.userId }),
-      deps.scoring.scoresFor(p, { period: quarter.key, user: p.userId }),
+      // The quarter's card shows no entries.
+      deps.scoring.scoresFor(p, { period: quarter.key, user: p.userId, entries: false }),
       deps.journal.list(p, { from: month.from, to, limit: JOURNAL_PAGE.max }),
       deps.journal.list(p, { from: s.today, to: s.today, limit: JOURNAL_PAGE.max }),
       kit.itemNames(p.agency, l),

@@ -253,8 +253,12 @@ export class ScoringService {
     return years.filter(inScope(filter));
   }
 
-  /** Scores visible to a principal: their own; a leader's unit; HR and admin the agency. */
-  async scoresFor(p: Principal, q: { period?: string | undefined; unit?: string | undefined; user?: string | undefined }): Promise<{ period: string; status: 'open' | 'closed'; scores: Score[] }> {
+  /**
+   * Scores visible to a principal: their own; a leader's unit; HR and admin the agency. One
+   * official's explanation lists their entries unless `entries` is false (a score card that shows
+   * no entries spares reading them: a quarter's are a few hundred rows spread over the table).
+   */
+  async scoresFor(p: Principal, q: { period?: string | undefined; unit?: string | undefined; user?: string | undefined; entries?: boolean }): Promise<{ period: string; status: 'open' | 'closed'; scores: Score[] }> {
     const period = parsePeriod(q.period ?? (await this.currentMonth(p.agency)));
     let filter: ScopeFilter;
     if (q.user !== undefined) {
@@ -271,7 +275,7 @@ export class ScoringService {
     } else {
       filter = { userId: p.userId };
     }
-    const withEntries = filter.userId !== undefined;
+    const withEntries = filter.userId !== undefined && q.entries !== false;
     const scores = await this.scores(p.agency, period.key, filter, { withEntries });
     const status = period.kind === 'year' ? 'open' : (await this.periodStatus(p.agency, period.key)).status;
     return { period: period.key, status, scores };

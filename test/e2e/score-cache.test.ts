@@ -94,6 +94,17 @@ describe('e2e: kept scores are never served after a change that moves them (serv
     expect(a).to.deep.equal(await fresh());
   });
 
+  it('when an official\'s score is asked without its entries (My KPI\'s quarter card), then its numbers are the same and its explanation lists none', async () => {
+    const me = official('s-1', 'p-small');
+    const withEntries = (await h.plugin.services.scoring.scoresFor(me, { period: PERIOD, user: 's-1' })).scores[0]!;
+    const without = (await h.plugin.services.scoring.scoresFor(me, { period: PERIOD, user: 's-1', entries: false })).scores[0]!;
+    const numbers = (x: typeof without) => { const { explanation: _e, ...rest } = x; return rest; };
+    expect(numbers(without)).to.deep.equal(numbers(withEntries));
+    const entriesOf = (x: typeof without) => (x.explanation as { completed: { entries: unknown[] | null } }).completed.entries;
+    expect(entriesOf(withEntries)).to.have.length(DAYS.length);
+    expect(entriesOf(without)).to.equal(null);
+  });
+
   it('when an assessment changes (b-03 becomes excellent), then the pool and s-1\'s quota rank move at once', async () => {
     await expectMoved(() => h.plugin.services.assessments.put(hr(), { userId: 'b-03', period: PERIOD, general: 30 }), (before, after) => {
       expect(scoreOf(after, 'b-03').total).to.be.greaterThan(scoreOf(before, 'b-03').total);
