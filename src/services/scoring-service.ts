@@ -176,7 +176,11 @@ export class ScoringService {
     } else if (filter.userId !== undefined) {
       const me = await read.directory.user(agency, filter.userId);
       if (!me) return [];
-      users = me.unitId === null ? [me] : await read.directory.users(agency, { unitId: me.unitId });
+      // A member's score is their own work's; only a leader's blends in the unit's mean, and only a
+      // unit-wide quota ranks them among the unit (an agency-wide one is settled against the kept
+      // pool below). So the unit is read only when it counts.
+      const unitCounts = me.isLeader || params.quotaScope === 'unit';
+      users = me.unitId === null || !unitCounts ? [me] : await read.directory.users(agency, { unitId: me.unitId });
     } else if (filter.unitId !== undefined) {
       users = await read.directory.users(agency, { unitId: filter.unitId });
     } else {

@@ -94,6 +94,28 @@ describe('e2e: kept scores are never served after a change that moves them (serv
     expect(a).to.deep.equal(await fresh());
   });
 
+  it('when a member\'s own score is asked (their unit left unread), then it equals their score in the whole unit\'s, quota rank and explanation included', async () => {
+    const uow = h.plugin.services.uow;
+    const agencies = new AgencyService({ uow, clock: () => NOW, contextTtlMs: 0 });
+    const journal = new JournalService({ uow, agencies, clock: () => NOW });
+    const services = [h.plugin.services.scoring, new ScoringService({ uow, agencies, journal, clock: () => NOW })];
+    const over: Record<string, number> = {};
+    for (const scope of ['unit', 'agency'] as const) {
+      await h.plugin.services.agencies.putSettings(ag.code, { quotaScope: scope }, 'admin-1');
+      over[scope] = 0;
+      for (const scoring of services) {
+        for (const o of OFFICIALS) {
+          const [own] = await scoring.scores(ag.code, PERIOD, { userId: o.id });
+          const inUnit = (await scoring.scores(ag.code, PERIOD, { unitId: o.unit })).find((x) => x.userId === o.id);
+          expect(JSON.parse(JSON.stringify(own)), `${scope}: ${o.id}`).to.deep.equal(JSON.parse(JSON.stringify(inUnit)));
+          if (own!.overQuota) over[scope] += 1;
+        }
+      }
+    }
+    // The pools differ (a unit of four has no room for an excellent official; the agency has some), and each was followed.
+    expect(over.unit).to.not.equal(over.agency);
+  });
+
   it('when an official\'s score is asked without its entries (My KPI\'s quarter card), then its numbers are the same and its explanation lists none', async () => {
     const me = official('s-1', 'p-small');
     const withEntries = (await h.plugin.services.scoring.scoresFor(me, { period: PERIOD, user: 's-1' })).scores[0]!;
