@@ -6,7 +6,8 @@ export interface StatementEvents {
 }
 
 const READ_METHODS = new Set(['select', 'first', 'pluck', 'columnInfo']);
-const READ_SQL = /^\s*(select|with|pragma|explain)\b/i;
+// `set` / `show` change a session's settings (PostgreSQL's `set local work_mem` before a large read), no data.
+const READ_SQL = /^\s*(select|with|pragma|explain|set|show)\b/i;
 
 function isWrite(q: { method?: string; sql?: string } | undefined): boolean {
   if (!q) return true;
