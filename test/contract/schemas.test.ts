@@ -169,6 +169,7 @@ describe('contract: the published JSON Schemas', () => {
       [SCHEMA_FILES.webhookResponse, { accepted: 1, duplicates: 0 }, 'rejected'],
       [SCHEMA_FILES.webhookResponse, { accepted: 1, duplicates: 0, rejected: [{ index: -1, id: 'x', error: 'e' }] }, 'rejected[0].index'],
       [SCHEMA_FILES.webhookResponse, { accepted: 1.5, duplicates: 0, rejected: [] }, 'accepted'],
+      [SCHEMA_FILES.webhookResponse, { accepted: 0, duplicates: 0, rejected: [{ index: 0, id: 'x', error: 'e', code: 'oops' }] }, 'rejected[0].code'],
       [SCHEMA_FILES.error, { error: { code: 'x' } }, 'error.message'],
       [SCHEMA_FILES.error, { message: 'boom' }, 'error'],
       [SCHEMA_FILES.journalEntry, { id: 1, userId: 'u', date: '2026-02-30', workItemCode: 'X', quantity: 1, coefficient: 1, rating: 1, minutes: 1, status: 'approved', source: 'event', eventId: 'e', subjectId: 's', fails: 0, delays: 0 }, 'date'],
