@@ -236,9 +236,9 @@ export function mountAdminRules(router: Router, kit: PanelKit): void {
     const agency = s.principal.agency;
     const event = str(b.event) ?? '';
     const eventId = str(b.eventId) ?? '';
-    const problems = await rules.check(agency, rule, id);
-    const hasErrors = problems.some((p) => p.severity === 'error');
     if (b.op === 'try') {
+      const problems = await rules.check(agency, rule, id);
+      const hasErrors = problems.some((p) => p.severity === 'error');
       let trial: RuleTrial | null = null;
       let error: string | null = null;
       if (!hasErrors) {
@@ -251,12 +251,17 @@ export function mountAdminRules(router: Router, kit: PanelKit): void {
       }
       return renderRule(req, res, id, raw, { problems, trial, error, status: hasErrors || error ? 400 : 200, event, eventId });
     }
-    // Refused before the token is claimed: the corrected form goes through with the same token.
-    if (hasErrors) return renderRule(req, res, id, raw, { problems, status: 400, error: t(s.locale, 'ruleForm.fix'), event, eventId });
+    // The rule is checked inside the once-only part (save refuses a rule with errors): a used
+    // token goes where its first use went, even though the rule it saved now takes its own id.
     await submitOnce(req, res, deps.forms, '/admin', async () => {
       await rules.save(agency, id, rule, s.principal.userId);
       return { path: '/admin', params: { notice: 'rule-saved' } };
-    }, (status, error) => renderRule(req, res, id, raw, { problems, status, error, event, eventId }));
+    }, async (status, error) => {
+      // Refused: nothing saved, the token free again; the form as typed, each problem next to its field.
+      const problems = await rules.check(agency, rule, id);
+      const invalid = problems.some((p) => p.severity === 'error');
+      return renderRule(req, res, id, raw, { problems, status: invalid ? 400 : status, error: invalid ? t(s.locale, 'ruleForm.fix') : error, event, eventId });
+    });
   }
 
   router.post('/admin/rules', h((req, res) => submitRule(req, res, null)));

@@ -195,12 +195,16 @@ export function mountAdminSettings(router: Router, kit: PanelKit): void {
     for (const key of SETTINGS_KEYS) if (!(key in raw)) raw[key] = s.settings[key];
     const labels = s.settings.report?.form01Labels;
     if (labels) (raw.report as Record<string, unknown>).form01Labels = labels;
-    // Refused before the token is claimed: the corrected form goes through with the same token.
-    const errors = settingsProblems(s.locale, raw);
-    if (Object.keys(errors).length > 0) return render(req, res, raw, errors, 400);
+    // Checked inside the once-only part (putSettings refuses what the validator refuses): a used
+    // token goes where its first use went, whatever comes with it.
     await submitOnce(req, res, deps.forms, '/admin', async () => {
       await deps.agencies.putSettings(s.principal.agency, raw, s.principal.userId);
       return { path: '/admin', params: { notice: 'settings-saved' } };
-    }, (status, _error, refusal) => render(req, res, raw, { [settingOfField(refusal.field)]: localPart(s.locale, refusal.message) }, status));
+    }, (status, _error, refusal) => {
+      // Refused: nothing saved, the token free again; every problem under its field.
+      const errors = settingsProblems(s.locale, raw);
+      if (Object.keys(errors).length === 0) errors[settingOfField(refusal.field)] = localPart(s.locale, refusal.message);
+      return render(req, res, raw, errors, status);
+    });
   }));
 }
