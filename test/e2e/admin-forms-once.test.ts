@@ -63,15 +63,19 @@ describe('e2e: the admin, catalogue and close forms work once', function () {
   after(async () => { await h?.close(); });
 
   describe('the catalogue pages', () => {
-    /** The catalogue file (the upload's template) with the standard minutes of its row `row` set to `minutes`. */
-    async function catalogueFile(row: number, minutes: number): Promise<{ file: Buffer; code: string }> {
+    /** The catalogue file (the upload's template) as downloaded, with the standard minutes (column G) of rows `from`…`to` changed by `minutes`; and their codes. */
+    async function catalogueFile(from: number, to: number, minutes: (was: number) => number): Promise<{ file: Buffer; codes: string[] }> {
       const page = await get('/panels/admin/catalogue', admin());
       const href = decode(/<a href="([^"]+)" download>Tải danh mục/.exec(page.html)![1]!);
       const wb = new ExcelJS.Workbook();
       await wb.xlsx.load(await (await fetch(new URL(href, h.url))).arrayBuffer());
       const ws = wb.getWorksheet('Danh mục')!;
-      ws.getRow(row).getCell(7).value = minutes;
-      return { file: Buffer.from(await wb.xlsx.writeBuffer()), code: String(ws.getRow(row).getCell(1).value) };
+      const codes: string[] = [];
+      for (let row = from; row <= to; row++) {
+        ws.getRow(row).getCell(7).value = minutes(Number(ws.getRow(row).getCell(7).value));
+        codes.push(String(ws.getRow(row).getCell(1).value));
+      }
+      return { file: Buffer.from(await wb.xlsx.writeBuffer()), codes };
     }
 
     async function upload(html: string, fields: Record<string, string>, file: Buffer): Promise<Sent> {
@@ -88,9 +92,10 @@ describe('e2e: the admin, catalogue and close forms work once', function () {
 
     it('when the same upload is sent twice, then the file is imported once and both go to the page listing the change; a dry run may be sent again and leaves the token unused; a refused file can be corrected', async () => {
       const page = await get('/panels/admin/catalogue', admin());
-      const bad = await catalogueFile(3, -10);
-      const good = await catalogueFile(3, 7);
-      const [before, imports] = [await versions(good.code), await audits('catalogue.import')];
+      const bad = await catalogueFile(3, 3, () => -10);
+      const good = await catalogueFile(3, 3, () => 7);
+      const code = good.codes[0]!;
+      const [before, imports] = [await versions(code), await audits('catalogue.import')];
 
       const refused = await upload(page.html, { validFrom: '2026-05-04' }, bad.file);
       expect(refused.status).to.equal(400);
@@ -98,19 +103,19 @@ describe('e2e: the admin, catalogue and close forms work once', function () {
       for (let i = 0; i < 2; i++) {
         const dry = await upload(page.html, { validFrom: '2026-05-04', dryRun: 'on' }, good.file);
         expect(dry.status, dry.text.slice(0, 1500)).to.equal(200);
-        expect(dry.text).to.contain('Chạy thử, chưa thay đổi gì').and.contain(`Sửa: ${good.code}`);
+        expect(dry.text).to.contain('Chạy thử, chưa thay đổi gì').and.contain(`Sửa: ${code}`);
       }
-      expect(await versions(good.code)).to.equal(before);
+      expect(await versions(code)).to.equal(before);
 
       const first = await upload(page.html, { validFrom: '2026-05-04' }, good.file);
       expect(first.status, said(first)).to.equal(303);
-      expect(formTarget(first.location)).to.match(new RegExp(`^/kpi/panels/admin/catalogue\\?applied=2026-05-04&added=&changed=${good.code}&deactivated=&unchanged=\\d+$`));
+      expect(formTarget(first.location)).to.match(new RegExp(`^/kpi/panels/admin/catalogue\\?applied=2026-05-04&added=&changed=${code}&deactivated=&unchanged=\\d+$`));
       const second = await upload(page.html, { validFrom: '2026-05-04' }, good.file);
       expect(second.status, said(second)).to.equal(303);
       expect(formTarget(second.location)).to.equal(formTarget(first.location));
-      expect(await versions(good.code)).to.equal(before + 1);
+      expect(await versions(code)).to.equal(before + 1);
       expect(await audits('catalogue.import')).to.equal(imports + 1);
-      expect((await landing(second)).text).to.contain('Đã cập nhật danh mục, hiệu lực từ 04/05/2026').and.contain(`Sửa: ${good.code}`).and.contain('Thêm: —');
+      expect((await landing(second)).text).to.contain('Đã cập nhật danh mục, hiệu lực từ 04/05/2026').and.contain(`Sửa: ${code}`).and.contain('Thêm: —');
     });
 
     it('when the same adopt form is sent twice, then the template is adopted once; an unknown template is refused and the corrected form goes through', async () => {
@@ -154,6 +159,18 @@ describe('e2e: the admin, catalogue and close forms work once', function () {
       expect(await versions('CV-05')).to.equal(before + 1);
       expect(await audits('catalogue.update')).to.equal(1);
       expect((await landing(second)).text).to.contain('Đã lưu phiên bản mới.');
+    });
+
+    it('when an applied file changes more items than the page\'s address names, then the page names the first 30 and counts the rest', async () => {
+      const { file, codes } = await catalogueFile(2, 41, (was) => was + 1);
+      const r = await upload((await get('/panels/admin/catalogue', admin())).html, { validFrom: '2026-06-01' }, file);
+      expect(r.status, said(r)).to.equal(303);
+      const changed = new URL(r.location!, 'http://x').searchParams.get('changed')!.split(',');
+      expect(changed).to.have.length(31);
+      expect(changed.at(-1)).to.equal('+10');
+      expect(codes).to.include.members(changed.slice(0, 30));
+      const listed = /Sửa: ([^<]*)<\/li>/.exec((await landing(r)).text)![1]!;
+      expect(listed).to.equal(`${changed.slice(0, 30).join(', ')} và 10 mã khác`);
     });
   });
 
