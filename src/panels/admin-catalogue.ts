@@ -12,20 +12,24 @@
  *
  * Every POST carries the context token and a form token like every panel form (the upload's
  * context token rides in its action URL, the form token in the multipart body, checked once
- * the body is read); writes are refused unless the service says the viewer may edit.
+ * the body is read); writes are refused unless the service says the viewer may edit. A write
+ * works once per form token (submitOnce) and sends the browser to the page that says what it
+ * did; a dry run writes nothing, so it answers on the spot and may be sent again.
  */
 import busboy from 'busboy';
 import type { Request, Response, Router } from 'express';
 import { PayloadTooLargeError, ValidationError } from '../domain/errors';
+import type { Locale } from '../domain/principal';
+import { isValidDay } from '../domain/time';
 import { catalogueProblems, groupText, kindText, problemLines, sectorText } from '../i18n/catalogue-text';
 import { buildHandbook } from '../i18n/handbook-text';
 import { formatDay, formatNumber, t } from '../i18n/i18n';
 import { catalogueFile, handbookFile, importCatalogueFile } from '../reports/catalogue-files';
 import { placeAndDate } from '../reports/layout';
-import { WORK_ITEM_GROUPS, WORK_ITEM_KINDS } from '../rules/catalogue';
+import { WORK_ITEM_CODE_RE, WORK_ITEM_GROUPS, WORK_ITEM_KINDS } from '../rules/catalogue';
 import type { CatalogueChange, CatalogueService } from '../services/catalogue-service';
 import { contentDisposition } from '../http/reports';
-import { attempt, parseFormNumber } from './forms';
+import { attempt, parseFormNumber, submitOnce, type Again } from './forms';
 import type { PanelKit } from './kit';
 import { form, h, link, requireCsrf, sessionOf, str, type Session } from './session';
 import { enc, itemLabel } from './view-model';
@@ -76,6 +80,36 @@ function sendXlsx(res: Response, data: Buffer, fileName: string, ascii: string):
   res.send(data);
 }
 
+/** How many codes of each list a change's page address carries; the rest are counted (`+n`). */
+const LISTED_CODES = 30;
+const MORE = /^\+(\d+)$/;
+
+/** A change's lists, written in the address of the page that shows it: `A,B,C` (`A,…,+12` past LISTED_CODES). */
+function listParam(codes: readonly string[]): string {
+  return (codes.length > LISTED_CODES ? [...codes.slice(0, LISTED_CODES), `+${codes.length - LISTED_CODES}`] : codes).join(',');
+}
+
+/** The address's query of the page a saved change leads to. */
+function changeParams(change: CatalogueChange): Record<string, string> {
+  return { applied: change.validFrom, added: listParam(change.added), changed: listParam(change.changed), deactivated: listParam(change.deactivated), unchanged: String(change.unchanged) };
+}
+
+/** The saved change a page's address names (changeParams), or null: anything else there is ignored. */
+function changeOfQuery(q: Record<string, unknown>): CatalogueChange | null {
+  const day = str(q.applied);
+  const unchanged = Number(str(q.unchanged));
+  if (day === undefined || !isValidDay(day) || !Number.isInteger(unchanged) || unchanged < 0) return null;
+  const list = (v: unknown): string[] => (str(v) ?? '').split(',').filter((c) => WORK_ITEM_CODE_RE.test(c) || MORE.test(c));
+  return { validFrom: day, added: list(q.added), changed: list(q.changed), deactivated: list(q.deactivated), unchanged, applied: true };
+}
+
+/** A list of codes as read: `A, B, C`, the uncounted rest said in words, `—` for none. */
+function codesText(l: Locale, codes: readonly string[]): string {
+  if (codes.length === 0) return '—';
+  const more = MORE.exec(codes[codes.length - 1]!);
+  return more ? `${codes.slice(0, -1).join(', ')} ${t(l, 'catalogue.panel.more', { n: Number(more[1]) })}` : codes.join(', ');
+}
+
 /** A form's fields as a work item patch: numbers as typed (`1,5` too), the checkbox as a boolean, empty fields left out. */
 function itemFields(body: Record<string, unknown>, whole: boolean): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -102,9 +136,9 @@ export function mountAdminCataloguePanels(router: Router, kit: PanelKit, catalog
     return {
       title: change.applied ? t(l, 'catalogue.panel.applied', { day: formatDay(l, change.validFrom) }) : t(l, 'catalogue.panel.dryRun', { day: formatDay(l, change.validFrom) }),
       lines: [
-        t(l, 'catalogue.panel.added', { codes: change.added.join(', ') || '—' }),
-        t(l, 'catalogue.panel.changed', { codes: change.changed.join(', ') || '—' }),
-        t(l, 'catalogue.panel.deactivated', { codes: change.deactivated.join(', ') || '—' }),
+        t(l, 'catalogue.panel.added', { codes: codesText(l, change.added) }),
+        t(l, 'catalogue.panel.changed', { codes: codesText(l, change.changed) }),
+        t(l, 'catalogue.panel.deactivated', { codes: codesText(l, change.deactivated) }),
         t(l, 'catalogue.panel.unchanged', { n: change.unchanged }),
       ],
     };
@@ -137,29 +171,37 @@ export function mountAdminCataloguePanels(router: Router, kit: PanelKit, catalog
   }
 
   /**
-   * Runs a catalogue write; a refused input shows the page again with each problem, any other
+   * A refused catalogue write shows `show` again: a refused input with each problem, any other
    * refusal the user can fix (400, 409: a closed period) with its message, as every panel form does.
    */
-  async function guarded(req: Request, run: () => Promise<void>, again: (status: number, error: string, problems: string[]) => Promise<void>): Promise<void> {
-    const l = sessionOf(req).locale;
-    try {
-      await run();
-    } catch (e) {
-      const problems = catalogueProblems(e);
-      if (problems) return again(400, t(l, 'catalogue.panel.refused', { n: problems.length }), problemLines(l, problems));
-      return attempt(req, () => Promise.reject(e), (status, error) => again(status, error, []));
-    }
-  }
+  const refusedOn = (l: Locale, show: (opts: { status: number; error: string; problems: string[] }) => Promise<void>): Again => (status, error, refusal) => {
+    const problems = catalogueProblems(refusal);
+    return problems ? show({ status: 400, error: t(l, 'catalogue.panel.refused', { n: problems.length }), problems: problemLines(l, problems) }) : show({ status, error, problems: [] });
+  };
 
-  /** A write from the catalogue page: its result (or dry run) shown on the page. */
-  async function change(req: Request, res: Response, run: (s: Session) => Promise<CatalogueChange>): Promise<void> {
+  /**
+   * A write from the catalogue page. Applied, it works once per form token and leads to the
+   * catalogue page listing what it did (a second POST of the form shows that list, nothing
+   * written again). A dry run writes nothing: its list is shown on the spot, and the same form
+   * may be sent again, as "try it" of the rules may.
+   */
+  async function change(req: Request, res: Response, dryRun: boolean, run: (s: Session) => Promise<CatalogueChange>): Promise<void> {
     const s = sessionOf(req);
+    const again = refusedOn(s.locale, (opts) => cataloguePage(req, res, opts));
+    if (!dryRun) {
+      await submitOnce(req, res, deps.forms, '/admin/catalogue', async () => ({ path: '/admin/catalogue', params: changeParams(await run(s)) }), again);
+      return;
+    }
     let done: CatalogueChange | null = null;
-    await guarded(req, async () => { done = await run(s); }, (status, error, problems) => cataloguePage(req, res, { status, error, problems }));
+    await attempt(req, async () => { done = await run(s); }, again);
     if (done) await cataloguePage(req, res, { result: resultOf(s, done) });
   }
 
-  router.get('/admin/catalogue', h(async (req, res) => cataloguePage(req, res)));
+  router.get('/admin/catalogue', h(async (req, res) => {
+    const s = kit.requirePanelRole(req, 'catalogue');
+    const saved = changeOfQuery(req.query);
+    await cataloguePage(req, res, saved ? { result: resultOf(s, saved) } : {});
+  }));
 
   router.get('/admin/catalogue.xlsx', h(async (req, res) => {
     const s = kit.requirePanelRole(req, 'catalogue');
@@ -183,7 +225,8 @@ export function mountAdminCataloguePanels(router: Router, kit: PanelKit, catalog
       await cataloguePage(req, res, { status: 400, error: t(s.locale, 'catalogue.panel.noFile') });
       return;
     }
-    await change(req, res, (x) => importCatalogueFile(services, x.principal.agency, x.principal.userId, file, { validFrom: fields.validFrom, dryRun: fields.dryRun === 'on' }));
+    const dryRun = fields.dryRun === 'on';
+    await change(req, res, dryRun, (x) => importCatalogueFile(services, x.principal.agency, x.principal.userId, file, { validFrom: fields.validFrom, dryRun }));
   }));
 
   router.post('/admin/catalogue/adopt', h(async (req, res) => {
@@ -191,17 +234,18 @@ export function mountAdminCataloguePanels(router: Router, kit: PanelKit, catalog
     const s = kit.requirePanelRole(req, 'catalogue');
     await catalogue.assertMayEdit(s.principal);
     const b = req.body as Record<string, unknown>;
-    await change(req, res, (x) => catalogue.adopt(x.principal.agency, x.principal.userId, b.template, { validFrom: str(b.validFrom), dryRun: b.dryRun === 'on' }));
+    const dryRun = b.dryRun === 'on';
+    await change(req, res, dryRun, (x) => catalogue.adopt(x.principal.agency, x.principal.userId, b.template, { validFrom: str(b.validFrom), dryRun }));
   }));
 
   router.post('/admin/catalogue/items', h(async (req, res) => {
     requireCsrf(req, ACTION.add);
     const s = kit.requirePanelRole(req, 'catalogue');
     await catalogue.assertMayEdit(s.principal);
-    await change(req, res, (x) => catalogue.create(x.principal.agency, x.principal.userId, itemFields(req.body as Record<string, unknown>, true)));
+    await change(req, res, false, (x) => catalogue.create(x.principal.agency, x.principal.userId, itemFields(req.body as Record<string, unknown>, true)));
   }));
 
-  async function itemPage(req: Request, res: Response, code: string, opts: { status?: number; error?: string | null; problems?: string[]; notice?: string } = {}): Promise<void> {
+  async function itemPage(req: Request, res: Response, code: string, opts: { status?: number; error?: string | null; problems?: string[] } = {}): Promise<void> {
     const s = kit.requirePanelRole(req, 'catalogue');
     const l = s.locale;
     const [versions, editable] = await Promise.all([catalogue.versions(s.principal.agency, code), catalogue.mayEdit(s.principal)]);
@@ -219,7 +263,6 @@ export function mountAdminCataloguePanels(router: Router, kit: PanelKit, catalog
         max: formatNumber(l, v.maxQuantityPerEntry, 2, true), active: v.active, validFrom: v.validFrom ? formatDay(l, v.validFrom) : t(l, 'catalogue.panel.fromStart'),
       })),
       problems: opts.problems ?? [],
-      saved: opts.notice ?? null,
     }, { status: opts.status ?? 200, error: opts.error ?? null, title: t(l, 'catalogue.panel.itemTitle', { code }) });
   }
 
@@ -230,14 +273,11 @@ export function mountAdminCataloguePanels(router: Router, kit: PanelKit, catalog
     requireCsrf(req, ACTION.edit(code));
     const s = kit.requirePanelRole(req, 'catalogue');
     await catalogue.assertMayEdit(s.principal);
-    let saved: CatalogueChange | null = null;
-    await guarded(req, async () => {
-      saved = await catalogue.update(s.principal.agency, s.principal.userId, code, itemFields(req.body as Record<string, unknown>, false));
-    }, (status, error, problems) => itemPage(req, res, code, { status, error, problems }));
-    const done = saved as CatalogueChange | null;
-    if (!done) return;
-    if (done.unchanged > 0) return itemPage(req, res, code, { notice: t(s.locale, 'catalogue.panel.nothingChanged') });
-    await itemPage(req, res, code, { notice: t(s.locale, 'catalogue.panel.saved') });
+    const path = `/admin/catalogue/items/${enc(code)}`;
+    await submitOnce(req, res, deps.forms, path, async () => {
+      const done = await catalogue.update(s.principal.agency, s.principal.userId, code, itemFields(req.body as Record<string, unknown>, false));
+      return { path, params: { notice: done.unchanged > 0 ? 'version-unchanged' : 'version-saved' } };
+    }, refusedOn(s.locale, (opts) => itemPage(req, res, code, opts)));
   }));
 
   router.get('/admin/handbook', h(async (req, res) => {

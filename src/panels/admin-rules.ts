@@ -5,6 +5,12 @@
  * quantity, coefficient and coefficient tables as rows of "value = factor", priority, active —
  * never JSON. Every form can "try" an event (pasted or stored) with the rule as typed, before
  * anything is saved: the same planning the intake runs (RulesService.tryEvent).
+ *
+ * Saving a rule and switching it on or off work once per form token (submitOnce): sent twice,
+ * the second POST saves nothing and goes where the first went. A trial ("Thử", op=try, and the
+ * "try it" box of POST /admin/rules-try) is not: it changes nothing — no rule, no event, no
+ * audit row — and only shows what would happen, so the same form may be tried again and again
+ * (with another pasted event, say) and still be saved afterwards.
  */
 import type { Request, Response, Router } from 'express';
 import { isKpiError, type KpiError } from '../domain/errors';
@@ -12,9 +18,9 @@ import type { Locale } from '../domain/principal';
 import { formatDay, formatNumber, msgKey, t } from '../i18n/i18n';
 import { ENTRY_EVENT_TYPES, type MappingRule, type RuleProblem, type RuleScalar } from '../rules/mapping';
 import type { RuleTrial } from '../services/rules-service';
-import { ACTION, attempt, errorText, parseFormNumber } from './forms';
+import { ACTION, errorText, parseFormNumber, rethrow, submitOnce } from './forms';
 import type { PanelKit } from './kit';
-import { form, h, link, redirect, requireCsrf, sessionOf, str, type Session } from './session';
+import { form, h, link, requireCsrf, sessionOf, str, type Session } from './session';
 import { enc, itemLabel, num, statusLabel } from './view-model';
 
 const EVENT_TYPE_KEYS: Readonly<Record<string, string>> = {
@@ -218,7 +224,7 @@ export function mountAdminRules(router: Router, kit: PanelKit): void {
     await renderRule(req, res, String(req.params.id), await rulesService().get(s.principal.agency, String(req.params.id)));
   }));
 
-  /** Save, or (op=try) try the rule as typed on the event given, without saving. */
+  /** Save (once per form token), or (op=try) try the rule as typed on the event given, without saving (as often as asked). */
   async function submitRule(req: Request, res: Response, id: string | null): Promise<void> {
     const s = kit.requirePanelRole(req, 'admin');
     requireCsrf(req, id === null ? ACTION.ruleCreate : ACTION.ruleEdit(id));
@@ -230,9 +236,9 @@ export function mountAdminRules(router: Router, kit: PanelKit): void {
     const agency = s.principal.agency;
     const event = str(b.event) ?? '';
     const eventId = str(b.eventId) ?? '';
-    const problems = await rules.check(agency, rule, id);
-    const hasErrors = problems.some((p) => p.severity === 'error');
     if (b.op === 'try') {
+      const problems = await rules.check(agency, rule, id);
+      const hasErrors = problems.some((p) => p.severity === 'error');
       let trial: RuleTrial | null = null;
       let error: string | null = null;
       if (!hasErrors) {
@@ -245,11 +251,17 @@ export function mountAdminRules(router: Router, kit: PanelKit): void {
       }
       return renderRule(req, res, id, raw, { problems, trial, error, status: hasErrors || error ? 400 : 200, event, eventId });
     }
-    if (hasErrors) return renderRule(req, res, id, raw, { problems, status: 400, error: t(s.locale, 'ruleForm.fix'), event, eventId });
-    await attempt(req, async () => {
+    // The rule is checked inside the once-only part (save refuses a rule with errors): a used
+    // token goes where its first use went, even though the rule it saved now takes its own id.
+    await submitOnce(req, res, deps.forms, '/admin', async () => {
       await rules.save(agency, id, rule, s.principal.userId);
-      redirect(res, link(s, '/admin', { notice: 'rule-saved' }));
-    }, (status, error) => renderRule(req, res, id, raw, { problems, status, error, event, eventId }));
+      return { path: '/admin', params: { notice: 'rule-saved' } };
+    }, async (status, error) => {
+      // Refused: nothing saved, the token free again; the form as typed, each problem next to its field.
+      const problems = await rules.check(agency, rule, id);
+      const invalid = problems.some((p) => p.severity === 'error');
+      return renderRule(req, res, id, raw, { problems, status: invalid ? 400 : status, error: invalid ? t(s.locale, 'ruleForm.fix') : error, event, eventId });
+    });
   }
 
   router.post('/admin/rules', h((req, res) => submitRule(req, res, null)));
@@ -260,11 +272,14 @@ export function mountAdminRules(router: Router, kit: PanelKit): void {
     const s = kit.requirePanelRole(req, 'admin');
     requireCsrf(req, ACTION.ruleActive(id));
     const active = ((req.body ?? {}) as Fields).active === 'true';
-    await rulesService().setActive(s.principal.agency, id, active, s.principal.userId);
-    redirect(res, link(s, '/admin', { notice: active ? 'rule-activated' : 'rule-deactivated' }));
+    const rules = rulesService();
+    await submitOnce(req, res, deps.forms, '/admin', async () => {
+      await rules.setActive(s.principal.agency, id, active, s.principal.userId);
+      return { path: '/admin', params: { notice: active ? 'rule-activated' : 'rule-deactivated' } };
+    }, rethrow);
   }));
 
-  /** The "try it" box of the rules list: the agency's rules as saved. */
+  /** The "try it" box of the rules list: the agency's rules as saved. Not once-only: a trial changes nothing (see above). */
   router.post('/admin/rules-try', h(async (req, res) => {
     const s = kit.requirePanelRole(req, 'admin');
     requireCsrf(req, ACTION.ruleTry);

@@ -3,7 +3,8 @@
  * every setting, never a raw key or value; days as dd/mm/yyyy, one per line; the year's
  * national holidays offered as a starting list (`?holidays=<year>` fills them in, unsaved).
  * Every value goes through the settings validator (contract/settings-validator.ts, via
- * AgencyService.putSettings); what it refuses is shown next to its field.
+ * AgencyService.putSettings); what it refuses is shown next to its field. Saving works once
+ * per form token (submitOnce): sent twice, the settings are saved and audited once.
  */
 import type { Request, Response, Router } from 'express';
 import { SETTINGS_KEYS, type AgencySettings, type QuotaGroup } from '../contract/events';
@@ -12,9 +13,9 @@ import { isKpiError } from '../domain/errors';
 import type { Locale } from '../domain/principal';
 import { nationalHolidays } from '../domain/vn-holidays';
 import { formatDay, t } from '../i18n/i18n';
-import { ACTION, parseFormNumber } from './forms';
+import { ACTION, parseFormNumber, submitOnce } from './forms';
 import type { PanelKit } from './kit';
-import { form, h, link, redirect, requireCsrf, sessionOf, str } from './session';
+import { form, h, link, requireCsrf, sessionOf, str } from './session';
 
 type Fields = Record<string, unknown>;
 
@@ -194,14 +195,16 @@ export function mountAdminSettings(router: Router, kit: PanelKit): void {
     for (const key of SETTINGS_KEYS) if (!(key in raw)) raw[key] = s.settings[key];
     const labels = s.settings.report?.form01Labels;
     if (labels) (raw.report as Record<string, unknown>).form01Labels = labels;
-    const errors = settingsProblems(s.locale, raw);
-    if (Object.keys(errors).length > 0) return render(req, res, raw, errors, 400);
-    try {
+    // Checked inside the once-only part (putSettings refuses what the validator refuses): a used
+    // token goes where its first use went, whatever comes with it.
+    await submitOnce(req, res, deps.forms, '/admin', async () => {
       await deps.agencies.putSettings(s.principal.agency, raw, s.principal.userId);
-    } catch (e) {
-      if (!isKpiError(e) || e.code === 'unavailable') throw e;
-      return render(req, res, raw, { [settingOfField(e.field)]: localPart(s.locale, e.message) }, 400);
-    }
-    redirect(res, link(s, '/admin', { notice: 'settings-saved' }));
+      return { path: '/admin', params: { notice: 'settings-saved' } };
+    }, (status, _error, refusal) => {
+      // Refused: nothing saved, the token free again; every problem under its field.
+      const errors = settingsProblems(s.locale, raw);
+      if (Object.keys(errors).length === 0) errors[settingOfField(refusal.field)] = localPart(s.locale, refusal.message);
+      return render(req, res, raw, errors, status);
+    });
   }));
 }

@@ -4,6 +4,9 @@
  * POST /admin/replay-type), the catalogue, and the mapping rules with their editor and "try
  * it" (admin-rules.ts); GET /admin/integration, the integration check: the events received per
  * type, failures, the clock skew seen in the host's tokens and the webhook's address.
+ * A replay form works once per form token (submitOnce): sent twice, the events are replayed
+ * and audited once, and the second POST goes where the first went; replaying again takes a
+ * fresh page's form.
  */
 import type { Request, Router } from 'express';
 import { CLOCK_TOLERANCE_S } from '../http/auth';
@@ -11,9 +14,9 @@ import { formatInstant, t } from '../i18n/i18n';
 import type { MappingRule } from '../rules/mapping';
 import { eventTypeLabel, factor, mountAdminRules } from './admin-rules';
 import { mountAdminSettings, settingsSummary } from './admin-settings';
-import { ACTION } from './forms';
+import { ACTION, rethrow, submitOnce } from './forms';
 import type { PanelKit } from './kit';
-import { form, h, link, redirect, requireCsrf, str } from './session';
+import { form, h, link, requireCsrf, str } from './session';
 import { enc, groupLabel, itemLabel, num } from './view-model';
 import type { Locale } from '../domain/principal';
 
@@ -71,20 +74,24 @@ export function mountAdminPanel(router: Router, kit: PanelKit): void {
     const id = String(req.params.id);
     requireCsrf(req, ACTION.replay(id));
     const s = kit.requirePanelRole(req, 'admin');
-    const out = await deps.intake.replay(s.principal.agency, [id]);
-    await deps.agencies.audit(s.principal.agency, s.principal.userId, 'events.replay', id, out);
-    const ok = out.length > 0 && out.every((x) => x.status !== 'failed');
-    redirect(res, link(s, '/admin', { notice: ok ? 'replayed' : 'replay-failed' }));
+    await submitOnce(req, res, deps.forms, '/admin', async () => {
+      const out = await deps.intake.replay(s.principal.agency, [id]);
+      await deps.agencies.audit(s.principal.agency, s.principal.userId, 'events.replay', id, out);
+      const ok = out.length > 0 && out.every((x) => x.status !== 'failed');
+      return { path: '/admin', params: { notice: ok ? 'replayed' : 'replay-failed' } };
+    }, rethrow);
   }));
 
   router.post('/admin/replay-type', h(async (req, res) => {
     requireCsrf(req, ACTION.replayType);
     const s = kit.requirePanelRole(req, 'admin');
     const type = str(((req.body ?? {}) as Record<string, unknown>).type) ?? '';
-    const out = await deps.intake.replayType(s.principal.agency, type);
-    const failedAgain = out.filter((x) => x.status === 'failed').length;
-    await deps.agencies.audit(s.principal.agency, s.principal.userId, 'events.replay-type', type, { count: out.length, failed: failedAgain });
-    redirect(res, link(s, '/admin', { notice: out.length > 0 && failedAgain === 0 ? 'replayed' : 'replay-failed' }));
+    await submitOnce(req, res, deps.forms, '/admin', async () => {
+      const out = await deps.intake.replayType(s.principal.agency, type);
+      const failedAgain = out.filter((x) => x.status === 'failed').length;
+      await deps.agencies.audit(s.principal.agency, s.principal.userId, 'events.replay-type', type, { count: out.length, failed: failedAgain });
+      return { path: '/admin', params: { notice: out.length > 0 && failedAgain === 0 ? 'replayed' : 'replay-failed' } };
+    }, rethrow);
   }));
 
   router.get('/admin/integration', h(async (req, res) => {

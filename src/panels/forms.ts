@@ -117,13 +117,22 @@ export function errorText(l: Locale, e: KpiError): string {
   return field ? t(l, 'error.invalid', { field }) : t(l, 'error.invalidNoField');
 }
 
+/**
+ * What a form does with a refusal the user can fix: show its page again with the status, the
+ * message, and the refusal itself (for a page that words some refusals its own way).
+ */
+export type Again = (status: number, error: string, refusal: KpiError) => Promise<void>;
+
+/** For a form with no page of its own to show again: its refusal goes to the panels' error page, as any error does. */
+export const rethrow: Again = (_status, _error, refusal) => Promise.reject(refusal);
+
 /** Runs a form's action; a refusal the user can fix (400, 409) shows the panel again with the message. */
-export async function attempt(req: Request, run: () => Promise<void>, again: (status: number, error: string) => Promise<void>): Promise<void> {
+export async function attempt(req: Request, run: () => Promise<void>, again: Again): Promise<void> {
   try {
     await run();
   } catch (e) {
     const status = isKpiError(e) ? httpStatus(e) : 500;
-    if (isKpiError(e) && (status === 400 || status === 409)) return again(status, errorText(sessionOf(req).locale, e));
+    if (isKpiError(e) && (status === 400 || status === 409)) return again(status, errorText(sessionOf(req).locale, e), e);
     throw e;
   }
 }
@@ -136,7 +145,7 @@ export async function attempt(req: Request, run: () => Promise<void>, again: (st
  */
 export async function submitOnce(
   req: Request, res: Response, forms: FormService | undefined, fallback: string,
-  run: () => Promise<FormTarget>, again: (status: number, error: string) => Promise<void>,
+  run: () => Promise<FormTarget>, again: Again,
 ): Promise<void> {
   const s = sessionOf(req);
   const given = ((req.body ?? {}) as Record<string, unknown>)._csrf;

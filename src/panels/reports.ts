@@ -1,17 +1,18 @@
 /**
  * The reports page (GET /reports), for HR and admin: a period and units, the links to their
  * workbooks; and, for HR, the closing of a month or quarter (GET /reports/close, the
- * confirmation; POST /reports/close, the close itself; docs/hr.md).
+ * confirmation; POST /reports/close, the close itself; docs/hr.md). The close works once per
+ * form token (submitOnce): sent twice, the period is closed and audited once and the second
+ * POST goes where the first went.
  */
 import type { Request, Response, Router } from 'express';
-import { ForbiddenError, isKpiError, ValidationError, type KpiError } from '../domain/errors';
+import { ForbiddenError, ValidationError, type KpiError } from '../domain/errors';
 import { addDays, parsePeriod, periodOfDay, type Period } from '../domain/period';
 import type { Locale } from '../domain/principal';
-import { httpStatus } from '../http/errors';
 import { formatDay, formatPeriod, t } from '../i18n/i18n';
-import { errorText, periodParam } from './forms';
+import { errorText, periodParam, submitOnce } from './forms';
 import type { PanelKit } from './kit';
-import { form, h, has, link, redirect, requireCsrf, str, type Session } from './session';
+import { form, h, has, link, requireCsrf, str, type Session } from './session';
 import { enc, periodOptions } from './view-model';
 
 /** The `action` the close form's anti-forgery token is bound to. */
@@ -110,16 +111,13 @@ export function mountReportsPanel(router: Router, kit: PanelKit): void {
     const s = requireCloser(kit, req);
     const period = parsePeriod(key);
     const typed = { applyQuota: b.applyQuota === '1', force: b.force === '1', reason: str(b.reason) ?? '' };
-    try {
+    await submitOnce(req, res, deps.forms, '/reports', async () => {
       await deps.scoring.close(s.principal.agency, period.key, {
         applyQuota: typed.applyQuota, actor: s.principal.userId, force: typed.force, ...(typed.force ? { reason: typed.reason } : {}),
       });
-    } catch (e) {
-      // A refusal HR can act on (a running period, a missing reason, already closed): the confirmation again, saying why.
-      const status = isKpiError(e) ? httpStatus(e) : 500;
-      if (isKpiError(e) && (status === 400 || status === 409)) return confirmPage(req, res, period, { status, error: closeErrorText(s.locale, e, period), typed });
-      throw e;
-    }
-    redirect(res, link(s, '/reports', { period: period.key, notice: 'closed' }));
+      return { path: '/reports', params: { period: period.key, notice: 'closed' } };
+    },
+    // A refusal HR can act on (a running period, a missing reason, already closed): the confirmation again, saying why.
+    (status, _error, refusal) => confirmPage(req, res, period, { status, error: closeErrorText(s.locale, refusal, period), typed }));
   }));
 }

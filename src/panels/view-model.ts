@@ -50,6 +50,8 @@ const NOTICE_KEYS: Readonly<Record<string, string>> = {
   'rule-activated': msgKey('notice.ruleActivated'),
   'rule-deactivated': msgKey('notice.ruleDeactivated'),
   'settings-saved': msgKey('notice.settingsSaved'),
+  'version-saved': msgKey('catalogue.panel.saved'),
+  'version-unchanged': msgKey('catalogue.panel.nothingChanged'),
   duplicate: msgKey('notice.duplicate'),
   requested: msgKey('notice.requested'),
   decided: msgKey('notice.decided'),

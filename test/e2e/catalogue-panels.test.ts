@@ -19,11 +19,11 @@ describe('e2e: the catalogue pages of the admin panel', function () {
     const res = await fetch(`${h.url}/panels${path}?jwt=${h.userToken(agency, `u-${roles[0]}`, roles)}`);
     return { status: res.status, html: await res.text() };
   }
-  async function postForm(f: Form, fields: Record<string, string> = {}): Promise<Page & { code?: string }> {
+  async function postForm(f: Form, fields: Record<string, string> = {}): Promise<Page & { location: string | null }> {
     const res = await fetch(f.action.startsWith('http') ? f.action : `${new URL(h.url).origin}${f.action}`, {
       method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ ...f.fields, ...fields }).toString(), redirect: 'manual',
     });
-    return { status: res.status, html: await res.text() };
+    return { status: res.status, html: await res.text(), location: res.headers.get('location') };
   }
   /** The upload form of a page: its action (with the context token) and its form token. */
   function uploadForm(html: string): { action: string; csrf: string } {
@@ -31,12 +31,18 @@ describe('e2e: the catalogue pages of the admin panel', function () {
     expect(m, 'the upload form').to.not.equal(null);
     return { action: decode(m![1]!), csrf: decode(m![2]!) };
   }
-  async function upload(action: string, fields: Record<string, string>, file: Buffer | null): Promise<Page> {
+  /** The page a write's redirect (303) leads to. */
+  async function followed(r: Page & { location: string | null }): Promise<Page> {
+    expect(r.status, decode(r.html).slice(0, 800)).to.equal(303);
+    const res = await fetch(new URL(r.location!, h.url));
+    return { status: res.status, html: await res.text() };
+  }
+  async function upload(action: string, fields: Record<string, string>, file: Buffer | null): Promise<Page & { location: string | null }> {
     const body = new FormData();
     for (const [k, v] of Object.entries(fields)) body.append(k, v);
     if (file) body.append('file', new Blob([file]), 'danh-muc.xlsx');
     const res = await fetch(`${new URL(h.url).origin}${action}`, { method: 'POST', body, redirect: 'manual' });
-    return { status: res.status, html: await res.text() };
+    return { status: res.status, html: await res.text(), location: res.headers.get('location') };
   }
   const formTo = (html: string, suffix: string): Form => {
     const f = formsOf(html).find((x) => x.action.endsWith(suffix));
@@ -97,7 +103,7 @@ describe('e2e: the catalogue pages of the admin panel', function () {
     expect(await history()).to.deep.equal(before);
   });
 
-  it('when a file with bad cells is uploaded, then the page lists each bad cell and nothing changes; a good file\'s dry run lists the change, then it is applied', async () => {
+  it('when a file with bad cells is uploaded, then the page lists each bad cell and nothing changes; a good file\'s dry run lists the change, then it is applied and the page it leads to lists it', async () => {
     const before = await history();
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.load((await catalogueFile()) as unknown as ArrayBuffer);
@@ -123,8 +129,8 @@ describe('e2e: the catalogue pages of the admin panel', function () {
     expect(decode(dry.html)).to.include('Chạy thử, chưa thay đổi gì; nếu áp dụng, hiệu lực từ 02/01/2030').and.include(`Sửa: ${code}`);
     expect(await history()).to.deep.equal(before);
     up = uploadForm(dry.html);
-    const done = await upload(up.action, { _csrf: up.csrf, validFrom: '2030-01-02' }, good);
-    expect(decode(done.html)).to.include('Đã cập nhật danh mục, hiệu lực từ 02/01/2030');
+    const done = await followed(await upload(up.action, { _csrf: up.csrf, validFrom: '2030-01-02' }, good));
+    expect(decode(done.html)).to.include('Đã cập nhật danh mục, hiệu lực từ 02/01/2030').and.include(`Sửa: ${code}`).and.include('Thêm: —');
     expect((await history()).length).to.equal(before.length + 1);
   });
 
@@ -137,12 +143,11 @@ describe('e2e: the catalogue pages of the admin panel', function () {
     expect(tooLong.status).to.equal(400);
     expect(decode(tooLong.html)).to.include('standardMinutes: phải lớn hơn 0 và không quá 9600');
     expect(await h.knex('kpi_work_items').where({ agency_code: a.code, code: 'CV-05' }).count({ n: '*' }).first().then((r) => Number(r!.n))).to.equal(1);
-    const saved = await postForm(edit, { standardMinutes: '150,5', validFrom: '2030-02-01' });
-    expect(saved.status).to.equal(200);
+    const saved = await followed(await postForm(edit, { standardMinutes: '150,5', validFrom: '2030-02-01' }));
     expect(decode(saved.html)).to.include('Đã lưu phiên bản mới.').and.include('150,5').and.include('01/02/2030');
     const again = formTo(saved.html, '/admin/catalogue/items/CV-05');
     expect(again.fields.validFrom, 'a new version cannot start before the latest one').to.equal('2030-02-01');
-    expect(decode((await postForm(again)).html)).to.include('Không có gì thay đổi');
+    expect(decode((await followed(await postForm(again))).html)).to.include('Không có gì thay đổi');
     const versions = await h.knex('kpi_work_items').where({ agency_code: a.code, code: 'CV-05' }).orderBy('version').select('standard_minutes', 'valid_from_day');
     expect(versions.map((v) => [Number(v.standard_minutes), v.valid_from_day])).to.deep.equal([[120, null], [150.5, '2030-02-01']]);
   });

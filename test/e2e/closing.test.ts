@@ -3,6 +3,7 @@ import jwt from 'jsonwebtoken';
 import { AUDIENCE, type Role } from '../../src/http/auth';
 import { startHarness, type Harness, type TestAgency } from '../helpers/harness';
 import { decode, formsOf, type Form } from '../helpers/html';
+import { formTarget } from '../helpers/panel-forms';
 
 /**
  * Closing a period safely (docs/hr.md (closing), docs/integrators.md (API)): a month whose
@@ -290,9 +291,11 @@ describe('e2e: closing a period safely (docs/hr.md (closing))', function () {
       expect(await periodClosed(a, '2026-04')).to.equal(false);
     });
 
-    it('when HR forces with a reason, then the month closes (303, a notice); the same form posted again answers 409 already closed', async () => {
+    it('when HR forces with a reason, then the month closes (303, a notice); the same form posted again goes where the first went; another page\'s form answers 409 already closed', async () => {
       const c = await page('/panels/reports/close?period=2026-04', T.hr);
       const f = closeForm(c.html);
+      // A second confirmation opened before the close (another tab): its own form token.
+      const other = closeForm((await page('/panels/reports/close?period=2026-04', T.hr)).html);
       const r = await submit(f, { force: '1', reason: 'Chốt số liệu sớm để sáp nhập đơn vị', applyQuota: undefined });
       expect(r.status, r.html.slice(0, 1000)).to.equal(303);
       expect(r.location).to.contain('/panels/reports?').and.to.contain('notice=closed').and.to.contain('period=2026-04');
@@ -304,8 +307,11 @@ describe('e2e: closing a period safely (docs/hr.md (closing))', function () {
       expect(audits.at(-1)).to.include({ actor: 'hr-1', forced: true, reason: 'Chốt số liệu sớm để sáp nhập đơn vị' });
       const count = audits.length;
       const twice = await submit(f, { force: '1', reason: 'Chốt số liệu sớm để sáp nhập đơn vị' });
-      expect(twice.status).to.equal(409);
-      expect(decode(twice.html)).to.contain('Kỳ đánh giá đã khóa sổ');
+      expect(twice.status).to.equal(303);
+      expect(formTarget(twice.location)).to.equal(formTarget(r.location));
+      const late = await submit(other, { force: '1', reason: 'Chốt số liệu sớm để sáp nhập đơn vị' });
+      expect(late.status).to.equal(409);
+      expect(decode(late.html)).to.contain('Kỳ đánh giá đã khóa sổ');
       expect(await closeAudits(a, '2026-04')).to.have.length(count);
       // Closed: the confirmation has no form any more.
       const closed = await page('/panels/reports/close?period=2026-04', T.hr);
