@@ -132,6 +132,10 @@ export class EntrySink extends Stream {
       const dest = this.dest;
       this.dest = null;
       dest.end();
+      // The zip listens for errors of the entry with a closure over its deflate stream (and that
+      // stream's 16 KB output buffer); exceljs keeps every sheet's sink to the end, so 502 of them
+      // stayed reachable. A sink never fails once its data is handed on: the listeners can go.
+      this.removeAllListeners('error');
     }
   }
 
