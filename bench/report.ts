@@ -149,13 +149,20 @@ async function measure(dialect: BenchDialect, url: string, spec: DatasetSpec, re
     const cells = sheets.reduce((n, s) => n + s.rows.length * s.columns.length, 0);
     // 3. Time, interleaved so that noise from the machine falls on both sides alike.
     const times = { ours: [] as number[], raw: [] as number[] };
+    // CPU time of the process (zlib's threads included, on both sides alike): a load on the machine moves it much less than the clock.
+    const cpu = { ours: [] as number[], raw: [] as number[] };
+    const cpuMs = (from: NodeJS.CpuUsage): number => { const u = process.cpuUsage(from); return (u.user + u.system) / 1000; };
     let rows = 0;
     let result = cold;
     for (let i = 0; i < reps; i++) {
       const t = now();
+      let c = process.cpuUsage();
       rows = await writeRaw(sheets, rawFile);
       times.raw.push(now() - t);
+      cpu.raw.push(cpuMs(c));
+      c = process.cpuUsage();
       result = await ours();
+      cpu.ours.push(cpuMs(c));
       times.ours.push(result.ms);
       log(`rep ${i + 1}/${reps}: raw ${rows} rows (${cells} cells, ${sheets.length} sheets) ${round(times.raw[i]! / 1000)} s, ours ${round(result.ms / 1000)} s`);
     }
@@ -171,6 +178,7 @@ async function measure(dialect: BenchDialect, url: string, spec: DatasetSpec, re
       ours: { medianMs: round(oursMs), runsMs: times.ours.map((x) => round(x)), coldMs: round(cold.ms), rowsPerSec: Math.round(rows / (oursMs / 1000)), officials: result.rows, provisional: result.provisional, bytes: fs.statSync(oursFile).size },
       raw: { medianMs: round(rawMs), runsMs: times.raw.map((x) => round(x)), rowsPerSec: Math.round(rows / (rawMs / 1000)), bytes: fs.statSync(rawFile).size },
       ratio,
+      cpu: { oursMedianMs: round(median(cpu.ours)), rawMedianMs: round(median(cpu.raw)), ratio: round(median(cpu.ours) / median(cpu.raw), 2) },
       memory,
       goal: GOALS,
       pass: passes.time && passes.memory,

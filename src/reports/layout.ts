@@ -13,6 +13,7 @@ import type { Borders, Cell, Row, stream, Style, Worksheet } from 'exceljs';
 import { excel } from './excel';
 import type { ReportSettings } from '../contract/events';
 import { numberCell, sheetName, textCell } from './cells';
+import { EntrySink, streamParts } from './zip-parts';
 
 /** Locale text: `key` with `{name}` replaced from `vars`. The reports are written in one locale. */
 export type Text = (key: string, vars?: Readonly<Record<string, string | number | null | undefined>>) => string;
@@ -105,6 +106,8 @@ export function localTime(at: Date, timeZone: string): string {
 /** The streaming workbook over `out`, with shared strings (every text is a `t="s"` cell) and styles. */
 export function openWorkbook(out: NodeJS.WritableStream, props: { title: string; agencyName: string; created: Date }): stream.xlsx.WorkbookWriter {
   const wb = new (excel().stream.xlsx.WorkbookWriter)({ stream: out as unknown as import('stream').Stream, useStyles: true, useSharedStrings: true });
+  // Sheets and shared strings through parts that keep less in memory (zip-parts.ts); the XML is the same.
+  streamParts(wb);
   const author = textCell(props.agencyName) ?? '';
   Object.assign(wb, { title: textCell(props.title) ?? '', creator: author, lastModifiedBy: author, created: props.created, modified: props.created });
   // The streaming writer leaves the company of docProps/app.xml empty: write the agency there.
@@ -147,9 +150,6 @@ export async function sheetDone(wb: stream.xlsx.WorkbookWriter, out: NodeJS.Writ
   return breathe(out);
 }
 
-/** What a sheet being written has handed to the zip and the zip has not compressed yet (exceljs 4's StreamBuf, piped to the zip's entry). */
-interface SheetStream { pipes?: Array<NodeJS.WritableStream & { writableLength?: number; writableNeedDrain?: boolean }>; buffers?: unknown[] }
-
 /** A sheet may hold this much of its XML ahead of the zip. */
 const SHEET_AHEAD_BYTES = 1 << 20;
 
@@ -160,20 +160,19 @@ const SHEET_AHEAD_BYTES = 1 << 20;
  * written faster than it is deflated would otherwise wait in memory).
  */
 export async function breathe(out: NodeJS.WritableStream, ws?: Worksheet): Promise<void> {
-  const sheet = (ws as unknown as { stream?: SheetStream } | undefined)?.stream;
-  for (let turns = 0; sheet && turns < 200; turns++) {
-    const pipe = sheet.pipes?.[0];
-    const ahead = pipe ? pipe.writableLength ?? 0 : (sheet.buffers?.length ?? 0) * 65536;
-    if (ahead <= SHEET_AHEAD_BYTES) break;
-    // 'drain' when the zip has taken it all; a short timer in case it was emitted already.
+  const stream = ws ? (ws as unknown as { stream: unknown }).stream : null;
+  const sheet = stream instanceof EntrySink ? stream : null;
+  for (let turns = 0; sheet && sheet.pendingBytes > SHEET_AHEAD_BYTES && turns < 200; turns++) {
+    // 'drain' when the zip has read most of it; a short timer in case the zip has not started the entry yet.
     await new Promise<void>((resolve) => {
+      const s = sheet;
       const timer = setTimeout(done, 20);
       function done(): void {
         clearTimeout(timer);
-        pipe?.removeListener('drain', done);
+        s.removeListener('drain', done);
         resolve();
       }
-      pipe?.once('drain', done);
+      s.once('drain', done);
     });
   }
   const w = out as NodeJS.WritableStream & { writableNeedDrain?: boolean };

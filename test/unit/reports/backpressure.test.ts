@@ -1,8 +1,9 @@
 import { expect } from 'chai';
 import { EventEmitter } from 'node:events';
-import { PassThrough, Writable } from 'node:stream';
-import { stream, type Worksheet } from 'exceljs';
-import { breathe, sheetDone } from '../../../src/reports/layout';
+import { Writable } from 'node:stream';
+import type { stream, Worksheet } from 'exceljs';
+import { breathe, openWorkbook, sheetDone } from '../../../src/reports/layout';
+import { BufferPool, EntrySink } from '../../../src/reports/zip-parts';
 
 /** The workbook waits for the zip (src/reports/layout.ts): what a sheet has written is not left to pile up in memory. */
 describe('reports/backpressure', () => {
@@ -14,22 +15,24 @@ describe('reports/backpressure', () => {
     return done;
   };
 
-  it('when a sheet has handed the zip more than a megabyte it has not taken, then breathe waits until the zip takes it', async () => {
-    const entry = new PassThrough({ highWaterMark: 16 * 1024 });
-    for (let i = 0; i < 40; i++) entry.write(Buffer.alloc(64 * 1024, 0x61));
-    const ws = { stream: { pipes: [entry] } } as unknown as Worksheet;
-    const waiting = breathe(out, ws);
+  /** A sink of the workbook's shape holding `n` 64 KB rows the zip has not read (it has not started the entry). */
+  const sinkWith = (n: number): EntrySink => {
+    const sink = new EntrySink(new BufferPool());
+    for (let i = 0; i < n; i++) sink.write('a'.repeat(64 * 1024));
+    return sink;
+  };
+
+  it('when a sheet has handed the zip more than a megabyte it has not read, then breathe waits until the zip reads it', async () => {
+    const sink = sinkWith(40);
+    const waiting = breathe(out, { stream: sink } as unknown as Worksheet);
     expect(await settled(waiting, 100)).to.equal(false);
-    entry.resume();
-    expect(await settled(waiting, 200)).to.equal(true);
-    expect(entry.writableLength).to.be.at.most(1 << 20);
+    sink.pipe(new Writable({ write: (_c, _e, cb) => setImmediate(cb) }));
+    expect(await settled(waiting, 300)).to.equal(true);
+    expect(sink.pendingBytes).to.be.at.most(1 << 20);
   });
 
   it('when a sheet is within a megabyte of the zip, then breathe only yields', async () => {
-    const entry = new PassThrough();
-    entry.write(Buffer.alloc(100 * 1024));
-    const ws = { stream: { pipes: [entry] } } as unknown as Worksheet;
-    expect(await settled(breathe(out, ws), 30)).to.equal(true);
+    expect(await settled(breathe(out, { stream: sinkWith(2) } as unknown as Worksheet), 30)).to.equal(true);
   });
 
   it('when sheets committed earlier still wait in the zip\'s queue, then sheetDone waits for them, and not for the sheet being compressed', async () => {
@@ -45,14 +48,13 @@ describe('reports/backpressure', () => {
     expect(await settled(done, 30)).to.equal(true);
   });
 
-  it('when exceljs writes a sheet, then it has the shapes these waits read (a sheet\'s stream piped to the zip, the zip\'s queue): an upgrade that drops them fails here', async () => {
+  it('when a workbook is opened, then its sheets write through the sinks these waits read and the zip has the queue sheetDone reads: an upgrade that drops them fails here', async () => {
     const sink = new Writable({ write: (_c, _e, cb) => cb() });
-    const wb = new stream.xlsx.WorkbookWriter({ stream: sink as unknown as import('stream').Stream, useStyles: true, useSharedStrings: true });
+    const wb = openWorkbook(sink, { title: 't', agencyName: 'a', created: new Date('2026-04-01T00:00:00Z') });
     const ws = wb.addWorksheet('a');
     for (let i = 0; i < 200; i++) ws.addRow([i, 'dòng ' + String(i)]).commit();
     await breathe(sink, ws);
-    const sheet = (ws as unknown as { stream: { pipes: unknown[] } }).stream;
-    expect(sheet.pipes).to.be.an('array');
+    expect((ws as unknown as { stream: unknown }).stream).to.be.instanceOf(EntrySink);
     expect(typeof (wb as unknown as { zip: { _queue: { length: unknown } } }).zip._queue.length).to.equal('function');
     ws.commit();
     await sheetDone(wb, sink);
