@@ -18,13 +18,23 @@ const INSTANT_RE = /^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})
  * month 13, hour 24 or a missing offset are not.
  */
 export function isRealInstant(value: string): boolean {
-  const m = INSTANT_RE.exec(value);
-  if (m === null) return false;
-  const [, day, hh, mm, ss, oh, om] = m;
-  if (day === undefined || !isValidDay(day)) return false;
-  if (Number(hh) > 23 || Number(mm) > 59 || (ss !== undefined && Number(ss) > 59)) return false;
-  if (oh !== undefined && (Number(oh) > 23 || Number(om) > 59)) return false;
+  // Once the pattern holds, every part sits at a known place: YYYY-MM-DDTHH:MM[:SS[.f…]](Z|±HH:MM).
+  // Read there rather than from exec's captures: this runs for every event, and exec built an
+  // array and seven strings each time.
+  if (!INSTANT_RE.test(value)) return false;
+  if (!isValidDay(value.slice(0, 10))) return false;
+  if (twoDigits(value, 11) > 23 || twoDigits(value, 14) > 59 || (value.charCodeAt(16) === COLON && twoDigits(value, 17) > 59)) return false;
+  const n = value.length;
+  if (value.charCodeAt(n - 1) !== LETTER_Z && (twoDigits(value, n - 5) > 23 || twoDigits(value, n - 2) > 59)) return false;
   return !Number.isNaN(Date.parse(value));
+}
+
+const COLON = 58;
+const LETTER_Z = 90;
+
+/** The number written by the two ASCII digits at `i`. */
+function twoDigits(s: string, i: number): number {
+  return (s.charCodeAt(i) - 48) * 10 + (s.charCodeAt(i + 1) - 48);
 }
 
 const NOT_A_REAL_INSTANT = 'không phải thời điểm có thật, ví dụ ngày 30/02 hay 24 giờ (not a real date and time)';
@@ -61,7 +71,8 @@ function nfcCopy(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(nfcCopy);
   if (v !== null && typeof v === 'object' && !(v instanceof Date)) {
     const out: Record<string, unknown> = {};
-    for (const k of Object.keys(v)) out[nfc(k)] = nfcCopy((v as Record<string, unknown>)[k]);
+    // Own keys in Object.keys' order, without the array of them (four objects per event).
+    for (const k in v) if (Object.prototype.hasOwnProperty.call(v, k)) out[nfc(k)] = nfcCopy((v as Record<string, unknown>)[k]);
     return out;
   }
   return v;

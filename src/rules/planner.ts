@@ -108,16 +108,33 @@ export function getPath(obj: unknown, dottedPath: string): unknown {
   return current;
 }
 
+/** One value against the allowed one(s), as `includes` compares (SameValueZero). */
+function isAllowed(c: unknown, expected: RuleScalar | RuleScalar[]): boolean {
+  if (c === undefined || c === null) return false;
+  if (Array.isArray(expected)) return expected.includes(c as RuleScalar);
+  return c === expected || (c !== c && expected !== expected);
+}
+
+/**
+ * Whether the value (or any element of an array value) is allowed. Written without the
+ * one-element arrays and callbacks it used to wrap both sides in: it runs for every rule of an
+ * event's type, for every event of a chunk.
+ */
 function conditionHolds(actual: unknown, expected: RuleScalar | RuleScalar[]): boolean {
-  const allowed: unknown[] = Array.isArray(expected) ? expected : [expected];
-  const candidates: unknown[] = Array.isArray(actual) ? actual : [actual];
-  return candidates.some((c) => c !== undefined && c !== null && allowed.includes(c));
+  if (!Array.isArray(actual)) return isAllowed(actual, expected);
+  for (const c of actual) if (isAllowed(c, expected)) return true;
+  return false;
 }
 
 function ruleApplies(event: PlannerEvent, rule: MappingRule): boolean {
   if (rule.eventType !== event.type) return false;
-  if (rule.when === undefined) return true;
-  return Object.entries(rule.when).every(([path, expected]) => conditionHolds(getPath(event, path), expected));
+  const when = rule.when;
+  if (when === undefined) return true;
+  // Own keys in Object.entries' order, without building its arrays.
+  for (const path in when) {
+    if (Object.prototype.hasOwnProperty.call(when, path) && !conditionHolds(getPath(event, path), when[path]!)) return false;
+  }
+  return true;
 }
 
 /** Sorted rule lists and catalogue maps, per input array: a chunk of events plans against the same arrays. */
