@@ -140,8 +140,8 @@ function cut(page: RenderedPage, s: Session): PageTemplate {
 function sendTemplate(res: Response, s: Session, page: PageTemplate): void {
   const nonce = newNonce();
   const values = [s.out.token, nonce, ...page.actions.map((a) => csrfToken(s.out.keys, s.out.jti, a))];
-  // The tokens are ASCII: joined as bytes, the page is not encoded again.
+  // The tokens are ASCII: sent as bytes between the kept pieces, the page is not encoded again.
   const pieces: Buffer[] = [page.parts[0]!];
   for (let i = 0; i < page.slots.length; i++) pieces.push(Buffer.from(values[page.slots[i]!]!, 'latin1'), page.parts[i + 1]!);
-  sendHtml(res, 200, page.origins, nonce, Buffer.concat(pieces));
+  sendHtml(res, 200, page.origins, nonce, pieces);
 }

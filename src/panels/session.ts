@@ -152,14 +152,25 @@ export function send(res: Response, status: number, origins: readonly string[], 
   sendHtml(res, status, origins, nonce, build(nonce));
 }
 
-/** Sends `html`, whose style element carries `nonce`, under a CSP that lets only `origins` frame it. */
-export function sendHtml(res: Response, status: number, origins: readonly string[], nonce: string, html: string | Buffer): void {
+/**
+ * Sends `html` (or its UTF-8 pieces, in order), whose style element carries `nonce`, under a CSP
+ * that lets only `origins` frame it.
+ */
+export function sendHtml(res: Response, status: number, origins: readonly string[], nonce: string, html: string | readonly Buffer[]): void {
   res.statusCode = status;
   res.setHeader('Content-Security-Policy', cspHeader(nonce, origins));
   if (origins.length === 0) res.setHeader('X-Frame-Options', 'DENY');
   res.setHeader('Content-Type', 'text/html; charset=utf-8');
   // Written directly: res.send would hash the page for an ETag, which a no-store page never uses.
-  res.end(html);
+  if (typeof html === 'string') {
+    res.end(html);
+    return;
+  }
+  // Pieces go out as they are (one writev), not copied into one page-sized buffer per load.
+  res.setHeader('Content-Length', html.reduce((n, b) => n + b.length, 0));
+  res.cork();
+  for (const b of html) res.write(b);
+  res.end();
 }
 
 export function redirect(res: Response, href: string): void {
