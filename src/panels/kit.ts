@@ -73,7 +73,7 @@ export interface PanelKit {
    * Answers a GET panel whose page depends only on its viewer, path, query, the agency's day and
    * the data: from the kept page when nothing was written since (page-cache.ts), else `render`.
    */
-  keptPage(req: Request, res: Response, render: () => Promise<void>): Promise<void>;
+  keptPage(req: Request, res: Response, id: PanelId, render: () => Promise<void>): Promise<void>;
   /** Renders panel `id` with template `view` and the panel's own `data`. */
   page(req: Request, res: Response, id: PanelId, view: string, data: Record<string, unknown>, opts?: { status?: number; error?: string | null; title?: string }): Promise<void>;
   /** The catalogue's items of `agency` by code, named in the viewer's language. */
@@ -125,7 +125,11 @@ export function createKit(deps: PanelsDeps): PanelKit {
       if (!s.principal.roles.some((r) => roles.includes(r))) throw new ForbiddenError();
       return s;
     },
-    keptPage: (req, res, render) => (pages ? pages.serve(req, res, render) : render()),
+    keptPage(req, res, id, render) {
+      // The panel's roles are checked on every load, kept page or not (render checks the rest, such as the leader's unit).
+      this.requirePanelRole(req, id);
+      return pages ? pages.serve(req, res, render) : render();
+    },
     async page(req, res, id, view, data, opts = {}) {
       const s = sessionOf(req);
       const unit = await leaderUnit(s);

@@ -118,7 +118,7 @@ export function mountMePanel(router: Router, kit: PanelKit): void {
     }, { status: opts.status ?? 200, error: opts.error ?? null });
   }
 
-  router.get('/me', h(async (req, res) => kit.keptPage(req, res, () => mePanel(req, res))));
+  router.get('/me', h(async (req, res) => kit.keptPage(req, res, 'me', () => mePanel(req, res))));
 
   router.post('/me/entries', h(async (req, res) => {
     requireCsrf(req, ACTION.createEntry);

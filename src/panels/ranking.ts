@@ -10,7 +10,7 @@ import { enc, num, orderLinks, periodOptions, scoreClass } from './view-model';
 export function mountRankingPanel(router: Router, kit: PanelKit): void {
   const { deps } = kit;
 
-  router.get('/ranking', h(async (req, res) => kit.keptPage(req, res, async () => {
+  router.get('/ranking', h(async (req, res) => kit.keptPage(req, res, 'ranking', async () => {
     const s = kit.requirePanelRole(req, 'ranking');
     const l = s.locale;
     const p = s.principal;

@@ -61,7 +61,7 @@ export function mountSubjectPanels(router: Router, kit: PanelKit): void {
   }
 
   for (const kind of ['document', 'task'] as const) {
-    router.get(`/${kind}/:id`, h(async (req, res) => kit.keptPage(req, res, () => subjectPanel(req, res, kind))));
+    router.get(`/${kind}/:id`, h(async (req, res) => kit.keptPage(req, res, kind, () => subjectPanel(req, res, kind))));
 
     router.post(`/${kind}/:id/corrections`, h(async (req, res) => {
       const subjectId = subjectIdOf(req);

@@ -138,7 +138,7 @@ export function mountUnitPanel(router: Router, kit: PanelKit): void {
     }, { status: opts.status ?? 200, error: opts.error ?? null });
   }
 
-  router.get('/unit/:unitId', h(async (req, res) => kit.keptPage(req, res, () => unitPanel(req, res))));
+  router.get('/unit/:unitId', h(async (req, res) => kit.keptPage(req, res, 'unit', () => unitPanel(req, res))));
 
   function reviewRoute(kind: ReviewKind): RequestHandler {
     return h(async (req, res) => {
