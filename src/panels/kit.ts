@@ -22,12 +22,13 @@ import type { RulesService } from '../services/rules-service';
 import type { ScoringService } from '../services/scoring-service';
 import { createViews, type PageModel, type Views } from '../views/render';
 import type { DirectoryUser } from '../stores';
-import { KEPT_READ_TTL_MS, type WriteGenerations } from '../services/read-cache';
-import { PanelPages } from './page-cache';
+import { keptReads, type KeptReadsDeps } from '../services/read-cache';
+import { PanelPages, type PageTemplate } from './page-cache';
 import { has, link, newNonce, send, sessionOf, str, type Session } from './session';
 import { enc, isFailureNotice, itemLabel, noticeText, type ItemName } from './view-model';
 
-export interface PanelsDeps {
+/** With `generations`, rendered pages are kept until the next write (page-cache.ts). */
+export interface PanelsDeps extends KeptReadsDeps {
   auth: AuthDeps;
   agencies: AgencyService;
   journal: JournalService;
@@ -50,10 +51,6 @@ export interface PanelsDeps {
   /** Corrections and appeals: without it the KPI tab, the unit board and My KPI offer none. */
   requests?: RequestService;
   clock?: () => Date;
-  /** The write counter of the database connection: with it, rendered pages are kept until the next write (page-cache.ts). */
-  generations?: WriteGenerations;
-  /** How long a kept page may lag behind another process's writes (default KEPT_READ_TTL_MS). */
-  cacheTtlMs?: number;
   views?: Views;
   log?: { error(obj: object, msg: string): void };
 }
@@ -86,7 +83,8 @@ export interface PanelKit {
 export function createKit(deps: PanelsDeps): PanelKit {
   const views = deps.views ?? createViews();
   // At most 200 pages (a full My KPI is about 60 KB).
-  const pages = deps.generations ? new PanelPages(deps.generations, { ttlMs: deps.cacheTtlMs ?? KEPT_READ_TTL_MS, max: 200 }) : null;
+  const keptPages = keptReads<PageTemplate | null>(deps, 200);
+  const pages = keptPages ? new PanelPages(keptPages) : null;
   const manifestPanels = new Map<string, ManifestPanel>(loadManifest().panels.map((p) => [p.id, p]));
 
   function panel(id: PanelId): ManifestPanel {

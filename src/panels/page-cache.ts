@@ -17,7 +17,7 @@
  * every place they were printed is found.
  */
 import type { Request, Response } from 'express';
-import { ReadCache, type WriteGenerations } from '../services/read-cache';
+import type { ReadCache } from '../services/read-cache';
 import { csrfToken } from './context-token';
 import { newNonce, sendHtml, sessionOf, type Session } from './session';
 
@@ -42,12 +42,10 @@ export interface RenderedPage {
 const TOKEN_PARAMS = new Set(['ctx', 'jwt']);
 
 export class PanelPages {
-  private readonly kept: ReadCache<PageTemplate | null>;
   private readonly capturing = new WeakMap<Request, (page: RenderedPage) => void>();
 
-  constructor(generations: WriteGenerations, opts: { ttlMs: number; max: number; now?: () => number }) {
-    this.kept = new ReadCache<PageTemplate | null>(generations, opts);
-  }
+  /** `kept`: the kept reads the pages live in (read-cache.ts `keptReads`). */
+  constructor(private readonly kept: ReadCache<PageTemplate | null>) {}
 
   /**
    * Answers a GET panel from its kept page, rendering it with `render` (which ends in
@@ -99,11 +97,6 @@ export class PanelPages {
       });
     });
   }
-
-  /** How many pages are kept (tests). */
-  get size(): number {
-    return this.kept.size;
-  }
 }
 
 /** Everything a page is made of besides the data: who looks, where, what they asked, and the agency's day. */
@@ -116,8 +109,8 @@ function pageKey(req: Request, s: Session): string {
 
 /** Cuts a rendered page at every place one of its session's tokens was printed. */
 function cut(page: RenderedPage, s: Session): PageTemplate {
-  const actions = [...s.formActions];
-  const tokens = [s.out.token, page.nonce, ...actions.map((a) => csrfToken(s.out.keys, s.out.jti, a))];
+  const actions = [...s.formTokens.keys()];
+  const tokens = [s.out.token, page.nonce, ...s.formTokens.values()];
   const hits: Array<{ at: number; slot: number; len: number }> = [];
   tokens.forEach((token, slot) => {
     for (let at = page.html.indexOf(token); at !== -1; at = page.html.indexOf(token, at + token.length)) hits.push({ at, slot, len: token.length });

@@ -35,8 +35,8 @@ export interface Session {
   today: string;
   /** Where the panels router is mounted, e.g. `/kpi/panels`. */
   base: string;
-  /** The actions of the forms rendered so far for this response (page-cache.ts prints their tokens afresh). */
-  formActions: Set<string>;
+  /** The forms rendered so far for this response: action → its anti-forgery token (page-cache.ts prints them afresh). */
+  formTokens: Map<string, string>;
 }
 
 const sessions = new WeakMap<Request, Session>();
@@ -102,7 +102,7 @@ export function sessionMiddleware(auth: AuthDeps, agencies: AgencyService, clock
       out: issueContext(secret, principal, { now, lim }),
       today: todayIn(settings.timeZone, now),
       base: req.baseUrl,
-      formActions: new Set(),
+      formTokens: new Map(),
     });
     next();
   });
@@ -120,8 +120,9 @@ export function link(s: Session, path: string, params: Record<string, string | s
 
 /** A POST form to `path` whose anti-forgery token is bound to `action`. */
 export function form(s: Session, path: string, action: string): FormModel {
-  s.formActions.add(action);
-  return { action: `${s.base}${path}`, ctx: s.out.token, csrf: csrfToken(s.out.keys, s.out.jti, action) };
+  let csrf = s.formTokens.get(action);
+  if (csrf === undefined) s.formTokens.set(action, (csrf = csrfToken(s.out.keys, s.out.jti, action)));
+  return { action: `${s.base}${path}`, ctx: s.out.token, csrf };
 }
 
 /** A POST must come with the context token the form was rendered under and the form's own token. */

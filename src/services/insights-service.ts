@@ -10,7 +10,7 @@ import { getPath, matchRule, type PlannerEvent, type RuleMatch } from '../rules/
 import type { UnitOfWork } from '../stores';
 import type { AgencyService } from './agency-service';
 import type { JournalService } from './journal-service';
-import { keptReads, type ReadCache, type WriteGenerations } from './read-cache';
+import { keptReads, type KeptReadsDeps, type ReadCache } from './read-cache';
 
 /**
  * What the "My KPI" panel tells an official besides the score (the lessons of the provincial
@@ -103,14 +103,12 @@ function startOfDay(day: string, timeZone: string): Date {
   return new Date(new TZDate(Number(day.slice(0, 4)), Number(day.slice(5, 7)) - 1, Number(day.slice(8, 10)), 0, 0, 0, 0, timeZone).getTime());
 }
 
-export interface InsightsServiceDeps {
+/** With `generations`, an official's insights are kept (read-cache.ts). */
+export interface InsightsServiceDeps extends KeptReadsDeps {
   uow: UnitOfWork;
   agencies: AgencyService;
   journal: JournalService;
   clock?: () => Date;
-  /** When given, an official's insights are kept until the next write transaction of the process, or `cacheTtlMs` (default 2 s). */
-  generations?: WriteGenerations;
-  cacheTtlMs?: number;
 }
 
 export class InsightsService {

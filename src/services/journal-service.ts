@@ -4,7 +4,7 @@ import type { Principal } from '../domain/principal';
 import { isValidDay, today } from '../domain/time';
 import type { DirectoryUser, EventStatus, EventSummary, UnitOfWork } from '../stores';
 import type { AgencyService } from './agency-service';
-import { keptReads, type ReadCache, type WriteGenerations } from './read-cache';
+import { keptReads, type KeptReadsDeps, type ReadCache } from './read-cache';
 
 export { entryJson, type JournalEntryJson };
 
@@ -50,13 +50,11 @@ function parseLimit(v: string | number | undefined): number {
   return n;
 }
 
-export interface JournalServiceDeps {
+/** With `generations`, pages of the journal are kept (read-cache.ts). */
+export interface JournalServiceDeps extends KeptReadsDeps {
   uow: UnitOfWork;
   agencies: AgencyService;
   clock?: () => Date;
-  /** When given, pages of the journal are kept until the next write transaction of the process, or `cacheTtlMs` (default 2 s). */
-  generations?: WriteGenerations;
-  cacheTtlMs?: number;
 }
 
 /**

@@ -116,10 +116,18 @@ export class ReadCache<V> {
 /** How long a kept read may lag behind another process's writes, unless a service is told otherwise. */
 export const KEPT_READ_TTL_MS = 2000;
 
+/** What a service (or the panels) needs to keep reads: the connection's write counter, and how long a kept read may lag behind other processes. */
+export interface KeptReadsDeps {
+  /** When given, reads are kept until the next write transaction of the process, or `cacheTtlMs`. */
+  generations?: WriteGenerations | undefined;
+  /** Default KEPT_READ_TTL_MS (2 s): the writes of other instances. */
+  cacheTtlMs?: number | undefined;
+}
+
 /**
  * A service's kept reads when it was given the write generations (null otherwise: it reads every
  * time), living `cacheTtlMs` (default KEPT_READ_TTL_MS), at most `max` of them.
  */
-export function keptReads<V>(deps: { generations?: WriteGenerations | undefined; cacheTtlMs?: number | undefined }, max: number): ReadCache<V> | null {
+export function keptReads<V>(deps: KeptReadsDeps, max: number): ReadCache<V> | null {
   return deps.generations ? new ReadCache<V>(deps.generations, { ttlMs: deps.cacheTtlMs ?? KEPT_READ_TTL_MS, max }) : null;
 }

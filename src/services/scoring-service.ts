@@ -9,21 +9,19 @@ import { applyQuota, quotaPools, scoreUnitDetailed, scoreUnitNumbers, scoreYear,
 import type { ScoringProfile } from '../scoring/profiles';
 import type { AgencyService } from './agency-service';
 import type { JournalService } from './journal-service';
-import { keptReads, type ReadCache, type WriteGenerations } from './read-cache';
+import { keptReads, type KeptReadsDeps, type ReadCache } from './read-cache';
 
-export interface ScoringServiceDeps {
+/**
+ * With `generations`, computed scores are kept until the next write transaction of the process
+ * (any change that can move them: entries, reviews, assessments, settings, catalogue, periods,
+ * directory) or `cacheTtlMs` (default 2 s: the writes of other instances), so that My KPI does
+ * not score the official's unit — or, under quotaScope `agency`, the whole pool — each time.
+ */
+export interface ScoringServiceDeps extends KeptReadsDeps {
   uow: UnitOfWork;
   agencies: AgencyService;
   journal: JournalService;
   clock?: () => Date;
-  /**
-   * When given, computed scores are kept until the next write transaction of the process (any
-   * change that can move them: entries, reviews, assessments, settings, catalogue, periods,
-   * directory) or `cacheTtlMs` (default 2 s: the writes of other instances), so that My KPI does
-   * not score the official's unit — or, under quotaScope `agency`, the whole pool — each time.
-   */
-  generations?: WriteGenerations;
-  cacheTtlMs?: number;
 }
 
 export interface ScopeFilter { unitId?: string; userId?: string }

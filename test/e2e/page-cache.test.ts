@@ -1,7 +1,5 @@
 import { expect } from 'chai';
-import jwt from 'jsonwebtoken';
 import sinon from 'sinon';
-import { AUDIENCE, type Role } from '../../src/http/auth';
 import { startHarness, type Harness, type TestAgency } from '../helpers/harness';
 import { hostEvents, postSigned } from '../helpers/host-events';
 import { decode, formsOf, type Form } from '../helpers/html';
@@ -21,11 +19,6 @@ describe('e2e: panels kept until the next write carry fresh tokens on every load
   let a: TestAgency;
   const T: Record<string, string> = {};
   const { processed, directory } = hostEvents('pc');
-
-  function token(sub: string, roles: Role[], extra: { unit?: string; name?: string } = {}): string {
-    const iat = Math.floor(NOW.getTime() / 1000);
-    return jwt.sign({ sub, agency: a.code, roles, locale: 'vi', name: extra.name ?? sub, unit: extra.unit, iat, exp: iat + 3600 }, a.secret, { algorithm: 'HS256', audience: AUDIENCE });
-  }
 
   async function read(res: Response): Promise<Page> {
     return { status: res.status, html: await res.text(), csp: res.headers.get('content-security-policy') ?? '', location: res.headers.get('location') };
@@ -72,9 +65,9 @@ describe('e2e: panels kept until the next write carry fresh tokens on every load
     a = await h.addAgency('ag-page-cache');
     await postSigned(h, a, directory(a), NOW);
     await postSigned(h, a, Array.from({ length: 12 }, (_, i) => processed(a, 'off-1', `VB-${i}`, `2026-03-${String(2 + i).padStart(2, '0')}`)), NOW);
-    T.off1 = token('off-1', ['official'], { unit: 'p-a', name: 'Nguyễn Thị Ánh' });
-    T.off2 = token('off-2', ['official'], { unit: 'p-a', name: 'Trần Văn Bình' });
-    T.leadA = token('lead-a', ['official', 'leader'], { unit: 'p-a', name: 'Lê Hoàng Phúc' });
+    T.off1 = h.userToken(a, 'off-1', ['official'], { unit: 'p-a', name: 'Nguyễn Thị Ánh' });
+    T.off2 = h.userToken(a, 'off-2', ['official'], { unit: 'p-a', name: 'Trần Văn Bình' });
+    T.leadA = h.userToken(a, 'lead-a', ['official', 'leader'], { unit: 'p-a', name: 'Lê Hoàng Phúc' });
   });
   afterEach(() => sinon.restore());
   after(async () => { await h?.close(); });
