@@ -82,17 +82,17 @@ function rawHandler(url: string): { handle: Handler; end: () => Promise<void> } 
     const at = new Date(e.occurredAt);
     const day = new Date(at.getTime() + 7 * 3600_000).toISOString().slice(0, 10);
     return {
-      event: [e.agency, e.id, e.type, at, now, JSON.stringify(e), 'processed', null, 1, 'webhook'],
+      event: [e.agency, e.id, e.type, e.actor.id, at, now, JSON.stringify(e), 'processed', null, 1, 'webhook'],
       entry: [e.agency, e.actor.id, null, day, 'CV-01', 1, 'count', 30, 1, 1, 1, 30, 'approved', 'event', e.id, 'rule', e.subject.kind, e.subject.id, e.subject.title ?? null, 0, 0, false, true, 'system', now, at, now, now],
     };
   };
-  const EVENT_COLS = 'agency_code, event_id, type, occurred_at, received_at, payload, status, error, attempts, source';
+  const EVENT_COLS = 'agency_code, event_id, type, actor_id, occurred_at, received_at, payload, status, error, attempts, source';
   const ENTRY_COLS = 'agency_code, user_id, unit_id, day, work_item_code, item_version, item_kind, standard_minutes, quantity, coefficient, rating, minutes, status, source, event_id, rule_id, subject_kind, subject_id, subject_title, fails, delays, late, completes, reviewed_by, reviewed_at, occurred_at, created_at, updated_at';
   const marks = (n: number, from = 1) => Array.from({ length: n }, (_, i) => `$${i + from}`).join(', ');
   if (url.startsWith('sqlite:')) {
     const db = new Database(url.slice('sqlite:'.length));
     for (const p of SQLITE_PRAGMAS) db.pragma(p);
-    const insEvent = db.prepare(`insert into kpi_events (${EVENT_COLS}) values (${Array(10).fill('?').join(', ')}) on conflict (agency_code, event_id) do nothing`);
+    const insEvent = db.prepare(`insert into kpi_events (${EVENT_COLS}) values (${Array(11).fill('?').join(', ')}) on conflict (agency_code, event_id) do nothing`);
     const insEntry = db.prepare(`insert into kpi_journal_entries (${ENTRY_COLS}) values (${Array(28).fill('?').join(', ')})`);
     const sqliteValue = (v: unknown) => (v instanceof Date ? v.getTime() : typeof v === 'boolean' ? Number(v) : v);
     const tx = db.transaction((e: RawEvent) => {
@@ -109,7 +109,7 @@ function rawHandler(url: string): { handle: Handler; end: () => Promise<void> } 
       const c = await pool.connect();
       try {
         await c.query('begin');
-        await c.query(`insert into kpi_events (${EVENT_COLS}) values (${marks(10)}) on conflict (agency_code, event_id) do nothing`, r.event);
+        await c.query(`insert into kpi_events (${EVENT_COLS}) values (${marks(11)}) on conflict (agency_code, event_id) do nothing`, r.event);
         await c.query(`insert into kpi_journal_entries (${ENTRY_COLS}) values (${marks(28)})`, r.entry);
         await c.query('commit');
       } catch (e) {

@@ -5,6 +5,7 @@ import * as assessmentDetail from '../../migrations/20261204000001_assessment_de
 import * as pullAndLeases from '../../migrations/20261205010001_pull_and_leases';
 import * as workItemVersions from '../../migrations/20261205020001_work_item_versions';
 import * as formUsesAndRequests from '../../migrations/20261205050001_form_uses_and_requests';
+import * as eventActor from '../../migrations/20261206010001_event_actor';
 
 interface Migration { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> }
 
@@ -16,6 +17,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['20261205010001_pull_and_leases', pullAndLeases],
   ['20261205020001_work_item_versions', workItemVersions],
   ['20261205050001_form_uses_and_requests', formUsesAndRequests],
+  ['20261206010001_event_actor', eventActor],
 ];
 
 export const MIGRATION_TABLE = 'kpi_migrations';

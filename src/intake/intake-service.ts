@@ -212,7 +212,7 @@ export class IntakeService {
     for (let i = 0; i < planned.length; i++) {
       const p = planned[i]!;
       const e = p.item.event;
-      rows[i] = { agency, eventId: e.id, type: e.type, occurredAt: new Date(e.occurredAt), receivedAt: now, payload: p.item.payload, status: p.status, error: p.error, source: sourceOf(p.item) };
+      rows[i] = { agency, eventId: e.id, type: e.type, actorId: e.actor.id, occurredAt: new Date(e.occurredAt), receivedAt: now, payload: p.item.payload, status: p.status, error: p.error, source: sourceOf(p.item) };
     }
     for (const b of broken) rows.push({ ...b, receivedAt: now });
     const ids = await tx.events.insertNew(rows);
@@ -228,14 +228,14 @@ export class IntakeService {
    * (`broken`), is kept as a failed event with its reason; an unknown type is kept as ignored, with
    * the reason too. The first of two rows with one id counts, the second is a duplicate.
    */
-  async ingestPulled(agency: string, events: readonly unknown[], broken: ReadonlyArray<Omit<NewEvent, 'receivedAt' | 'agency' | 'source' | 'status'>>, alongside: (tx: Stores) => Promise<void>): Promise<PulledResult> {
+  async ingestPulled(agency: string, events: readonly unknown[], broken: ReadonlyArray<Omit<NewEvent, 'receivedAt' | 'agency' | 'source' | 'status' | 'actorId'>>, alongside: (tx: Stores) => Promise<void>): Promise<PulledResult> {
     const items: Item[] = [];
     const kept: NewEvent[] = [];
     const seen = new Set<string>();
     let duplicates = 0;
     for (const b of broken) {
       if (seen.has(b.eventId)) duplicates++;
-      else kept.push({ ...b, agency, source: 'pull', status: 'failed', receivedAt: new Date(0) });
+      else kept.push({ ...b, agency, actorId: null, source: 'pull', status: 'failed', receivedAt: new Date(0) });
       seen.add(b.eventId);
     }
     for (let index = 0; index < events.length; index++) {
@@ -251,9 +251,10 @@ export class IntakeService {
         const event = v.event;
         items.push({ index, event, known: v.known, payload: JSON.stringify(event) });
       } else {
-        const e = r as { type?: unknown; occurredAt?: unknown };
+        const e = r as { type?: unknown; occurredAt?: unknown; actor?: { id?: unknown } };
         const at = new Date(typeof e.occurredAt === 'string' ? e.occurredAt : NaN);
-        kept.push({ agency, eventId: id, type: typeof e.type === 'string' ? e.type.slice(0, 100) : '', occurredAt: Number.isNaN(at.getTime()) ? new Date(0) : at, receivedAt: new Date(0), payload: JSON.stringify(r), status: 'failed', error: v.error, source: 'pull' });
+        const actor = e.actor !== null && typeof e.actor === 'object' ? e.actor.id : undefined;
+        kept.push({ agency, eventId: id, type: typeof e.type === 'string' ? e.type.slice(0, 100) : '', actorId: typeof actor === 'string' && actor.length <= 200 ? actor : null, occurredAt: Number.isNaN(at.getTime()) ? new Date(0) : at, receivedAt: new Date(0), payload: JSON.stringify(r), status: 'failed', error: v.error, source: 'pull' });
       }
     }
     return this.transaction(agency, async (tx, ctx) => {

@@ -7,6 +7,8 @@ export interface NewEvent {
   agency: string;
   eventId: string;
   type: string;
+  /** The official the event names as its actor (`actor.id`); null when it names none (a row that could not be read as an event). */
+  actorId: string | null;
   occurredAt: Date;
   receivedAt: Date;
   /** The event as JSON text. */
@@ -39,8 +41,10 @@ export interface EventStore {
   /** The newest events of a status (at most `limit`). */
   list(agency: string, status: EventStatus, limit: number): Promise<EventSummary[]>;
   /**
-   * Events between two instants that may name a user (a superset: the user id as a JSON string
-   * anywhere in the payload), of the given types or statuses, newest first.
+   * Events between two instants, newest first, at most `limit`: those of `types` whose actor is
+   * the user (rows stored before events had an `actor_id`: the user id anywhere in the payload),
+   * and those of any other type with one of `statuses` that may name the user (a superset: the
+   * user id as a JSON string anywhere in the payload). The caller tests each one exactly.
    */
   mentioning(agency: string, q: { userId: string; from: Date; to: Date; types: readonly string[]; statuses: readonly EventStatus[]; limit: number }): Promise<StoredEvent[]>;
   /** Per event type: how many were received, how many failed, and the newest to arrive. */

@@ -6,6 +6,8 @@ import { JournalDays } from '../../src/db/journal-days';
 import { MIGRATION_TABLE, migrateLatest, migrateNext, migrateRollbackAll, migrationNames } from '../../src/db/migrate';
 import * as assessmentDetail from '../../migrations/20261204000001_assessment_detail';
 import * as workItemVersions from '../../migrations/20261205020001_work_item_versions';
+import * as eventActor from '../../migrations/20261206010001_event_actor';
+import { KnexEventStore } from '../../src/db/knex-event-store';
 import { testDbUrl, testDialect } from '../helpers/harness';
 
 /** The schema as the migrations build it: the 18 tables of v1, the journal's 2 roll-up tables, the leases of periodic jobs, the used form tokens and the requests (corrections, appeals), their primary keys, foreign keys and indexes. */
@@ -56,8 +58,9 @@ const INDEXES: Array<{ name: string; table: string; columns: string[]; unique: b
   { name: 'ix_kpi_work_items_current', table: 'kpi_work_items', columns: ['agency_code', 'current'], unique: false },
   { name: 'ix_kpi_mapping_rules_type', table: 'kpi_mapping_rules', columns: ['agency_code', 'event_type'], unique: false },
   { name: 'uq_kpi_events_agency_event', table: 'kpi_events', columns: ['agency_code', 'event_id'], unique: true },
-  { name: 'ix_kpi_events_status', table: 'kpi_events', columns: ['agency_code', 'status'], unique: false },
+  { name: 'ix_kpi_events_status', table: 'kpi_events', columns: ['agency_code', 'status', 'occurred_at'], unique: false },
   { name: 'ix_kpi_events_occurred', table: 'kpi_events', columns: ['agency_code', 'occurred_at'], unique: false },
+  { name: 'ix_kpi_events_actor', table: 'kpi_events', columns: ['agency_code', 'actor_id', 'occurred_at'], unique: false },
   { name: 'uq_kpi_assignments_subject_user', table: 'kpi_assignments', columns: ['agency_code', 'subject_kind', 'subject_id', 'user_id'], unique: true },
   { name: 'ix_kpi_assignments_user_due', table: 'kpi_assignments', columns: ['agency_code', 'user_id', 'due_day'], unique: false },
   { name: 'ix_kpi_marks_subject', table: 'kpi_marks', columns: ['agency_code', 'subject_kind', 'subject_id'], unique: false },
@@ -346,5 +349,34 @@ describe(`migrations on ${dialect} (${parseDbUrl(testDbUrl()).display})`, functi
     expect(await primaryKey(knex, 'kpi_work_items')).to.deep.equal({ name: 'pk_kpi_work_items', columns: ['agency_code', 'code', 'version'] });
     await workItemVersions.up(knex);
     expect((await columnsOf(knex, 'kpi_work_items')).slice(-2)).to.deep.equal(['valid_from_day', 'sector']);
+  });
+  it('when an inbox of events gets actor_id, then rows from before keep null and are still found by their payload, new rows by their actor, and down drops only the column and its index', async () => {
+    await migrateRollbackAll(knex);
+    const names = migrationNames();
+    const at = names.indexOf('20261206010001_event_actor');
+    expect(at).to.be.greaterThan(0);
+    for (let i = 0; i < at; i++) await migrateNext(knex);
+    const now = new Date('2026-03-10T02:00:00Z');
+    const event = (id: string, actor: string, type = 'document.received', minutes = 0) => ({
+      agency_code: 'cu', event_id: id, type, occurred_at: new Date(now.getTime() + minutes * 60_000), received_at: now,
+      payload: JSON.stringify({ id, type, actor: { id: actor } }), status: 'processed', error: null, attempts: 1, source: 'webhook',
+    });
+    await knex('kpi_agencies').insert({ code: 'cu', name: 'Sở Nội vụ', time_zone: 'Asia/Ho_Chi_Minh', issuer: 'h', host_origins: '[]', created_at: now, updated_at: now });
+    await knex('kpi_events').insert([event('old-1', 'u-1'), event('old-2', 'u-2')]);
+    expect(await columnsOf(knex, 'kpi_events')).to.not.include('actor_id');
+    expect(await migrateNext(knex)).to.deep.equal(['20261206010001_event_actor']);
+    expect(await columnsOf(knex, 'kpi_events')).to.include('actor_id');
+    expect((await knex('kpi_events').where({ agency_code: 'cu' }).orderBy('event_id').select('actor_id')).map((r) => r.actor_id)).to.deep.equal([null, null]);
+    await knex('kpi_events').insert([{ ...event('new-1', 'u-1', 'document.received', 5), actor_id: 'u-1' }, { ...event('new-2', 'u-2', 'document.received', 5), actor_id: 'u-2' }]);
+    const events = new KnexEventStore(knex, dialectFor(knex));
+    const ask = { userId: 'u-1', from: now, to: new Date(now.getTime() + 3_600_000), types: ['document.received'], statuses: ['failed' as const], limit: 10 };
+    expect((await events.mentioning('cu', ask)).map((e) => e.eventId)).to.deep.equal(['new-1', 'old-1']);
+    expect((await events.mentioning('cu', { ...ask, userId: 'u-2' })).map((e) => e.eventId)).to.deep.equal(['new-2', 'old-2']);
+
+    await eventActor.down(knex);
+    expect(await columnsOf(knex, 'kpi_events')).to.not.include('actor_id');
+    expect(await knex('kpi_events').where({ agency_code: 'cu' }).count({ n: '*' }).first().then((r) => Number(r?.n))).to.equal(4);
+    await eventActor.up(knex);
+    expect(await columnsOf(knex, 'kpi_events')).to.include('actor_id');
   });
 });

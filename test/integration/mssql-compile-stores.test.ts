@@ -190,7 +190,7 @@ describe('mssql compile: every knex store, method by method, compiled for SQL Se
   it('when every method of the event store is called, with more ids than one statement may bind, then each statement is T-SQL and new events go in behind an UPDLOCK, HOLDLOCK read', async () => {
     const r = recorder();
     const events: NewEvent[] = many(300, 'evt').map((eventId) => ({
-      agency: AGENCY, eventId, type: 'document.received', occurredAt: T0, receivedAt: T0, payload: '{"id":"x"}', status: 'processed', error: null, source: 'ingest',
+      agency: AGENCY, eventId, type: 'document.received', actorId: 'u-1', occurredAt: T0, receivedAt: T0, payload: '{"id":"x"}', status: 'processed', error: null, source: 'ingest',
     }));
     r.when(LOCKING_SELECT, (s) => s.bindings.slice(1).filter((id) => id === 'evt-7').map((id) => ({ event_id: id })));
     r.when(/^update \[kpi_events\] set /, [{ '': 1 }]);
@@ -218,8 +218,14 @@ describe('mssql compile: every knex store, method by method, compiled for SQL Se
     expect(inserts.flatMap(insertedRows).map((x) => x.event_id)).to.not.include('evt-7');
     expect(inserts.every((ins) => locks.some((l) => l.seq < ins.seq))).to.equal(true);
     expect(sent.failed.length, 'the ids named in several statements').to.be.greaterThan(2);
-    expect(sent.mentioning[0]!.sql).to.match(/ like @p\d+ escape '!'/);
-    expect(sent.mentioning[0]!.bindings).to.include('%"u!_1!%![x]!!"%');
+    // The official's own events by actor_id; rows from before actor_id, and other types' failures, by their payload.
+    expect(sent.mentioning.map((s) => s.sql)).to.have.length(3);
+    expect(sent.mentioning[0]!.sql).to.match(/^select top \(@p\d+\) .* where \[agency_code\] = @p\d+ .*and \[actor_id\] = @p\d+ and \[type\] in \(@p\d+, @p\d+\) order by \[occurred_at\] desc$/);
+    expect(sent.mentioning[0]!.sql).to.not.match(/ like /);
+    expect(sent.mentioning[0]!.bindings).to.include('u_1%[x]!');
+    expect(sent.mentioning[1]!.sql).to.match(/\[actor_id\] is null and \[type\] in \(@p\d+, @p\d+\) and payload like @p\d+ escape '!'/);
+    expect(sent.mentioning[2]!.sql).to.match(/\[status\] in \(@p\d+\) and \[type\] not in \(@p\d+, @p\d+\) and payload like @p\d+ escape '!'/);
+    for (const s of sent.mentioning.slice(1)) expect(s.bindings).to.include('%"u!_1!%![x]!!"%');
     await r.destroy();
   });
 
@@ -484,7 +490,7 @@ describe('mssql compile: the SQL Server dialect\'s own statements', function () 
     const r = recorder();
     const dialect = dialectFor(r.knex);
     const row = (agency: string, i: number) => ({
-      agency_code: agency, event_id: `${agency === 'ag-a' ? 'e' : 'b'}-${i}`, type: 'document.received', occurred_at: T0, received_at: T0, payload: '{}', status: 'processed', error: null, attempts: 1, source: 'ingest',
+      agency_code: agency, event_id: `${agency === 'ag-a' ? 'e' : 'b'}-${i}`, type: 'document.received', actor_id: 'u-1', occurred_at: T0, received_at: T0, payload: '{}', status: 'processed', error: null, attempts: 1, source: 'ingest',
     });
     const rows = [...Array.from({ length: 2500 }, (_, i) => row('ag-a', i)), ...Array.from({ length: 10 }, (_, i) => row('ag-b', i))];
     r.when(LOCKING_SELECT, (s) => (s.bindings[0] === 'ag-a' ? s.bindings.slice(1).filter((id) => id === 'e-0' || id === 'e-2499').map((id) => ({ event_id: id })) : []));
@@ -514,7 +520,7 @@ describe('mssql compile: the SQL Server dialect\'s own statements', function () 
     const sums = (db: Knex | Knex.Transaction) => [db.raw('sum(minutes) as a_t'), db.raw('count(*) as a_n')];
     const marks = Array.from({ length: 3000 }, (_, i) => ({ agency_code: AGENCY, subject_kind: 'task', subject_id: `NV-${i}`, event_id: null, user_id: null, kind: 'fail', excused: false, new_due_at: null, at: T0 }));
     const sent = await everyMethod<SqlDialect>(r, 'dialect', dialect, {
-      insertNewEvents: (d) => r.knex.transaction((trx) => d.insertNewEvents(trx, [{ agency_code: AGENCY, event_id: 'evt-1', type: 'document.received', occurred_at: T0, received_at: T0, payload: '{}', status: 'processed', error: null, attempts: 1, source: 'ingest' }])),
+      insertNewEvents: (d) => r.knex.transaction((trx) => d.insertNewEvents(trx, [{ agency_code: AGENCY, event_id: 'evt-1', type: 'document.received', actor_id: 'u-1', occurred_at: T0, received_at: T0, payload: '{}', status: 'processed', error: null, attempts: 1, source: 'ingest' }])),
       insertMany: (d) => r.knex.transaction((trx) => d.insertMany(trx, 'kpi_marks', marks)),
       aggregate: (d) => d.aggregate(r.knex, (db) => db('kpi_journal_days').where('agency_code', AGENCY).select('user_id')),
       eachRow: (d) => d.eachRow(r.knex, r.knex('kpi_journal_days').where('agency_code', AGENCY).select('user_id'), () => undefined),
@@ -530,6 +536,7 @@ describe('mssql compile: the SQL Server dialect\'s own statements', function () 
       },
       withInlined: (d) => d.withInlined(r.knex.queryBuilder(), 'd', r.knex('kpi_journal_days').select('user_id').where('agency_code', AGENCY)).select('*').from('d'),
       daysOfFewUsers: (d) => r.knex.from(d.daysOfFewUsers(r.knex)).select('user_id').where('agency_code', AGENCY).whereIn('user_id', ['u-1', 'u-2']),
+      indexed: (d) => r.knex.from(d.indexed(r.knex, 'kpi_events', 'ix_kpi_events_actor')).select('event_id').where({ agency_code: AGENCY, actor_id: 'u-1' }),
       addToDays: async (d) => {
         let refused: unknown = null;
         await r.knex.transaction((trx) => d.addToDays(trx, [{ agency_code: AGENCY, user_id: 'u-1', day: '2026-03-02', a_t: 60 }])).catch((e: unknown) => { refused = e; });

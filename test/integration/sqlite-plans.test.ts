@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import type { Knex } from 'knex';
 import { periodTotals } from '../../src/db/journal-totals';
 import { dialectFor } from '../../src/db/sql-dialects';
+import { KnexEventStore } from '../../src/db/knex-event-store';
 import { freshDb } from '../helpers/harness';
 
 /**
@@ -46,5 +47,20 @@ describe('integration: SQLite reads a few officials\' totals by their primary ke
     for (const u of few) expect(mine.totals.get(u)).to.deep.equal(all.totals.get(u));
     expect(mine.overDays.size).to.be.greaterThan(0);
     for (const [u, days] of mine.overDays) expect(days).to.deep.equal(all.overDays.get(u));
+  });
+  it('when an official\'s events of a month are asked (My KPI\'s suggestions), then each read seeks by actor, or by status and time, and none reads the agency\'s month', async () => {
+    const events = new KnexEventStore(knex, dialectFor(knex));
+    const seen: Array<{ sql: string; bindings: readonly unknown[] }> = [];
+    const listen = (q: { sql: string; bindings: readonly unknown[] }) => seen.push(q);
+    knex.on('query', listen);
+    await events.mentioning(AGENCY, { userId: 'u-001', from: new Date('2026-03-01T00:00:00Z'), to: new Date('2026-04-01T00:00:00Z'), types: ['document.received', 'task.completed'], statuses: ['failed', 'ignored'], limit: 200 });
+    knex.off('query', listen);
+    expect(seen).to.have.length(3);
+    const plans: string[] = [];
+    for (const q of seen) plans.push(((await knex.raw(`explain query plan ${q.sql}`, q.bindings as Knex.RawBinding[])) as Array<{ detail: string }>).map((p) => p.detail).join(' | '));
+    expect(plans[0]).to.match(/^SEARCH kpi_events USING INDEX ix_kpi_events_actor \(agency_code=\? AND actor_id=\? AND occurred_at>\? AND occurred_at<\?\)$/);
+    expect(plans[1]).to.match(/^SEARCH kpi_events USING INDEX ix_kpi_events_actor \(agency_code=\? AND actor_id=\? AND occurred_at>\? AND occurred_at<\?\)$/);
+    expect(plans[2]).to.match(/^SEARCH kpi_events USING INDEX ix_kpi_events_status \(agency_code=\? AND status=\? AND occurred_at>\? AND occurred_at<\?\)/);
+    for (const p of plans) expect(p).to.not.match(/ix_kpi_events_occurred|SCAN kpi_events/);
   });
 });

@@ -45,7 +45,7 @@ function newEntry(o: Partial<NewEntry> & Pick<NewEntry, 'userId' | 'day' | 'minu
 
 function newEvent(agency: string, eventId: string, o: Partial<NewEvent> = {}): NewEvent {
   return {
-    agency, eventId, type: 'document.received', occurredAt: T0, receivedAt: at(1000), status: 'processed', error: null, source: 'inprocess',
+    agency, eventId, type: 'document.received', actorId: 'u-1', occurredAt: T0, receivedAt: at(1000), status: 'processed', error: null, source: 'inprocess',
     payload: JSON.stringify({ id: eventId, agency, actor: { id: 'u-1' } }), ...o,
   };
 }
@@ -304,20 +304,29 @@ describe(`store contracts through KnexUnitOfWork on ${testDialect()} (${parseDbU
       expect(await read.events.list('ev-f', 'processed', 1)).to.have.length(1);
     });
 
-    it('when events mentioning an official are asked, then the user id is matched as a whole JSON string, LIKE wildcards literal, within the time window', async () => {
-      const pay = (actor: string) => JSON.stringify({ actor: { id: actor } });
+    it('when events mentioning an official are asked, then the types given are the official\'s as actor (by actor_id, older rows by payload), failures of other types may name them anywhere, LIKE wildcards literal, newest first within the window', async () => {
+      const pay = (actor: string, data: Record<string, unknown> = {}) => JSON.stringify({ actor: { id: actor }, data });
       await uow.write((tx) => tx.events.insertNew([
-        newEvent('ev-m', 'm-1', { payload: pay('u_1'), occurredAt: at(HOUR) }),
-        newEvent('ev-m', 'm-2', { payload: pay('uX1'), occurredAt: at(HOUR) }),
-        newEvent('ev-m', 'm-3', { payload: pay('u_10'), occurredAt: at(HOUR) }),
-        newEvent('ev-m', 'm-4', { payload: pay('u_1'), occurredAt: at(3 * HOUR) }),
-        newEvent('ev-m', 'm-5', { payload: pay('u_1'), occurredAt: at(2 * HOUR), type: 'task.assigned' }),
-        newEvent('ev-m', 'm-6', { payload: pay('u_1'), occurredAt: at(2 * HOUR), type: 'task.assigned', status: 'failed', error: 'x' }),
+        newEvent('ev-m', 'm-1', { actorId: 'u_1', payload: pay('u_1'), occurredAt: at(HOUR) }),
+        newEvent('ev-m', 'm-2', { actorId: 'uX1', payload: pay('uX1'), occurredAt: at(HOUR) }),
+        newEvent('ev-m', 'm-3', { actorId: 'u_10', payload: pay('u_10'), occurredAt: at(HOUR) }),
+        newEvent('ev-m', 'm-4', { actorId: 'u_1', payload: pay('u_1'), occurredAt: at(3 * HOUR) }),
+        newEvent('ev-m', 'm-5', { actorId: 'lead', payload: pay('lead', { assigneeId: 'u_1' }), occurredAt: at(2 * HOUR), type: 'task.assigned' }),
+        newEvent('ev-m', 'm-6', { actorId: 'lead', payload: pay('lead', { assigneeId: 'u_1' }), occurredAt: at(2 * HOUR), type: 'task.assigned', status: 'failed', error: 'x' }),
+        newEvent('ev-m', 'm-7', { actorId: 'lead', payload: pay('lead', { assigneeId: 'uX1' }), occurredAt: at(2 * HOUR), type: 'task.assigned', status: 'failed', error: 'x' }),
+        // Rows stored before actor_id was written: found by their payload.
+        newEvent('ev-m', 'm-8', { actorId: null, payload: pay('u_1'), occurredAt: at(1.5 * HOUR) }),
+        newEvent('ev-m', 'm-9', { actorId: null, payload: pay('uX1'), occurredAt: at(1.5 * HOUR) }),
+        // Of the types given, only the official's own: another actor's event that names them is not asked for.
+        newEvent('ev-m', 'm-10', { actorId: 'u-2', payload: pay('u-2', { userId: 'u_1' }), occurredAt: at(1.5 * HOUR), status: 'failed', error: 'y' }),
       ]));
-      const got = await read.events.mentioning('ev-m', { userId: 'u_1', from: T0, to: at(3 * HOUR), types: ['document.received'], statuses: ['failed'], limit: 10 });
-      expect(got.map((e) => e.eventId)).to.deep.equal(['m-6', 'm-1']);
-      expect(got[0]).to.include({ type: 'task.assigned', status: 'failed', error: 'x', payload: pay('u_1') });
+      const ask = { userId: 'u_1', from: T0, to: at(3 * HOUR), types: ['document.received'], statuses: ['failed' as const], limit: 10 };
+      const got = await read.events.mentioning('ev-m', ask);
+      expect(got.map((e) => e.eventId)).to.deep.equal(['m-6', 'm-8', 'm-1']);
+      expect(got[0]).to.include({ type: 'task.assigned', status: 'failed', error: 'x', payload: pay('lead', { assigneeId: 'u_1' }) });
       expect(got[0]!.occurredAt?.getTime()).to.equal(at(2 * HOUR).getTime());
+      expect((await read.events.mentioning('ev-m', { ...ask, limit: 2 })).map((e) => e.eventId)).to.deep.equal(['m-6', 'm-8']);
+      expect((await read.events.mentioning('ev-m', { ...ask, statuses: [] })).map((e) => e.eventId)).to.deep.equal(['m-8', 'm-1']);
     });
   });
 

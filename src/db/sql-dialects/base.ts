@@ -50,4 +50,8 @@ export abstract class BaseDialect implements SqlDialect {
   daysOfFewUsers(_db: Knex | Knex.Transaction): string | Knex.Raw {
     return 'kpi_journal_days';
   }
+
+  indexed(_db: Knex | Knex.Transaction, table: string, _index: string): string | Knex.Raw {
+    return table;
+  }
 }

@@ -17,6 +17,11 @@ export interface SqlDialect {
    * the users, not the period, must lead the planner into the table (see SqliteDialect).
    */
   daysOfFewUsers(db: Knex | Knex.Transaction): string | Knex.Raw;
+  /**
+   * A table to be read through the named index, where the planner has no statistics to choose it
+   * (SQLite: `INDEXED BY`); elsewhere the table itself, and the planner chooses.
+   */
+  indexed(db: Knex | Knex.Transaction, table: string, index: string): string | Knex.Raw;
   /** Bound parameters one statement may carry (SQL Server refuses 2100 and more). */
   readonly maxParams: number;
   /**
@@ -87,7 +92,7 @@ export function keyArrays(keys: DayKeys): [string[], string[]] {
   return [users, days];
 }
 
-export const EVENT_COLUMNS = 10;
+export const EVENT_COLUMNS = 11;
 
 export function byEventId(rows: Record<string, unknown>[]): Record<string, unknown>[] {
   return [...rows].sort((a, b) => (String(a.event_id) < String(b.event_id) ? -1 : String(a.event_id) > String(b.event_id) ? 1 : 0));

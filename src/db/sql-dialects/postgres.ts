@@ -8,7 +8,7 @@ import { OnConflictDialect } from './on-conflict';
  */
 const COLUMN_TYPES: Record<string, Record<string, string>> = {
   kpi_events: {
-    agency_code: 'text', event_id: 'text', type: 'text', occurred_at: 'timestamptz', received_at: 'timestamptz', payload: 'text', status: 'text',
+    agency_code: 'text', event_id: 'text', type: 'text', actor_id: 'text', occurred_at: 'timestamptz', received_at: 'timestamptz', payload: 'text', status: 'text',
     error: 'text', attempts: 'int4', source: 'text',
   },
   kpi_journal_entries: {
