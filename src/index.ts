@@ -42,6 +42,8 @@ export interface KpiPluginOptions {
   clock?: () => Date;
   /** Events written per transaction (default 500). */
   chunkSize?: number;
+  /** The IANA time zone of an agency added without one (default Asia/Ho_Chi_Minh); the CLI passes KPI_TZ. */
+  defaultTimeZone?: string;
 }
 
 export interface KpiPlugin {
@@ -63,7 +65,7 @@ export async function createKpiPlugin(opts: KpiPluginOptions): Promise<KpiPlugin
   const clock = opts.clock ?? (() => new Date());
   loadManifest();
   if (opts.migrate !== false) await migrateLatest(knex);
-  const s = buildServices({ knex, clock, log, ...(opts.chunkSize ? { chunkSize: opts.chunkSize } : {}) });
+  const s = buildServices({ knex, clock, log, ...(opts.chunkSize ? { chunkSize: opts.chunkSize } : {}), ...(opts.defaultTimeZone !== undefined ? { defaultTimeZone: opts.defaultTimeZone } : {}) });
   const { uow, agencies, intake, journal, scoring, review, assessments, insights, periods, reports, rules, catalogue, forms, requests } = s;
   const skew = new ClockSkewLog();
   const tokenIds = new TokenIdBatch((agency, ids) => agencies.useTokenIds(agency, ids));
@@ -121,12 +123,12 @@ export interface Services {
 }
 
 /** The stores over a knex instance and every service over them: the one place they are built. */
-export function buildServices(o: { knex: Knex; clock?: () => Date; log?: Logger; chunkSize?: number }): Services {
+export function buildServices(o: { knex: Knex; clock?: () => Date; log?: Logger; chunkSize?: number; defaultTimeZone?: string }): Services {
   const clock = o.clock ?? (() => new Date());
   // Every write transaction is counted, so that the kept scores and insights are never served after a change (services/read-cache.ts).
   const generations = WriteGenerations.of(o.knex);
   const uow = generations.watch(new KnexUnitOfWork(o.knex));
-  const agencies = new AgencyService({ uow, clock, generations });
+  const agencies = new AgencyService({ uow, clock, generations, ...(o.defaultTimeZone !== undefined ? { defaultTimeZone: o.defaultTimeZone } : {}) });
   const journal = new JournalService({ uow, agencies, clock, generations });
   const scoring = new ScoringService({ uow, agencies, journal, clock, generations });
   return {

@@ -48,7 +48,7 @@ export function registerAgency(program: Command, ctx: CliContext): void {
     .requiredOption('--name <name>', 'tên cơ quan (agency name)')
     .option('--host-origin <url>', 'origin của máy chủ E-Office được nhúng panel, lặp lại được (host origin, repeatable)', collect, [] as string[])
     .option('--issuer <id>', 'mã máy chủ E-Office, giá trị iss của token webhook (host id, the webhook token iss)')
-    .option('--time-zone <tz>', 'múi giờ IANA của cơ quan (agency time zone)')
+    .option('--time-zone <tz>', 'múi giờ IANA của cơ quan, mặc định KPI_TZ (agency time zone, default KPI_TZ)')
     .option('--json', 'in kết quả dạng JSON (print JSON)')
     .action(async (code: string, opts: { name: string; hostOrigin: string[]; issuer?: string; timeZone?: string; json?: boolean }) => {
       const name = parseText(opts.name, '--name');

@@ -71,9 +71,9 @@ export class CliContext {
     return this.knexInstance;
   }
 
-  /** The plugin on KPI_DB, migrated (the in-process factory wires every service). */
+  /** The plugin on KPI_DB, migrated (the in-process factory wires every service); an agency added without a time zone takes KPI_TZ. */
   plugin(kind: 'command' | 'server' = 'command'): Promise<KpiPlugin> {
-    if (!this.pluginPromise) this.pluginPromise = createKpiPlugin({ knex: this.knex(kind), logger: this.logger(kind) });
+    if (!this.pluginPromise) this.pluginPromise = createKpiPlugin({ knex: this.knex(kind), logger: this.logger(kind), defaultTimeZone: this.config().timeZone });
     return this.pluginPromise;
   }
 

@@ -79,7 +79,7 @@ export function buildProgram(ctx: CliContext, commands: readonly CommandModule[]
       '  KPI_DB         sqlite:./data/kpi.sqlite (mặc định) | postgres://… | mssql://…',
       '  PORT           cổng HTTP, mặc định 3000',
       '  KPI_BASE_PATH  đường dẫn gốc của plugin, ví dụ /kpi (mặc định /)',
-      '  KPI_TZ         múi giờ, mặc định Asia/Ho_Chi_Minh',
+      '  KPI_TZ         múi giờ IANA của cơ quan thêm mới không kèm --time-zone, mặc định Asia/Ho_Chi_Minh',
       '  LOG_LEVEL      fatal | error | warn | info | debug | trace | silent',
       '',
       'Mã thoát (exit codes): 0 thành công, 1 lỗi khi chạy, 2 sai cú pháp lệnh hoặc cấu hình.',

@@ -107,6 +107,7 @@ function principalOf(agency: string, u: DemoUser): Principal {
 /** Creates (or reuses) the demo agency and ingests its events; on a fresh agency whose data ends today, adds the month's extras. */
 export async function installDemo(s: DemoServices, o: InstallDemoOptions): Promise<InstalledDemo> {
   const existing = await s.agencies.getAgency(o.agency);
+  // Always Asia/Ho_Chi_Minh, whatever KPI_TZ says: the demo's events are written at +07:00 office hours (demo-data.ts).
   const secret = existing ? await s.agencies.currentSecret(o.agency) : (await s.agencies.addAgency({ code: o.agency, name: o.name, timeZone: DEFAULT_TIME_ZONE })).secret;
   // Nothing the host reports has happened yet after now: no event after the clock.
   const data = generateDemo({ agency: o.agency, endDay: o.endDay, weeks: o.weeks, notAfter: o.now.toISOString() });

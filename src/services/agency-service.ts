@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { DEFAULT_SETTINGS, type AgencySettings } from '../contract/events';
 import { validateSettings } from '../contract/settings-validator';
-import { ConflictError, NotFoundError, ValidationError } from '../domain/errors';
+import { ConfigError, ConflictError, NotFoundError, ValidationError } from '../domain/errors';
 import { isValidTimeZone } from '../domain/time';
 import { cloneCatalogue, type WorkItem } from '../rules/catalogue';
 import { cloneRules, validateRules, type MappingRule } from '../rules/mapping';
@@ -73,6 +73,11 @@ export interface AgencyServiceDeps {
   contextTtlMs?: number;
   /** When given, the agency row, its settings and its current catalogue are kept until the next write transaction of the process (or contextTtlMs). */
   generations?: WriteGenerations;
+  /**
+   * The time zone of an agency added without one (the CLI passes KPI_TZ). Default Asia/Ho_Chi_Minh.
+   * Only new agencies take it: an agency keeps the zone it was added with until its settings change it.
+   */
+  defaultTimeZone?: string;
 }
 
 export function normaliseOrigin(o: string): string {
@@ -93,12 +98,15 @@ export class AgencyService {
   private readonly uow: UnitOfWork;
   private readonly clock: () => Date;
   private readonly ttl: number;
+  private readonly defaultTimeZone: string;
   private readonly contexts = new Map<string, { at: number; ctx: Promise<AgencyContext> }>();
 
   constructor(deps: AgencyServiceDeps) {
     this.uow = deps.uow;
     this.clock = deps.clock ?? (() => new Date());
     this.ttl = deps.contextTtlMs ?? KEPT_READ_TTL_MS;
+    this.defaultTimeZone = deps.defaultTimeZone ?? DEFAULT_SETTINGS.timeZone;
+    if (!isValidTimeZone(this.defaultTimeZone)) throw new ConfigError('defaultTimeZone', messages.badTz(this.defaultTimeZone));
     this.kept = keptReads<unknown>({ generations: deps.generations, cacheTtlMs: this.ttl }, 256);
   }
 
@@ -108,17 +116,20 @@ export class AgencyService {
     return this.kept === null ? make() : (this.kept.get(key, make) as Promise<T>);
   }
 
-  /** Adds an agency with a fresh secret, the default settings, catalogue and mapping rules. The secret is returned once. */
   private get store(): Stores {
     return this.uow.read;
   }
 
+  /**
+   * Adds an agency with a fresh secret, the default settings, catalogue and mapping rules. The secret is returned once.
+   * Without `timeZone`, the agency takes the service's default time zone (KPI_TZ in the CLI).
+   */
   async addAgency(input: { code: string; name: string; hostOrigins?: string[]; issuer?: string; timeZone?: string; rs256PublicKey?: string | null }): Promise<{ agency: string; secret: string; issuer: string }> {
     const code = input.code.trim();
     if (!AGENCY_CODE_RE.test(code)) throw new ValidationError(messages.badCode(code), 'code');
     const name = input.name.normalize('NFC').trim();
     if (!name) throw new ValidationError(messages.badName, 'name');
-    const timeZone = input.timeZone ?? DEFAULT_SETTINGS.timeZone;
+    const timeZone = input.timeZone ?? this.defaultTimeZone;
     if (!isValidTimeZone(timeZone)) throw new ValidationError(messages.badTz(timeZone), 'timeZone');
     const hostOrigins = (input.hostOrigins ?? []).map(normaliseOrigin);
     const issuer = input.issuer?.trim() || DEFAULT_ISSUER;

@@ -241,6 +241,32 @@ describe('cli/program: runCli', () => {
       expect(listed!.hostOrigins).to.deep.equal(['https://eoffice.example.vn']);
     });
 
+    it('when KPI_TZ is set, then an agency added without --time-zone takes it, --time-zone still wins, and an agency added before keeps its zone', async () => {
+      const db = newDbFile();
+      const zoneOf = async (code: string, env: Record<string, string>) => {
+        const list = await run(['agency', 'list', '--json'], env);
+        expect(list.code, list.err).to.equal(EXIT_OK);
+        const settings = await run(['agency', 'settings', code], env);
+        expect(settings.code, settings.err).to.equal(EXIT_OK);
+        return [(JSON.parse(list.out) as Array<{ code: string; timeZone: string }>).find((x) => x.code === code)?.timeZone, (JSON.parse(settings.out) as { timeZone: string }).timeZone];
+      };
+      const plain = { KPI_DB: `sqlite:${db}` };
+      const bangkok = { ...plain, KPI_TZ: 'Asia/Bangkok' };
+      expect((await run(['agency', 'add', 'so-truoc', '--name', 'Sở thêm trước', '--json'], plain)).code).to.equal(EXIT_OK);
+      const add = await run(['agency', 'add', 'so-bangkok', '--name', 'Sở theo KPI_TZ', '--json'], bangkok);
+      expect(add.code, add.err).to.equal(EXIT_OK);
+      const explicit = await run(['agency', 'add', 'so-tokyo', '--name', 'Sở có --time-zone', '--time-zone', 'Asia/Tokyo', '--json'], bangkok);
+      expect(explicit.code, explicit.err).to.equal(EXIT_OK);
+      expect(await zoneOf('so-bangkok', bangkok), 'KPI_TZ').to.deep.equal(['Asia/Bangkok', 'Asia/Bangkok']);
+      expect(await zoneOf('so-tokyo', bangkok), '--time-zone').to.deep.equal(['Asia/Tokyo', 'Asia/Tokyo']);
+      expect(await zoneOf('so-truoc', bangkok), 'added before KPI_TZ was set').to.deep.equal(['Asia/Ho_Chi_Minh', 'Asia/Ho_Chi_Minh']);
+    });
+
+    it('when the help of agency add or of the program is shown, then it says that KPI_TZ is the default time zone of a new agency', async () => {
+      expect((await run(['agency', 'add', '--help'])).out).to.match(/--time-zone <tz>\s+múi giờ IANA của cơ quan, mặc định KPI_TZ/);
+      expect((await run(['--help'])).out).to.contain('KPI_TZ         múi giờ IANA của cơ quan thêm mới không kèm --time-zone');
+    });
+
     it('when the agency is not there, then token fails at run time with exit code 1', async () => {
       const r = await run(['token', '--agency', 'khong-co', '--sub', 'u', '--roles', 'official']);
       expect(r.code).to.equal(EXIT_FAILURE);
