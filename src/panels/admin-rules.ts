@@ -7,7 +7,8 @@
  * anything is saved: the same planning the intake runs (RulesService.tryEvent).
  *
  * Saving a rule and switching it on or off work once per form token (submitOnce): sent twice,
- * the second POST saves nothing and goes where the first went. A trial ("Thử", op=try, and the
+ * the second POST saves nothing and goes where the first went: the rules table, or the rule's own
+ * page when it was saved with warnings (a rule's page always shows its warnings, next to their fields). A trial ("Thử", op=try, and the
  * "try it" box of POST /admin/rules-try) is not: it changes nothing — no rule, no event, no
  * audit row — and only shows what would happen, so the same form may be tried again and again
  * (with another pasted event, say) and still be saved afterwards.
@@ -183,21 +184,30 @@ export function mountAdminRules(router: Router, kit: PanelKit): void {
     const l = s.locale;
     const values = formValues(l, rule);
     const { options, names } = await catalogueOptions(s, String(values.workItemCode));
+    // Each problem next to its field: an error (the rule cannot be saved so) apart from a warning (saved, but probably not as meant).
     const fieldErrors: Record<string, string[]> = {};
+    const fieldWarnings: Record<string, string[]> = {};
     for (const p of extra.problems ?? []) {
       const f = problemField(p, values);
-      (fieldErrors[f] ??= []).push(t(l, PROBLEM_KEYS[p.problem] ?? 'ruleError.bad_condition'));
+      ((p.severity === 'error' ? fieldErrors : fieldWarnings)[f] ??= []).push(t(l, PROBLEM_KEYS[p.problem] ?? 'ruleError.bad_condition'));
     }
     const errs = (name: string): string[] | null => fieldErrors[name] ?? null;
+    const warns = (name: string): string[] | null => fieldWarnings[name] ?? null;
+    const byField = (of: (name: string) => string[] | null) => ({
+      id: of('id'), eventType: of('eventType'), workItemCode: of('workItemCode'), quantity: of('quantity'), coefficient: of('coefficient'), priority: of('priority'), active: of('active'),
+    });
     const path = id === null ? '/admin/rules' : `/admin/rules/${enc(id)}`;
     await kit.page(req, res, 'admin', 'admin-rule', {
       isNew: id === null,
       rule: {
         ...values,
-        conds: (values.conds as RuleFormRow[]).map((c) => ({ ...c, n: c.i + 1, pathErrors: errs(`cond${c.i}`) })),
-        tables: (values.tables as RuleFormRow[]).map((c) => ({ ...c, n: c.i + 1, pathErrors: errs(`coef${c.i}`) })),
+        conds: (values.conds as RuleFormRow[]).map((c) => ({ ...c, n: c.i + 1, pathErrors: errs(`cond${c.i}`), pathWarnings: warns(`cond${c.i}`) })),
+        tables: (values.tables as RuleFormRow[]).map((c) => ({ ...c, n: c.i + 1, pathErrors: errs(`coef${c.i}`), pathWarnings: warns(`coef${c.i}`) })),
       },
-      errors: { id: errs('id'), eventType: errs('eventType'), workItemCode: errs('workItemCode'), quantity: errs('quantity'), coefficient: errs('coefficient'), priority: errs('priority'), active: errs('active') },
+      errors: byField(errs),
+      warnings: byField(warns),
+      // The summary above the form, when warnings are all there is (with errors, the page's error says to fix the fields).
+      warned: Object.keys(fieldWarnings).length > 0 && Object.keys(fieldErrors).length === 0,
       eventTypes: ENTRY_EVENT_TYPES.map((type) => ({ value: type, label: eventTypeLabel(l, type), selected: type === values.eventType })),
       items: options,
       save: form(s, path, id === null ? ACTION.ruleCreate : ACTION.ruleEdit(id)),
@@ -219,9 +229,12 @@ export function mountAdminRules(router: Router, kit: PanelKit): void {
     await renderRule(req, res, null, { priority: 100, active: true });
   }));
 
+  /** A saved rule, with what is wrong with it now among the agency's rules and catalogue (another rule may shadow it since, its item be retired). */
   router.get('/admin/rules/:id', h(async (req, res) => {
     const s = kit.requirePanelRole(req, 'admin');
-    await renderRule(req, res, String(req.params.id), await rulesService().get(s.principal.agency, String(req.params.id)));
+    const id = String(req.params.id);
+    const rule = await rulesService().get(s.principal.agency, id);
+    await renderRule(req, res, id, rule, { problems: await rulesService().check(s.principal.agency, rule, id) });
   }));
 
   /** Save (once per form token), or (op=try) try the rule as typed on the event given, without saving (as often as asked). */
@@ -253,9 +266,13 @@ export function mountAdminRules(router: Router, kit: PanelKit): void {
     }
     // The rule is checked inside the once-only part (save refuses a rule with errors): a used
     // token goes where its first use went, even though the rule it saved now takes its own id.
+    // Saved with warnings, the admin lands on the rule's own page, which shows them next to their
+    // fields (as it does on every visit); saved without, on the rules table.
     await submitOnce(req, res, deps.forms, '/admin', async () => {
-      await rules.save(agency, id, rule, s.principal.userId);
-      return { path: '/admin', params: { notice: 'rule-saved' } };
+      const saved = await rules.save(agency, id, rule, s.principal.userId);
+      return saved.warnings.length > 0
+        ? { path: `/admin/rules/${enc(String(saved.rule.id))}`, params: { notice: 'rule-saved' } }
+        : { path: '/admin', params: { notice: 'rule-saved' } };
     }, async (status, error) => {
       // Refused: nothing saved, the token free again; the form as typed, each problem next to its field.
       const problems = await rules.check(agency, rule, id);

@@ -4,6 +4,7 @@ import { csrfToken, deriveKeys } from '../../src/panels/context-token';
 import { fullFormsOf, type FullForm } from '../helpers/form-fields';
 import { buildEvent, startHarness, type Harness, type TestAgency } from '../helpers/harness';
 import { decode } from '../helpers/html';
+import { formTarget, open } from '../helpers/panel-forms';
 import jwt from 'jsonwebtoken';
 
 /**
@@ -227,6 +228,58 @@ describe('e2e: the mapping rules editor and the admin writes', function () {
       expect((await h.api('POST', '/api/v1/rules/doc-received/deactivate', forged, {})).status).to.equal(401);
       expect((await h.api('GET', '/api/v1/rules', admin(a))).body.rules).to.deep.equal(before);
       expect((await h.api('GET', '/api/v1/settings', admin(a))).body.dailyMinutes).to.equal(480);
+    });
+  });
+
+  describe('the warnings of a saved rule', () => {
+    let w: TestAgency;
+    before(async () => { w = await h.addAgency('ag-rules-warn'); });
+
+    /** The messages next to the fields of a rule's page, by kind: `field-err` or `field-warn`. */
+    const notes = (html: string, kind: 'err' | 'warn'): string[] => [...decode(html).matchAll(new RegExp(`<p id="([^"]+)" class="field-${kind}[^"]*">([^<]*)</p>`, 'g'))].map((m) => `${m[1]}: ${m[2]!.trim()}`);
+    const SHADOWED = 'rule-priority-warn: Quy tắc này không bao giờ được dùng vì một quy tắc không điều kiện cùng loại sự kiện đứng trước.';
+
+    it('when a new rule is saved that an earlier unconditional rule shadows, then the admin lands on its page, saved, with the warning next to the priority; the form sent again goes there too', async () => {
+      const f = formTo((await page('/panels/admin/rules/new', admin(w))).html, '/admin/rules');
+      // doc-received (priority 100, no condition) takes every received document before this one.
+      const typed = { op: 'save', id: 'doc-received-late', eventType: 'document.received', workItemCode: 'VT-02', cond0Path: 'subject.docType', cond0Values: 'cong-van', priority: '200' };
+      const saved = await submit(f, typed);
+      expect(saved.status, decode(saved.html).slice(0, 2000)).to.equal(303);
+      expect(formTarget(saved.location)).to.equal('/kpi/panels/admin/rules/doc-received-late?notice=rule-saved');
+      const landed = await open(h.url, saved.location!);
+      expect(landed.status).to.equal(200);
+      expect(landed.text).to.contain('Đã lưu quy tắc; áp dụng cho các sự kiện đến sau.');
+      expect(landed.text).to.contain('<p class="warn" id="rule-warned">Quy tắc này có cảnh báo, ghi cạnh trường liên quan');
+      expect(notes(landed.html, 'warn')).to.deep.equal([SHADOWED]);
+      expect(notes(landed.html, 'err'), 'a warning is no error').to.deep.equal([]);
+      expect(landed.html).to.match(/id="rule-priority" name="priority" value="200"[^>]*aria-describedby="rule-priority-help rule-priority-warn"/);
+      expect(landed.html).to.not.contain('aria-invalid');
+      const again = await submit(f, typed);
+      expect(formTarget(again.location), 'the second POST goes where the first went').to.equal(formTarget(saved.location));
+      expect((await h.api('GET', '/api/v1/rules', admin(w))).body.rules.filter((r: { id: string }) => r.id === 'doc-received-late')).to.have.length(1);
+    });
+
+    it('when an edit makes a rule shadowed, then the admin lands on that rule\'s page with the warning, in English for an English admin', async () => {
+      const f = formTo((await page('/panels/admin/rules/doc-drafted-cong-van', admin(w, { locale: 'en' }))).html, '/admin/rules/doc-drafted-cong-van');
+      // After doc-drafted-other (900, no condition), the rule for drafted letters never fires.
+      const saved = await submit(f, { op: 'save', priority: '950' });
+      expect(saved.status, decode(saved.html).slice(0, 2000)).to.equal(303);
+      expect(formTarget(saved.location)).to.equal('/kpi/panels/admin/rules/doc-drafted-cong-van?notice=rule-saved');
+      const landed = await open(h.url, saved.location!);
+      expect(landed.text).to.contain('Rule saved; it applies to events that arrive from now on.').and.to.contain('This rule has warnings, shown next to their fields');
+      expect(notes(landed.html, 'warn')).to.deep.equal(['rule-priority-warn: This rule never fires: an unconditional rule of the same event type comes first.']);
+    });
+
+    it('when a rule\'s page is opened later, then it shows the rule\'s warnings as they are now: gone with the rule that shadowed it, back with its retired work item', async () => {
+      expect(notes((await page('/panels/admin/rules/doc-received-late', admin(w))).html, 'warn')).to.deep.equal([SHADOWED]);
+      expect((await h.api('POST', '/api/v1/rules/doc-received/deactivate', admin(w), {})).status).to.equal(200);
+      let p = await page('/panels/admin/rules/doc-received-late', admin(w));
+      expect([notes(p.html, 'warn'), p.html.includes('id="rule-warned"')]).to.deep.equal([[], false]);
+      const item = (await h.plugin.services.agencies.catalogue(w.code)).find((i) => i.code === 'VT-02')!;
+      await h.plugin.services.agencies.saveCatalogue(w.code, [{ ...item, active: false }], 'admin-1');
+      p = await page('/panels/admin/rules/doc-received-late', admin(w));
+      expect(notes(p.html, 'warn')).to.deep.equal(['rule-item-warn: Đầu công việc đang ngừng sử dụng: quy tắc sẽ bị bỏ qua.']);
+      expect(p.html).to.match(/<select id="rule-item" name="workItemCode" aria-describedby="rule-item-warn">/);
     });
   });
 
