@@ -103,7 +103,10 @@ describe(`e2e: pull processes killed and several instances (${TEST_PG ? 'postgre
   });
 
   it('when `pull --once` is killed at random moments and run again, then nothing is lost or doubled', async () => {
-    await host.insert(Array.from({ length: 600 }, (_, i) => hostRow(i, { updated_at: `2026-03-25T03:00:00.${String(Math.floor(i / 7)).padStart(3, '0')}Z` })));
+    // 3,000 rows in pages of 5: a pull of several hundred pages, so that a kill a moment after its
+    // first page lands in the middle even on a fast machine (600 rows were sometimes all stored first).
+    const ROWS = 3000;
+    await host.insert(Array.from({ length: ROWS }, (_, i) => hostRow(i, { updated_at: `2026-03-25T03:00:00.${String(Math.floor(i / 7)).padStart(3, '0')}Z` })));
     const args = [CLI_MAIN, 'pull', '--agency', AGENCY, '--source', host.url, '--view', host.view, '--batch', '5', '--lease', '2'];
     const killedWith: number[] = [];
     for (let k = 0; k < 2; k++) {
@@ -120,11 +123,11 @@ describe(`e2e: pull processes killed and several instances (${TEST_PG ? 'postgre
       await waitFor('the lease to expire', async () => ((await plugin.services.uow.read.leases.get(`pull:${AGENCY}`))?.expiresAt.getTime() ?? 0) < Date.now(), 10_000);
     }
     // Each kill came in the middle: some stored, not all.
-    expect(killedWith.every((n) => n > 0 && n < 600), String(killedWith)).to.equal(true);
+    expect(killedWith.every((n) => n > 0 && n < ROWS), String(killedWith)).to.equal(true);
     expect(await count('kpi_events')).to.equal(await watermarkRows());
     const last = await runCli(['pull', '--agency', AGENCY, '--source', host.url, '--view', host.view, '--batch', '25', '--lease', '2'], { dbUrl, cwd: tmp });
     expect(last.code, last.stderr).to.equal(0);
-    expect([await count('kpi_events'), await distinctEvents(), await count('kpi_journal_entries'), await watermarkRows()]).to.deep.equal([600, 600, 600, 600]);
+    expect([await count('kpi_events'), await distinctEvents(), await count('kpi_journal_entries'), await watermarkRows()]).to.deep.equal([ROWS, ROWS, ROWS, ROWS]);
   });
 
   it('when two instances serve with --jobs, then one pulls at a time, and when it is killed the other takes over within the lease time', async () => {
