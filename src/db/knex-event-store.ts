@@ -53,14 +53,14 @@ export class KnexEventStore implements EventStore {
     // Three reads, each served by an index and none reading the agency's whole month: the user's
     // own events (ix_kpi_events_actor); rows stored before actor_id was written (that index's null
     // range, tested by payload); failed or ignored events of other types that may name the user
-    // (ix_kpi_events_status, by status and time).
+    // (ix_kpi_events_status_at, by status and time).
     const parts: Knex.QueryBuilder[] = [];
     if (q.types.length > 0) {
       parts.push(newest(within('ix_kpi_events_actor').andWhere('actor_id', q.userId).whereIn('type', [...q.types])));
       parts.push(newest(within('ix_kpi_events_actor').whereNull('actor_id').whereIn('type', [...q.types]).andWhereRaw("payload like ? escape '!'", [like])));
     }
     if (q.statuses.length > 0) {
-      const others = within('ix_kpi_events_status').whereIn('status', [...q.statuses]);
+      const others = within('ix_kpi_events_status_at').whereIn('status', [...q.statuses]);
       if (q.types.length > 0) others.whereNotIn('type', [...q.types]);
       // A superset prefilter (the user id as a JSON string anywhere in the payload); the caller tests exactly.
       parts.push(newest(others.andWhereRaw("payload like ? escape '!'", [like])));

@@ -28,7 +28,7 @@ const INDEXES = [
   'ix_kpi_agency_secrets_agency', 'ix_kpi_users_unit', 'ix_kpi_work_items_current', 'ix_kpi_mapping_rules_type', 'uq_kpi_events_agency_event',
   'ix_kpi_events_status', 'uq_kpi_assignments_subject_user', 'ix_kpi_assignments_user_due', 'ix_kpi_marks_subject', 'uq_kpi_journal_event_user',
   'ix_kpi_journal_day_user', 'ix_kpi_journal_user_day', 'ix_kpi_journal_subject', 'ix_kpi_token_uses_expires', 'ix_kpi_audit_log_agency_at',
-  'ix_kpi_events_occurred', 'ix_kpi_events_actor',
+  'ix_kpi_events_occurred', 'ix_kpi_events_actor', 'ix_kpi_events_status_at',
 ];
 
 const VI = 'Ủy ban nhân dân phường Hắc Thành – Nguyễn Thị Ánh Tuyết';

@@ -60,7 +60,21 @@ describe('integration: SQLite reads a few officials\' totals by their primary ke
     for (const q of seen) plans.push(((await knex.raw(`explain query plan ${q.sql}`, q.bindings as Knex.RawBinding[])) as Array<{ detail: string }>).map((p) => p.detail).join(' | '));
     expect(plans[0]).to.match(/^SEARCH kpi_events USING INDEX ix_kpi_events_actor \(agency_code=\? AND actor_id=\? AND occurred_at>\? AND occurred_at<\?\)$/);
     expect(plans[1]).to.match(/^SEARCH kpi_events USING INDEX ix_kpi_events_actor \(agency_code=\? AND actor_id=\? AND occurred_at>\? AND occurred_at<\?\)$/);
-    expect(plans[2]).to.match(/^SEARCH kpi_events USING INDEX ix_kpi_events_status \(agency_code=\? AND status=\? AND occurred_at>\? AND occurred_at<\?\)/);
+    expect(plans[2]).to.match(/^SEARCH kpi_events USING INDEX ix_kpi_events_status_at \(agency_code=\? AND status=\? AND occurred_at>\? AND occurred_at<\?\)/);
     for (const p of plans) expect(p).to.not.match(/ix_kpi_events_occurred|SCAN kpi_events/);
+  });
+  it('when the newest events of a status are listed, then they are read in seq order from the status index, not all of the status sorted', async () => {
+    const events = new KnexEventStore(knex, dialectFor(knex));
+    const seen: Array<{ sql: string; bindings: readonly unknown[] }> = [];
+    const listen = (q: { sql: string; bindings: readonly unknown[] }) => seen.push(q);
+    knex.on('query', listen);
+    await events.list(AGENCY, 'processed', 500);
+    await events.failed(AGENCY);
+    knex.off('query', listen);
+    expect(seen).to.have.length(2);
+    for (const q of seen) {
+      const plan = ((await knex.raw(`explain query plan ${q.sql}`, q.bindings as Knex.RawBinding[])) as Array<{ detail: string }>).map((p) => p.detail).join(' | ');
+      expect(plan).to.match(/^SEARCH kpi_events USING INDEX ix_kpi_events_status \(agency_code=\? AND status=\?\)$/);
+    }
   });
 });
