@@ -2,27 +2,30 @@
  * The national public holidays of Việt Nam (Bộ luật Lao động 2019, Điều 112) for one year, as a
  * starting list the admin edits: 1/1, Tết Nguyên đán (5 days), Giỗ Tổ Hùng Vương (10/3 âm
  * lịch), 30/4, 1/5, Quốc khánh (2/9 and the day before). A holiday on a Saturday or Sunday
- * gives the next working day off instead (nghỉ bù). The lunar days are known for the years in
- * LUNAR only; each year the Government's announcement decides, so the list is a suggestion.
+ * gives the next working day off instead (nghỉ bù). The lunar days are reckoned by the
+ * Vietnamese calendar (vn-lunar.ts) for the years 1900–2200; each year the Government's
+ * announcement decides which days are off (it often moves Tết's), so the list is a suggestion.
  * Pure.
  */
 import { addDays, dayOfWeek } from './period';
+import { lunarDay } from './vn-lunar';
 
-/** Tết (the last day of the lunar year and the first four of the new one) and Giỗ Tổ, by year. */
-const LUNAR: Readonly<Record<number, { tet: string; hungKings: string }>> = {
-  2026: { tet: '2026-02-16', hungKings: '2026-04-26' },
-};
+/** The years whose lunar holidays are reckoned. */
+export const LUNAR_YEARS = { from: 1900, to: 2200 } as const;
 
-/** The years for which the lunar holidays are known. */
-export const LUNAR_HOLIDAY_YEARS: readonly number[] = Object.keys(LUNAR).map(Number);
+/** Tết (the last day of the lunar year and the first four of the new one) and Giỗ Tổ of a Gregorian year. */
+function lunarHolidays(year: number): { tet: string; hungKings: string } | null {
+  if (!Number.isInteger(year) || year < LUNAR_YEARS.from || year > LUNAR_YEARS.to) return null;
+  return { tet: addDays(lunarDay(year, 1, 1), -1), hungKings: lunarDay(year, 3, 10) };
+}
 
 const isWeekend = (day: string): boolean => dayOfWeek(day) === 0 || dayOfWeek(day) === 6;
 
-/** The working days off of `year`, sorted; `complete` is false when the lunar ones are not known for that year. */
+/** The working days off of `year`, sorted; `complete` is false when the lunar ones are not reckoned for that year (outside LUNAR_YEARS). */
 export function nationalHolidays(year: number): { days: string[]; complete: boolean } {
   const y = String(year).padStart(4, '0');
   const statutory = [`${y}-01-01`, `${y}-04-30`, `${y}-05-01`, `${y}-09-01`, `${y}-09-02`];
-  const lunar = LUNAR[year];
+  const lunar = lunarHolidays(year);
   if (lunar) {
     for (let i = 0; i < 5; i++) statutory.push(addDays(lunar.tet, i));
     statutory.push(lunar.hungKings);
@@ -33,5 +36,5 @@ export function nationalHolidays(year: number): { days: string[]; complete: bool
     while (isWeekend(d) || off.has(d)) d = addDays(d, 1);
     off.add(d);
   }
-  return { days: [...off].sort(), complete: lunar !== undefined };
+  return { days: [...off].sort(), complete: lunar !== null };
 }

@@ -124,6 +124,14 @@ describe('e2e: the settings form of the admin page', function () {
     expect(await settings()).to.deep.equal(before);
   });
 
+  it('when next year\'s holidays are asked for, then its Tết and Giỗ Tổ are reckoned from the lunar calendar too, and the page says the list is whole', async () => {
+    const p = await open('/panels/admin/settings?holidays=2027');
+    const days = settingsForm(p.html).fields.holidays!.split('\n');
+    // Tết Đinh Mùi: Friday 5 February (the last day of Bính Ngọ) and the four working days after the weekend; Giỗ Tổ: Friday 16 April.
+    expect(days).to.include.members(['05/02/2027', '08/02/2027', '09/02/2027', '10/02/2027', '11/02/2027', '16/04/2027']);
+    expect(decode(p.html)).to.contain('Đã điền các ngày nghỉ lễ năm 2027').and.to.not.contain('hãy tự thêm Tết Nguyên đán');
+  });
+
   it('when the back-date window is set, then a manual entry older than it is refused and one inside it is taken', async () => {
     await h.api('PUT', '/api/v1/settings', admin(), { manualBackdateDays: 3, manualEntriesNeedApproval: true });
     const me = h.userToken(a, 'cv-9', ['official']);
