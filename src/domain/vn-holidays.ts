@@ -3,15 +3,15 @@
  * starting list the admin edits: 1/1, Tết Nguyên đán (5 days), Giỗ Tổ Hùng Vương (10/3 âm
  * lịch), 30/4, 1/5, Quốc khánh (2/9 and the day before). A holiday on a Saturday or Sunday
  * gives the next working day off instead (nghỉ bù). The lunar days are reckoned by the
- * Vietnamese calendar (vn-lunar.ts) for the years 1900–2200; each year the Government's
+ * Vietnamese calendar (vn-lunar.ts) for the years 1968–2200; each year the Government's
  * announcement decides which days are off (it often moves Tết's), so the list is a suggestion.
  * Pure.
  */
 import { addDays, dayOfWeek } from './period';
 import { lunarDay } from './vn-lunar';
 
-/** The years whose lunar holidays are reckoned. */
-export const LUNAR_YEARS = { from: 1900, to: 2200 } as const;
+/** The years whose lunar holidays are reckoned: from 1968, when Việt Nam began to reckon its calendar at UTC+7. */
+export const LUNAR_YEARS = { from: 1968, to: 2200 } as const;
 
 /** Tết (the last day of the lunar year and the first four of the new one) and Giỗ Tổ of a Gregorian year. */
 function lunarHolidays(year: number): { tet: string; hungKings: string } | null {
