@@ -522,6 +522,20 @@ export function recorder(): MssqlRecorder {
   return createMssqlRecorder({ connection: parseDbUrl(MSSQL_URL).config.connection as Record<string, unknown> });
 }
 
+/** What a migration sends to SQL Server, up and then down, through a fresh recorder. */
+export async function migrationStatements(m: { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> }): Promise<{ up: RecordedStatement[]; down: RecordedStatement[] }> {
+  const r = recorder();
+  try {
+    await m.up(r.knex);
+    const up = [...r.statements];
+    r.clearLog();
+    await m.down(r.knex);
+    return { up, down: [...r.statements] };
+  } finally {
+    await r.destroy();
+  }
+}
+
 /** `[a], [b]` → ['a', 'b'] (a bracketed name list as knex writes it). */
 export const names = (list: string): string[] => [...list.matchAll(/\[([^\]]+)\]/g)].map((m) => m[1]!);
 

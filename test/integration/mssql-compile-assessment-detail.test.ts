@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import * as assessmentDetail from '../../migrations/20261204000001_assessment_detail';
 import { KnexAssessmentStore } from '../../src/db/knex-assessment-store';
-import { checkTsql, expectAllTsql, recorder, type RecordedStatement } from '../helpers/mssql-recorder';
+import { checkTsql, expectAllTsql, migrationStatements, recorder, type RecordedStatement } from '../helpers/mssql-recorder';
 
 /**
  * The assessment detail migration (form no. 01's three groups, the self score, the ground of a
@@ -14,13 +14,7 @@ describe('mssql compile: the assessment detail migration and its store, compiled
   let down: RecordedStatement[];
 
   before(async () => {
-    const r = recorder();
-    await assessmentDetail.up(r.knex);
-    up = [...r.statements];
-    r.clearLog();
-    await assessmentDetail.down(r.knex);
-    down = [...r.statements];
-    await r.destroy();
+    ({ up, down } = await migrationStatements(assessmentDetail));
   });
 
   it('when migrated up, then each new column is one ALTER TABLE … ADD in T-SQL: six nullable floats and an nvarchar(32), no default, no parameter', () => {

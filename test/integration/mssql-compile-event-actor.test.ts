@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import * as eventActor from '../../migrations/20261206010001_event_actor';
-import { expectAllTsql, recorder } from '../helpers/mssql-recorder';
+import { expectAllTsql, migrationStatements } from '../helpers/mssql-recorder';
 
 /**
  * The events' actor column and its index, compiled for SQL Server by the recording knex and
@@ -10,13 +10,7 @@ import { expectAllTsql, recorder } from '../helpers/mssql-recorder';
  */
 describe('mssql compile: the events\' actor migration, compiled for SQL Server', () => {
   it('when migrated up and down, then the column is a nullable NVARCHAR(200), its index is named, an index by status and time is added, and down drops the indexes before the column', async () => {
-    const r = recorder();
-    await eventActor.up(r.knex);
-    const up = [...r.statements];
-    r.clearLog();
-    await eventActor.down(r.knex);
-    const down = [...r.statements];
-    await r.destroy();
+    const { up, down } = await migrationStatements(eventActor);
     expectAllTsql(up, 'up');
     expectAllTsql(down, 'down');
     const ddl = up.map((s) => s.sql).join('\n');

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import * as formUsesAndRequests from '../../migrations/20261205050001_form_uses_and_requests';
-import { checkTsql, expectAllTsql, recorder, type RecordedStatement } from '../helpers/mssql-recorder';
+import { checkTsql, expectAllTsql, migrationStatements, type RecordedStatement } from '../helpers/mssql-recorder';
 
 /**
  * The migration of the used form tokens and the requests (corrections, appeals), compiled for
@@ -13,13 +13,7 @@ describe('mssql compile: the form-uses and requests migration, compiled for SQL 
   let down: RecordedStatement[];
 
   before(async () => {
-    const r = recorder();
-    await formUsesAndRequests.up(r.knex);
-    up = [...r.statements];
-    r.clearLog();
-    await formUsesAndRequests.down(r.knex);
-    down = [...r.statements];
-    await r.destroy();
+    ({ up, down } = await migrationStatements(formUsesAndRequests));
   });
 
   it('when migrated up, then both tables and their indexes are T-SQL with named keys, NVARCHAR strings and datetime2 instants, and no parameter', () => {

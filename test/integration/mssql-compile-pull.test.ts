@@ -4,7 +4,7 @@ import { KnexLeaseStore, KnexPullStore } from '../../src/db/knex-pull-store';
 import { KnexUnitOfWork } from '../../src/db/unit-of-work';
 import { HostView } from '../../src/pull/host-view';
 import type { LeaseStore, PullStore } from '../../src/stores';
-import { checkTsql, expectAllTsql, recorder, type MssqlRecorder, type RecordedStatement } from '../helpers/mssql-recorder';
+import { checkTsql, expectAllTsql, migrationStatements, recorder, type MssqlRecorder, type RecordedStatement } from '../helpers/mssql-recorder';
 
 /*
  * The pull connector on SQL Server, compiled by the recording `mssql` knex (no server) and parsed
@@ -33,13 +33,7 @@ const dateParams = (s: RecordedStatement) => s.bindings.map((b, i) => (b instanc
 
 describe('mssql compile: the pull connector, its stores and its migration, compiled for SQL Server', () => {
   it('when migrated up and down, then every statement is T-SQL: NVARCHAR ids compared byte for byte, datetime2 instants, named constraints', async () => {
-    const r = recorder();
-    await pullAndLeases.up(r.knex);
-    const up = [...r.statements];
-    r.clearLog();
-    await pullAndLeases.down(r.knex);
-    const down = [...r.statements];
-    await r.destroy();
+    const { up, down } = await migrationStatements(pullAndLeases);
     expectAllTsql(up, 'up');
     expectAllTsql(down, 'down');
     const ddl = up.map((s) => s.sql).join('\n');
