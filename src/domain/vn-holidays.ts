@@ -8,7 +8,7 @@
  * Pure.
  */
 import { addDays, dayOfWeek } from './period';
-import { lunarDay } from './vn-lunar';
+import { lunarDays } from './vn-lunar';
 
 /** The years whose lunar holidays are reckoned: from 1968, when Việt Nam began to reckon its calendar at UTC+7. */
 export const LUNAR_YEARS = { from: 1968, to: 2200 } as const;
@@ -16,7 +16,8 @@ export const LUNAR_YEARS = { from: 1968, to: 2200 } as const;
 /** Tết (the last day of the lunar year and the first four of the new one) and Giỗ Tổ of a Gregorian year. */
 function lunarHolidays(year: number): { tet: string; hungKings: string } | null {
   if (!Number.isInteger(year) || year < LUNAR_YEARS.from || year > LUNAR_YEARS.to) return null;
-  return { tet: addDays(lunarDay(year, 1, 1), -1), hungKings: lunarDay(year, 3, 10) };
+  const [tet, hungKings] = lunarDays(year, [[1, 1], [3, 10]]) as [string, string];
+  return { tet: addDays(tet, -1), hungKings };
 }
 
 const isWeekend = (day: string): boolean => dayOfWeek(day) === 0 || dayOfWeek(day) === 6;

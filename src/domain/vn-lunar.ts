@@ -65,12 +65,23 @@ export function lunarMonths(year: number): LunarMonth[] {
 }
 
 /**
- * The Gregorian day of a lunar date of the lunar year whose month 1 begins in Gregorian `year`:
- * day 1–30 of month 1–10, the month that is not leap (Tết is `lunarDay(year, 1, 1)`).
+ * The Gregorian days of lunar dates of the lunar year whose month 1 begins in Gregorian `year`,
+ * each `[month, day]`: day 1–30 of month 1–10, the month that is not leap. The year is reckoned
+ * once for all of them.
  */
+export function lunarDays(year: number, dates: ReadonlyArray<readonly [number, number]>): string[] {
+  for (const [month, day] of dates) {
+    if (!Number.isInteger(month) || month < 1 || month > 10) throw new RangeError(`lunar month 1–10, got ${month}`);
+    if (!Number.isInteger(day) || day < 1 || day > 30) throw new RangeError(`lunar day 1–30, got ${day}`);
+  }
+  const months = lunarMonths(year);
+  return dates.map(([month, day]) => {
+    const m = months.find((x) => x.month === month && !x.leap)!;
+    return iso(Date.parse(`${m.start}T00:00:00Z`) / DAY_MS + day - 1);
+  });
+}
+
+/** The Gregorian day of one lunar date (see lunarDays); Tết is `lunarDay(year, 1, 1)`. */
 export function lunarDay(year: number, month: number, day: number): string {
-  if (!Number.isInteger(month) || month < 1 || month > 10) throw new RangeError(`lunar month 1–10, got ${month}`);
-  if (!Number.isInteger(day) || day < 1 || day > 30) throw new RangeError(`lunar day 1–30, got ${day}`);
-  const m = lunarMonths(year).find((x) => x.month === month && !x.leap)!;
-  return iso(Date.parse(`${m.start}T00:00:00Z`) / DAY_MS + day - 1);
+  return lunarDays(year, [[month, day]])[0]!;
 }
