@@ -233,8 +233,9 @@ export function mountAdminRules(router: Router, kit: PanelKit): void {
   router.get('/admin/rules/:id', h(async (req, res) => {
     const s = kit.requirePanelRole(req, 'admin');
     const id = String(req.params.id);
-    const rule = await rulesService().get(s.principal.agency, id);
-    await renderRule(req, res, id, rule, { problems: await rulesService().check(s.principal.agency, rule, id) });
+    const rules = rulesService();
+    const rule = await rules.get(s.principal.agency, id);
+    await renderRule(req, res, id, rule, { problems: await rules.check(s.principal.agency, rule, id) });
   }));
 
   /** Save (once per form token), or (op=try) try the rule as typed on the event given, without saving (as often as asked). */
