@@ -10,7 +10,11 @@
  * errors. Each side also reports the server process's CPU time per measured request
  * (`cpuMsPerRequest`), which the shared machine's load disturbs less than latency.
  *
- *   node dist/bench/run.js latency-sqlite [--requests=5000] [--concurrency=50]
+ * Each side first takes `--warmup` requests (default 5,000), unmeasured: a server runs for days,
+ * and after 500 requests V8 was still compiling our code on its worker threads during the
+ * measured run (bench/README.md, "Warm-up and the JIT").
+ *
+ *   node dist/bench/run.js latency-sqlite [--requests=5000] [--concurrency=50] [--warmup=5000]
  */
 import { signWebhookToken } from '../src/http/auth';
 import { buildDirectory, directoryEvents, workEvents, type BenchEvent } from './lib/agency-events';
@@ -29,7 +33,7 @@ type Load = LoadStats & { cpuMsPerRequest: number };
 async function main(): Promise<void> {
   const o = new BenchOptions();
   const dialect = parseDialect(o.str('dialect', 'sqlite'));
-  const sizes = { requests: o.int('requests', 5_000), concurrency: o.int('concurrency', 50), warmup: o.int('warmup', 500), units: o.int('units', 12), perUnit: o.int('per-unit', 25) };
+  const sizes = { requests: o.int('requests', 5_000), concurrency: o.int('concurrency', 50), warmup: o.int('warmup', 5_000), units: o.int('units', 12), perUnit: o.int('per-unit', 25) };
   const withFloor = !o.flag('no-floor');
   const log = (m: string) => progress(`${NAME}-${dialect}`, m);
 
