@@ -220,6 +220,54 @@ describe('e2e: webhook authentication (docs/integrators.md (delivery))', functio
     });
   });
 
+  describe('a call spends its token id once, whatever it carried', () => {
+    it('when the same signed call is sent twice at once (a replay racing the original), then one is 202, the other 401, and the event is stored once', async () => {
+      const { id, raw } = freshEvent(a);
+      const authorization = `Bearer ${hs256(claimsFor(a, raw), a.secret)}`;
+      const answers = await Promise.all([post(raw, authorization), post(raw, authorization)]);
+      expect(answers.map((r) => r.status).sort(), answers.map((r) => r.text).join(' | ')).to.deep.equal([202, 401]);
+      expect(answers.find((r) => r.status === 202)!.body).to.deep.equal({ accepted: 1, duplicates: 0, rejected: [] });
+      expect(await count('kpi_events')).to.be.greaterThan(0);
+      expect(await h.knex('kpi_events').where({ agency_code: a.code, event_id: id }).count({ n: '*' }).first()).to.satisfy((r: { n: unknown }) => Number(r.n) === 1);
+    });
+
+    it('when a replay carries events not stored yet (the same jti, a new body, signed again), then it is 401 and none of its events is stored', async () => {
+      const first = freshEvent(a);
+      const jti = crypto.randomUUID();
+      await expectAccepted(first.id, first.raw, `Bearer ${hs256(claimsFor(a, first.raw, { jti }), a.secret)}`, a.code);
+      const e1 = buildEvent({ agency: a.code });
+      const e2 = buildEvent({ agency: a.code });
+      const raw = JSON.stringify({ events: [e1, e2] });
+      const entries = await count('kpi_journal_entries');
+      const again = await post(raw, `Bearer ${hs256(claimsFor(a, raw, { jti }), a.secret)}`);
+      expect(again.status, again.text).to.equal(401);
+      expect(await h.knex('kpi_events').whereIn('event_id', [e1.id, e2.id]).first()).to.equal(undefined);
+      expect(await count('kpi_journal_entries')).to.equal(entries);
+    });
+
+    it('when every event of a call is rejected, then the call still spends its token id: its replay is 401', async () => {
+      const bad = { ...buildEvent({ agency: a.code }), type: 42 };
+      const raw = JSON.stringify({ events: [bad] });
+      const authorization = `Bearer ${hs256(claimsFor(a, raw), a.secret)}`;
+      const first = await post(raw, authorization);
+      expect(first.status, first.text).to.equal(202);
+      expect(first.body.accepted).to.equal(0);
+      expect(first.body.rejected).to.have.length(1);
+      const again = await post(raw, authorization);
+      expect(again.status, again.text).to.equal(401);
+    });
+
+    it('when a call is refused for its body (not JSON), then it still spends its token id: its replay is 401', async () => {
+      const raw = '{"events": [';
+      const authorization = `Bearer ${hs256(claimsFor(a, raw), a.secret)}`;
+      const first = await post(raw, authorization);
+      expect(first.status, first.text).to.equal(400);
+      expect(first.body).to.have.nested.property('error.code', 'invalid_json');
+      const again = await post(raw, authorization);
+      expect(again.status, again.text).to.equal(401);
+    });
+  });
+
   describe('when the host signs correctly, then the call is 202', () => {
     it('when it is HS256 with the agency secret (the token the plugin itself mints for hosts)', async () => {
       const e = buildEvent({ agency: a.code });
