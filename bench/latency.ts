@@ -1,7 +1,7 @@
 /**
  * Single-event webhook latency: `--concurrency` senders (default 50), each POSTing one
  * signed event at a time to the plugin served on 127.0.0.1 (in its own process), until
- * `--requests` (default 5,000) were answered; client-side latency p50/p95/p99 from the
+ * `--requests` (default 20,000) were answered; client-side latency p50/p95/p99 from the
  * request's first byte to the response's last.
  *
  * The same load is then sent to a floor server in the same run: node:http that parses the
@@ -14,7 +14,7 @@
  * and after 500 requests V8 was still compiling our code on its worker threads during the
  * measured run (bench/README.md, "Warm-up and the JIT").
  *
- *   node dist/bench/run.js latency-sqlite [--requests=5000] [--concurrency=50] [--warmup=5000]
+ *   node dist/bench/run.js latency-sqlite [--requests=20000] [--concurrency=50] [--warmup=5000]
  */
 import { signWebhookToken } from '../src/http/auth';
 import { buildDirectory, directoryEvents, workEvents, type BenchEvent } from './lib/agency-events';
@@ -33,7 +33,7 @@ type Load = LoadStats & { cpuMsPerRequest: number };
 async function main(): Promise<void> {
   const o = new BenchOptions();
   const dialect = parseDialect(o.str('dialect', 'sqlite'));
-  const sizes = { requests: o.int('requests', 5_000), concurrency: o.int('concurrency', 50), warmup: o.int('warmup', 5_000), units: o.int('units', 12), perUnit: o.int('per-unit', 25) };
+  const sizes = { requests: o.int('requests', 20_000), concurrency: o.int('concurrency', 50), warmup: o.int('warmup', 5_000), units: o.int('units', 12), perUnit: o.int('per-unit', 25) };
   const withFloor = !o.flag('no-floor');
   const log = (m: string) => progress(`${NAME}-${dialect}`, m);
 
