@@ -12,9 +12,11 @@
  * computations; baseline just before), both sampled every 10 ms and as the kernel's
  * high-water mark (a synchronous SQLite query blocks the sampler). Then one
  * official's My-KPI (services.scoring.scoresFor, their own scores) on the same data, and
- * the whole My KPI panel over HTTP for other officials.
+ * the whole My KPI panel over HTTP for other officials. Last, My-KPI of officials at the
+ * excellent mark right after a write of the process (`myKpiAfterWrite`): under quotaScope
+ * `agency` their class waits for the agency's quota pool, and a write ends the kept one.
  * Goals (issue): within 2× of the raw query, peak RSS under 300 MB, My-KPI (the call and
- * the panel) under 50 ms.
+ * the panel, also right after a write) under 50 ms.
  *
  *   node dist/bench/run.js scoring-sqlite [--users=10000] [--entries=2000000] [--reps=2]
  */
@@ -26,6 +28,7 @@ import Database from 'better-sqlite3';
 import type { Knex } from 'knex';
 import pg from 'pg';
 import { parsePeriod } from '../src/domain/period';
+import { WriteGenerations } from '../src/services/read-cache';
 import { signUserToken, type Principal } from '../src/http/auth';
 import type { KpiPlugin } from '../src/index';
 import { openPlugin, parseDialect, pgDatabase, type BenchDialect } from './lib/databases';
@@ -171,11 +174,13 @@ async function measure(dialect: BenchDialect, url: string, spec: DatasetSpec, o:
     const closedMs = median(times.closed);
     const ratio = { provisional: round(provisionalMs / rawMs, 2), closed: round(closedMs / rawMs, 2) };
     const myKpi = { medianMs: round(median(mine)), p95Ms: round(percentile(mine, 95)), runs: myKpiRuns, officials: mine.length, scores: myScores, excellentAsked: excellent, quotaPoolAgency: pooled };
+    const afterWrite = await excellentAfterWrite(plugin, knex, askers, Math.max(1, o.int('excellent', 8)), log);
     const passes = {
       time: ratio.provisional <= GOALS.maxRatio && ratio.closed <= GOALS.maxRatio,
       memory: memory.peakRssMb < GOALS.peakRssMb,
       myKpi: myKpi.medianMs < GOALS.myKpiMs,
       myKpiPanel: panel !== null && panel.medianMs < GOALS.myKpiMs,
+      myKpiAfterWrite: afterWrite.medianMs < GOALS.myKpiMs,
     };
     emit({
       name: NAME,
@@ -190,12 +195,65 @@ async function measure(dialect: BenchDialect, url: string, spec: DatasetSpec, o:
       memory,
       myKpi,
       myKpiPanel: panel,
+      myKpiAfterWrite: afterWrite,
       goal: GOALS,
-      pass: passes.time && passes.memory && passes.myKpi && passes.myKpiPanel,
+      pass: passes.time && passes.memory && passes.myKpi && passes.myKpiPanel && passes.myKpiAfterWrite,
       passes,
     });
   } finally {
     await knex.destroy();
+  }
+}
+
+/**
+ * My-KPI (the service call) of officials at the excellent mark, each asked right after a write
+ * of the process, then again with nothing written in between. In this dataset nobody reaches 90
+ * (task results stay near half of 70), so the agency's working day is set to 240 minutes for the
+ * step (the same work then counts double, as in an agency whose officials log most of it) and
+ * everyone is given a general score; both are undone afterwards. Under quotaScope `agency` such
+ * an official's class is settled against the agency's quota pool, kept until the process's next
+ * write (or 2 s): the first ask after a write scores the whole agency again.
+ */
+async function excellentAfterWrite(plugin: KpiPlugin, knex: Knex, askers: ReadonlyArray<{ id: string; name: string; unitId: string | null }>, runs: number, log: (m: string) => void): Promise<{ medianMs: number; p95Ms: number; keptMedianMs: number; runs: number; excellentAsked: number; quotaPoolAgency: number; dailyMinutes: number }> {
+  const agencies = plugin.services.agencies;
+  const scoring = plugin.services.scoring;
+  const settings = await agencies.getSettings(SCORING_AGENCY);
+  const dailyMinutes = 240;
+  const generations = WriteGenerations.of(knex);
+  await agencies.putSettings(SCORING_AGENCY, { ...settings, dailyMinutes }, BENCH_ASSESSOR);
+  await giveGeneralScores(knex, askers.map((u) => u.id));
+  try {
+    const all = await scoring.compute(SCORING_AGENCY, parsePeriod('2026-Q1'), { provisional: true });
+    const candidates = new Set(all.filter((s) => s.classification === 'HTXSNV').map((s) => s.userId));
+    const chosen = askers.filter((u) => candidates.has(u.id));
+    if (chosen.length === 0) throw new Error('no official reaches the excellent mark with the working day at 240 minutes');
+    const step = Math.max(1, Math.floor(chosen.length / runs));
+    const cold: number[] = [];
+    const kept: number[] = [];
+    let excellent = 0;
+    let pooled = 0;
+    for (let i = 0; i < runs + 1; i++) {
+      const me = chosen[(i * step) % chosen.length]!;
+      const principal: Principal = { userId: me.id, agency: SCORING_AGENCY, name: me.name, unit: me.unitId, roles: ['official'], locale: 'vi' };
+      generations.bump(); // as after any write of the process: an event taken, an entry approved
+      let t = now();
+      const got = await scoring.scoresFor(principal, { period: '2026-Q1' });
+      const coldMs = now() - t;
+      t = now();
+      await scoring.scoresFor(principal, { period: '2026-Q1' });
+      const keptMs = now() - t;
+      if (i === 0) continue; // warm-up: the JIT
+      cold.push(coldMs);
+      kept.push(keptMs);
+      const own = got.scores[0];
+      if (own?.classification === 'HTXSNV' || own?.overQuota) excellent++;
+      if (own && own.explanation.kind === 'period' && own.explanation.quota?.pool.scope === 'agency') pooled++;
+    }
+    log(`My KPI at the excellent mark (${candidates.size} candidates): after a write ${round(median(cold))} ms, kept ${round(median(kept))} ms`);
+    return { medianMs: round(median(cold)), p95Ms: round(percentile(cold, 95)), keptMedianMs: round(median(kept)), runs, excellentAsked: excellent, quotaPoolAgency: pooled, dailyMinutes };
+  } finally {
+    await knex('kpi_assessments').where({ agency_code: SCORING_AGENCY, period: '2026-Q1', assessed_by: BENCH_ASSESSOR }).delete();
+    await agencies.putSettings(SCORING_AGENCY, settings, BENCH_ASSESSOR);
   }
 }
 
