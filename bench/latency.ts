@@ -12,7 +12,7 @@
  *
  * Each side first takes `--warmup` requests (default 5,000), unmeasured: a server runs for days,
  * and after 500 requests V8 was still compiling our code on its worker threads during the
- * measured run (bench/README.md, "Warm-up and the JIT").
+ * measured run (bench/README.md, "Warm-up, the JIT and the length of a run").
  *
  *   node dist/bench/run.js latency-sqlite [--requests=20000] [--concurrency=50] [--warmup=5000]
  */

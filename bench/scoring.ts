@@ -27,6 +27,7 @@ import express from 'express';
 import Database from 'better-sqlite3';
 import type { Knex } from 'knex';
 import pg from 'pg';
+import { DEFAULT_SETTINGS } from '../src/contract/events';
 import { parsePeriod } from '../src/domain/period';
 import { WriteGenerations } from '../src/services/read-cache';
 import { signUserToken, type Principal } from '../src/http/auth';
@@ -103,8 +104,11 @@ async function measure(dialect: BenchDialect, url: string, spec: DatasetSpec, o:
   const period = parsePeriod('2026-Q1');
   const provisional = () => scoring.compute(SCORING_AGENCY, period, { provisional: true });
   const closed = () => scoring.compute(SCORING_AGENCY, period, { provisional: false });
-  // A run killed during step 3 leaves its general scores behind: the dataset is measured without them.
+  // A run killed during step 3 or 5 leaves its general scores behind, or step 5's working day:
+  // the dataset is measured without them, with the default working day it was made for.
   await knex('kpi_assessments').where({ agency_code: SCORING_AGENCY, period: '2026-Q1', assessed_by: BENCH_ASSESSOR }).delete();
+  const settings = await plugin.services.agencies.getSettings(SCORING_AGENCY);
+  if (settings.dailyMinutes !== DEFAULT_SETTINGS.dailyMinutes) await plugin.services.agencies.putSettings(SCORING_AGENCY, { ...settings, dailyMinutes: DEFAULT_SETTINGS.dailyMinutes }, BENCH_ASSESSOR);
   try {
     // 1. Memory: the first (cold) computations of this process.
     const watch = new MemoryWatch().start(10);
@@ -220,9 +224,9 @@ async function excellentAfterWrite(plugin: KpiPlugin, knex: Knex, askers: Readon
   const settings = await agencies.getSettings(SCORING_AGENCY);
   const dailyMinutes = 240;
   const generations = WriteGenerations.of(knex);
-  await agencies.putSettings(SCORING_AGENCY, { ...settings, dailyMinutes }, BENCH_ASSESSOR);
-  await giveGeneralScores(knex, askers.map((u) => u.id));
   try {
+    await agencies.putSettings(SCORING_AGENCY, { ...settings, dailyMinutes }, BENCH_ASSESSOR);
+    await giveGeneralScores(knex, askers.map((u) => u.id));
     const all = await scoring.compute(SCORING_AGENCY, parsePeriod('2026-Q1'), { provisional: true });
     const candidates = new Set(all.filter((s) => s.classification === 'HTXSNV').map((s) => s.userId));
     const chosen = askers.filter((u) => candidates.has(u.id));
