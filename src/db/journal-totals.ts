@@ -6,7 +6,7 @@ import { chunkForParams, toNum } from './rows';
 /**
  * C, CL, CT per official after the daily cap, and the days over the cap with their T(d),
  * in ONE statement over the daily roll-up's (official, day) rows (journal-days.ts): summed
- * per official and, in the same result, the days over the cap. Nothing is loaded per entry,
+ * per official and, in the same result, the days over the cap (unless `overDays` is false). Nothing is loaded per entry,
  * so a province's quarter scores in one query. The roll-up must already hold the query's
  * penalties (KnexJournalStore.periodTotals ensures it).
  */
@@ -44,9 +44,8 @@ export async function periodTotals(knex: Knex, quirks: SqlDialect, p: TotalsQuer
       .groupBy('user_id');
     // Inlined where the database would otherwise materialise it (see PostgresDialect.withInlined).
     const q = quirks.withInlined(k.queryBuilder(), 'd', inner);
-    const all = q
-      .select('*')
-      .from(perOfficial.as('per_official'))
+    const perOfficialOnly = q.select('*').from(perOfficial.as('per_official'));
+    const all = p.overDays === false ? perOfficialOnly : perOfficialOnly
       .unionAll((u) => {
         u.select('user_id', 'day', k.raw('t as c'), k.raw('0 as cl'), k.raw('0 as ct'), k.raw('0 as over_days'), k.raw('0 as days_logged'), k.raw('0 as entries'))
           .from('d').whereRaw('t > cast(? as float)', [cap]);

@@ -43,6 +43,8 @@ interface ComputeOptions {
   general?: { userId: string; value: number };
   /** Count every working day of the period, today's and after too (a projection to the period's end). */
   wholePeriod?: boolean;
+  /** Scores that only rank others (the quota pool, never shown): the days over the cap are not read, so their capWarnings are empty. */
+  rankOnly?: boolean;
 }
 
 const messages = {
@@ -190,7 +192,7 @@ export class ScoringService {
     if (users.length === 0) return [];
     const ids = opts.wholeAgency === true || (filter.userId === undefined && filter.unitId === undefined) ? undefined : users.map((u) => u.id);
     const statuses: Array<'approved' | 'pending'> = opts.provisional ? ['approved', 'pending'] : ['approved'];
-    const agg = { agency, from: period.from, to: period.to, statuses, capMinutes: params.capMinutes, clip: params.capPolicy === 'clip', failPenalty: params.profile.failPenalty, delayPenalty: params.profile.delayPenalty, ...(ids ? { userIds: ids } : {}) };
+    const agg = { agency, from: period.from, to: period.to, statuses, capMinutes: params.capMinutes, clip: params.capPolicy === 'clip', failPenalty: params.profile.failPenalty, delayPenalty: params.profile.delayPenalty, ...(ids ? { userIds: ids } : {}), ...(opts.rankOnly ? { overDays: false } : {}) };
     const [{ totals, overDays }, assessments, assignments] = await Promise.all([
       read.journal.periodTotals(agg),
       read.assessments.ofPeriod(agency, period.key, ids),
@@ -236,8 +238,9 @@ export class ScoringService {
     if (ids !== undefined && params.quotaScope !== 'unit' && scored.some((s) => s.classification === 'HTXSNV' && asked(s))) {
       if (this.cache === null || opts.general !== undefined) return this.computeWith(agency, period, { ...opts, wholeAgency: true }, engine);
       // The pool's scores, kept: the asked unit's, just computed, in place of theirs (the same numbers), and the quota over all.
+      // Only their numbers rank the asked ones: the days over the cap are left out of the read.
       const pool = await this.cached('pool', agency, period, { provisional: opts.provisional, wholeAgency: true, ...(opts.wholePeriod ? { wholePeriod: true } : {}) },
-        () => this.computeWith(agency, period, { provisional: opts.provisional, wholeAgency: true, ...(opts.wholePeriod ? { wholePeriod: true } : {}) }, (inputs, p) => scoreUnitNumbers(inputs, p, period.key)));
+        () => this.computeWith(agency, period, { provisional: opts.provisional, wholeAgency: true, rankOnly: true, ...(opts.wholePeriod ? { wholePeriod: true } : {}) }, (inputs, p) => scoreUnitNumbers(inputs, p, period.key)));
       const fresh = new Map(scored.map((s) => [s.userId, s]));
       const merged = pool.map((s) => fresh.get(s.userId) ?? (s as T));
       const inPool = new Set(pool.map((s) => s.userId));

@@ -16,6 +16,11 @@ export interface TotalsQuery {
   failPenalty: number;
   delayPenalty: number;
   userIds?: string[];
+  /**
+   * Whether to list the days over the cap (default true): explanations show them. A computation
+   * that only ranks (the quota pool) leaves them out; on SQLite that is a third of the statement.
+   */
+  overDays?: boolean;
 }
 
 export interface UserTotals { userId: string; C: number; CL: number; CT: number; overDays: number; daysLogged: number; entries: number }

@@ -56,6 +56,8 @@ describe('e2e: the quota pool, per agency (Decree 335) or per unit (docs/hr.md)'
       subject_title: null, fails: 0, delays: 0, late: false, completes: false, note: null, review_reason: null, reviewed_by: 'hr-1', reviewed_at: NOW,
       occurred_at: NOW, created_at: NOW, updated_at: NOW,
     })));
+    // s-3 also logs an hour more on 2 March: a day over the 480-minute cap, clipped, so no score moves.
+    rows.push({ ...rows.find((r) => r.user_id === 's-3' && r.day === '2026-03-02')!, standard_minutes: 60, minutes: 60 });
     for (let i = 0; i < rows.length; i += 50) await h.knex('kpi_journal_entries').insert(rows.slice(i, i + 50));
     for (const o of OFFICIALS) {
       const a = await h.api('POST', '/api/v1/assessments', tok('hr-1', ['hr']), { userId: o.id, period: '2026-03', general: o.general });
@@ -95,6 +97,10 @@ describe('e2e: the quota pool, per agency (Decree 335) or per unit (docs/hr.md)'
     const one = await scores('&user=s-3', tok('s-3', ['official']));
     expect([...one.keys()]).to.deep.equal(['s-3']);
     expect(one.get('s-3')!.explanation.quota).to.deep.include({ eligible: 15, limit: 3, rank: 5, overQuota: true });
+    // The pool that ranks s-3 is read without the days over the cap (it is never shown); s-3's own
+    // score still carries theirs, and ranks as in the agency's whole list.
+    expect(one.get('s-3')!.explanation).to.have.nested.property('cap.warnings').that.deep.equals([{ day: '2026-03-02', minutes: 540, capMinutes: 480, clipped: true, factor: 480 / 540 }]);
+    expect((await scores('')).get('s-3')!.explanation.quota).to.deep.include({ eligible: 15, limit: 3, rank: 5, overQuota: true });
     const good = await scores('&user=b-07', tok('b-07', ['official']));
     expect(good.get('b-07')).to.deep.include({ classification: 'HTTNV', overQuota: false, total: 80 });
     expect(good.get('b-07')!.explanation.quota).to.equal(null);

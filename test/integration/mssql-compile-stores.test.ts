@@ -403,6 +403,7 @@ describe('mssql compile: every knex store, method by method, compiled for SQL Se
       periodTotals: async (j) => {
         await j.periodTotals(totals());
         await j.periodTotals(totals(USERS));
+        await j.periodTotals({ ...totals(), overDays: false });
       },
     }));
     expect(sent.insert[0]!.sql).to.match(/^insert into \[kpi_journal_entries\] \(.*\) output inserted\.\[id\] values /);
@@ -420,6 +421,8 @@ describe('mssql compile: every knex store, method by method, compiled for SQL Se
     expect(statementsOf(sent.ensureDays, 'delete from [kpi_journal_days] where [agency_code] = @p0;')).to.have.length(1);
     expect(statementsOf(sent.ensureDays, 'update [kpi_journal_days_state] set ')).to.have.length(1);
     expect(statementsOf(sent.periodTotals, 'with [d] as (').length, 'once for the agency, then per part of the officials').to.be.greaterThan(2);
+    const totalsSql = statementsOf(sent.periodTotals, 'with [d] as (');
+    expect(totalsSql.filter((q) => /union all/i.test(q.sql)).length, 'the days over the cap, but in the ranking-only read').to.equal(totalsSql.length - 1);
     await r.destroy();
   });
 

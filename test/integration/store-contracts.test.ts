@@ -559,6 +559,10 @@ describe(`store contracts through KnexUnitOfWork on ${testDialect()} (${parseDbU
       expect(approved.totals.get('u-1')).to.deep.equal({ userId: 'u-1', C: 480, CL: 420, CT: 480, overDays: 1, daysLogged: 1, entries: 2 });
       expect(approved.totals.get('u-2')).to.deep.equal({ userId: 'u-2', C: 60, CL: 60, CT: 60, overDays: 0, daysLogged: 1, entries: 1 });
       expect(Object.fromEntries(approved.overDays)).to.deep.equal({ 'u-1': [{ day: '2026-03-02', minutes: 600 }] });
+      // Without the days over the cap (the quota pool only ranks): the same totals, and no days listed.
+      const ranking = await read.journal.periodTotals({ ...QUERY, statuses: ['approved'], overDays: false });
+      expect(Object.fromEntries(ranking.totals)).to.deep.equal(Object.fromEntries(approved.totals));
+      expect(ranking.overDays.size).to.equal(0);
       const both = await read.journal.periodTotals({ ...QUERY, statuses: ['approved', 'pending'], userIds: ['u-1'] });
       expect([...both.totals.keys()]).to.deep.equal(['u-1']);
       expect(both.totals.get('u-1')).to.deep.equal({ userId: 'u-1', C: 600, CL: 540, CT: 600, overDays: 1, daysLogged: 2, entries: 3 });
