@@ -6,9 +6,9 @@ import { chunkForParams, toNum } from './rows';
 /**
  * C, CL, CT per official after the daily cap, and the days over the cap with their T(d),
  * in ONE statement over the daily roll-up's (official, day) rows (journal-days.ts): summed
- * per official and, in the same result, the days over the cap (unless `overDays` is false). Nothing is loaded per entry,
- * so a province's quarter scores in one query. The roll-up must already hold the query's
- * penalties (KnexJournalStore.periodTotals ensures it).
+ * per official and, in the same result, the days over the cap (unless `overDays` is false).
+ * Nothing is loaded per entry, so a province's quarter scores in one query. The roll-up must
+ * already hold the query's penalties (KnexJournalStore.periodTotals ensures it).
  */
 export async function periodTotals(knex: Knex, quirks: SqlDialect, p: TotalsQuery): Promise<PeriodTotals> {
   const totals = new Map<string, UserTotals>();
