@@ -82,6 +82,14 @@ interface IndexInfo { name: string; table: string; columns: string[]; unique: bo
 const dialect = testDialect();
 
 /** Rows of a raw query, whatever the driver wraps them in. */
+/** The database rolled back to nothing, then migrated up to `name` but not through it: one that has not taken it yet. */
+async function migrateUpToBefore(knex: Knex, name: string): Promise<void> {
+  await migrateRollbackAll(knex);
+  const at = migrationNames().indexOf(name);
+  expect(at, `${name} is a migration after the first`).to.be.greaterThan(0);
+  for (let i = 0; i < at; i++) await migrateNext(knex);
+}
+
 async function rows<T>(knex: Knex, sql: string, bindings: readonly unknown[] = []): Promise<T[]> {
   const r = (await knex.raw(sql, bindings as Knex.RawBinding[])) as unknown;
   if (Array.isArray(r)) return r as T[];
@@ -305,10 +313,7 @@ describe(`migrations on ${dialect} (${parseDbUrl(testDbUrl()).display})`, functi
   });
 
   it('when a database holding assessments gets the assessment detail, then the old rows read with no detail, the new columns take it, and down drops only them', async () => {
-    await migrateRollbackAll(knex);
-    const at = migrationNames().indexOf('20261204000001_assessment_detail');
-    expect(at).to.be.greaterThan(0);
-    for (let i = 0; i < at; i++) await migrateNext(knex);
+    await migrateUpToBefore(knex, '20261204000001_assessment_detail');
     const now = new Date();
     await knex('kpi_assessments').insert({ agency_code: 'cu', user_id: 'u-1', period: '2026-Q1', general: 27.5, disqualified: true, assessed_by: 'hr', updated_at: now });
     const DETAIL = ['general_i', 'general_ii', 'general_iii', 'self_i', 'self_ii', 'self_iii', 'disqualified_ground'];
@@ -332,11 +337,7 @@ describe(`migrations on ${dialect} (${parseDbUrl(testDbUrl()).display})`, functi
   });
 
   it('when a catalogue with a second version gets the work-item days, then version 1 reads "from the beginning", version 2 the UTC day it was saved, and down drops only the new columns', async () => {
-    await migrateRollbackAll(knex);
-    const names = migrationNames();
-    const at = names.indexOf('20261205020001_work_item_versions');
-    expect(at).to.be.greaterThan(0);
-    for (let i = 0; i < at; i++) await migrateNext(knex);
+    await migrateUpToBefore(knex, '20261205020001_work_item_versions');
     const row = (version: number, savedAt: Date) => ({
       agency_code: 'cu', code: 'CV-04', version, name: 'Soạn thảo công văn', name_en: null, unit: 'văn bản', standard_minutes: 60 + version, kind: 'count',
       item_group: 'chuyen-vien', active: true, max_quantity: 50, current: version === 2, valid_from: savedAt, valid_to: null,
@@ -352,11 +353,7 @@ describe(`migrations on ${dialect} (${parseDbUrl(testDbUrl()).display})`, functi
     expect((await columnsOf(knex, 'kpi_work_items')).slice(-2)).to.deep.equal(['valid_from_day', 'sector']);
   });
   it('when an inbox of events gets actor_id, then rows from before keep null and are still found by their payload, new rows by their actor, and down drops only the column and its index', async () => {
-    await migrateRollbackAll(knex);
-    const names = migrationNames();
-    const at = names.indexOf('20261206010001_event_actor');
-    expect(at).to.be.greaterThan(0);
-    for (let i = 0; i < at; i++) await migrateNext(knex);
+    await migrateUpToBefore(knex, '20261206010001_event_actor');
     const now = new Date('2026-03-10T02:00:00Z');
     const event = (id: string, actor: string, type = 'document.received', minutes = 0) => ({
       agency_code: 'cu', event_id: id, type, occurred_at: new Date(now.getTime() + minutes * 60_000), received_at: now,
