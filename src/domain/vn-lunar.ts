@@ -67,7 +67,7 @@ export function lunarMonths(year: number): LunarMonth[] {
 /**
  * The Gregorian days of lunar dates of the lunar year whose month 1 begins in Gregorian `year`,
  * each `[month, day]`: day 1–30 of month 1–10, the month that is not leap. The year is reckoned
- * once for all of them.
+ * once for all of them; Tết is `lunarDays(year, [[1, 1]])`.
  */
 export function lunarDays(year: number, dates: ReadonlyArray<readonly [number, number]>): string[] {
   for (const [month, day] of dates) {
@@ -79,9 +79,4 @@ export function lunarDays(year: number, dates: ReadonlyArray<readonly [number, n
     const m = months.find((x) => x.month === month && !x.leap)!;
     return iso(Date.parse(`${m.start}T00:00:00Z`) / DAY_MS + day - 1);
   });
-}
-
-/** The Gregorian day of one lunar date (see lunarDays); Tết is `lunarDay(year, 1, 1)`. */
-export function lunarDay(year: number, month: number, day: number): string {
-  return lunarDays(year, [[month, day]])[0]!;
 }

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { lunarDay, lunarMonths } from '../../../src/domain/vn-lunar';
+import { lunarDays, lunarMonths } from '../../../src/domain/vn-lunar';
 
 /**
  * The Vietnamese calendar against the days the Government announced: Tết and Giỗ Tổ Hùng Vương
@@ -19,13 +19,12 @@ describe('unit: domain/vn-lunar (the Vietnamese lunisolar calendar)', () => {
 
   for (const [year, tet, hungKings] of KNOWN) {
     it(`when ${year} is reckoned, then Tết is ${tet} and Giỗ Tổ ${hungKings}`, () => {
-      expect(lunarDay(year, 1, 1)).to.equal(tet);
-      expect(lunarDay(year, 3, 10)).to.equal(hungKings);
+      expect(lunarDays(year, [[1, 1], [3, 10]])).to.deep.equal([tet, hungKings]);
     });
   }
 
   it('when 1985 is reckoned, then Tết is 21 January, a month before China\'s (20 February): month 11 begins a day apart at UTC+7 and UTC+8', () => {
-    expect(lunarDay(1985, 1, 1)).to.equal('1985-01-21');
+    expect(lunarDays(1985, [[1, 1]])).to.deep.equal(['1985-01-21']);
   });
 
   it('when years with a leap month are reckoned, then the leap month follows the month it repeats (4 of 2020, 2 of 2023, 6 of 2025), and a year without one has twelve months', () => {
@@ -41,8 +40,8 @@ describe('unit: domain/vn-lunar (the Vietnamese lunisolar calendar)', () => {
   });
 
   it('when a lunar date outside months 1–10 or days 1–30 is asked for, then it is refused', () => {
-    expect(() => lunarDay(2027, 11, 1)).to.throw(RangeError);
-    expect(() => lunarDay(2027, 1, 31)).to.throw(RangeError);
-    expect(() => lunarDay(2027, 0, 1)).to.throw(RangeError);
+    expect(() => lunarDays(2027, [[11, 1]])).to.throw(RangeError);
+    expect(() => lunarDays(2027, [[1, 31]])).to.throw(RangeError);
+    expect(() => lunarDays(2027, [[0, 1]])).to.throw(RangeError);
   });
 });
