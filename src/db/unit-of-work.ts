@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { Stores, UnitOfWork } from '../stores';
+import { COUNTED_BY, type Stores, type UnitOfWork, type WriteOptions } from '../stores';
 import { dialectFor, type SqlDialect } from './sql-dialects';
 import { KnexAgencyStore } from './knex-agency-store';
 import { KnexAssessmentStore } from './knex-assessment-store';
@@ -48,11 +48,13 @@ export class KnexUnitOfWork implements UnitOfWork {
     };
   }
 
-  async write<T>(work: (stores: Stores) => Promise<T>, opts: { attempts?: number } = {}): Promise<T> {
+  async write<T>(work: (stores: Stores) => Promise<T>, opts: WriteOptions = {}): Promise<T> {
     const attempts = opts.attempts ?? DEFAULT_ATTEMPTS;
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.dialect.writeTransaction(this.knex, (trx) => work(this.bind(trx)));
+        // The counter that counts this transaction when it ends knows its statements by this tag (every one runs through this client).
+        const tag = opts.countedBy === undefined ? undefined : (trx: Knex.Transaction): void => { (trx.client as { [COUNTED_BY]?: object })[COUNTED_BY] = opts.countedBy; };
+        return await this.dialect.writeTransaction(this.knex, (trx) => work(this.bind(trx)), tag);
       } catch (e) {
         if (attempt >= attempts || !this.dialect.isRetryable(e)) throw e;
         // A short random pause, longer each time, so that two writers do not collide again in step.

@@ -1,8 +1,8 @@
-import type { UnitOfWork } from '../stores';
+import { COUNTED_BY, type UnitOfWork, type WriteReach } from '../stores';
 
 /** The query events of a database connection (knex's), as far as WriteGenerations needs them. */
 export interface StatementEvents {
-  on(event: 'query-response', listener: (response: unknown, q: { method?: string; sql?: string } | undefined) => void): unknown;
+  on(event: 'query-response', listener: (response: unknown, q: { method?: string; sql?: string } | undefined, builder?: unknown) => void): unknown;
 }
 
 const READ_METHODS = new Set(['select', 'first', 'pluck', 'columnInfo']);
@@ -15,6 +15,29 @@ function isWrite(q: { method?: string; sql?: string } | undefined): boolean {
   return !READ_SQL.test(q.sql ?? '');
 }
 
+// Tables that no kept read shows: a webhook call's token id, a panel form's single use (in a savepoint
+// of its own inside a transaction, so not tagged as the transaction's), the periodic jobs' lease. Writing them moves nothing.
+const UNSEEN_TABLE = /^\s*(?:insert\s+into|update|delete\s+from|delete)\s+[`"[]?(?:kpi_token_uses|kpi_form_uses|kpi_leases)\b/i;
+
+/** The officials each agency's writes moved (null: anything, or more than was said). */
+export type Moved = Map<string, Set<string>> | null;
+
+/** A write's reach (WriteOptions.reach) that its work fills as it goes: `days` notes the officials of the days it recomputes and passes the keys on. */
+export function reachOf(agency: string): WriteReach & { days<K extends { userId: string }>(keys: Iterable<K>): K[] } {
+  const users = new Set<string>();
+  return {
+    agency, users, all: false,
+    days(keys) {
+      const list = [...keys];
+      for (const k of list) users.add(k.userId);
+      return list;
+    },
+  };
+}
+
+/** How many write transactions' reaches are remembered: a kept pool older than that is read again whole. */
+const REACHES_KEPT = 1000;
+
 /**
  * What moved since a cached read was made (docs/admin.md, "Caches"). Every change that can move
  * a score — an entry added, changed, reviewed or withdrawn, an assessment, settings, catalogue or
@@ -26,6 +49,8 @@ function isWrite(q: { method?: string; sql?: string } | undefined): boolean {
 export class WriteGenerations {
   private static readonly byConnection = new WeakMap<object, WriteGenerations>();
   private n = 0;
+  /** What the latest writes moved, oldest first: `reaches[i]` is write number `n - reaches.length + i + 1`'s (null: anything). */
+  private readonly reaches: Array<WriteReach | null> = [];
 
   /** The one counter of a database connection (every plugin built over it shares it), watching its statements. */
   static of(db: StatementEvents): WriteGenerations {
@@ -43,15 +68,17 @@ export class WriteGenerations {
     return this.n;
   }
 
-  /** Counts the write transactions of `uow` (wraps its `write`); returns `uow`. */
+  /**
+   * Counts the write transactions of `uow` (wraps its `write`), each once it has ended, with the
+   * reach its work gave (WriteOptions.reach; without one, it may have moved anything); returns `uow`.
+   */
   watch<U extends UnitOfWork>(uow: U): U {
     const write = uow.write.bind(uow);
-    const bump = (): void => { this.n += 1; };
     uow.write = async (work, opts) => {
       try {
-        return await write(work, opts);
+        return await write(work, { ...opts, countedBy: this });
       } finally {
-        bump();
+        this.bump(opts?.reach);
       }
     };
     return uow;
@@ -59,17 +86,42 @@ export class WriteGenerations {
 
   /**
    * Also counts each statement that writes, run through the database connection outside the
-   * stores' transactions (a script or a test writing rows itself), once it has answered.
+   * watched transactions (a script or a test writing rows itself, an autocommit statement of a
+   * store), once it has answered: as a write that may have moved anything. A watched
+   * transaction's statements are left to `watch`, which counts the transaction when it ends.
    */
   watchStatements(db: StatementEvents): void {
-    db.on('query-response', (_response: unknown, q: { method?: string; sql?: string } | undefined) => {
-      if (isWrite(q)) this.n += 1;
+    db.on('query-response', (_response, q, builder) => {
+      if ((builder as { client?: { [COUNTED_BY]?: object } } | undefined)?.client?.[COUNTED_BY] === this) return;
+      if (isWrite(q) && !UNSEEN_TABLE.test(q?.sql ?? '')) this.bump();
     });
   }
 
-  /** A change made outside `UnitOfWork.write` that moves cached reads (none is known today; for callers that add one). */
-  bump(): void {
+  /** One write ended; `reach`, when given, is all it moved (a change made outside `UnitOfWork.write` gives none). */
+  bump(reach?: WriteReach): void {
     this.n += 1;
+    this.reaches.push(reach && !reach.all ? { agency: reach.agency, users: new Set(reach.users), all: false } : null);
+    if (this.reaches.length > REACHES_KEPT) this.reaches.splice(0, this.reaches.length - REACHES_KEPT);
+  }
+
+  /**
+   * The officials moved, agency by agency, by the writes counted after `since` (a value of
+   * `current`): null when one of them may have moved anything, or when they are too many to be
+   * remembered. An empty map: nothing scored moved.
+   */
+  movedSince(since: number): Moved {
+    const count = this.n - since;
+    if (count < 0 || count > this.reaches.length) return null;
+    const moved = new Map<string, Set<string>>();
+    for (let i = this.reaches.length - count; i < this.reaches.length; i++) {
+      const r = this.reaches[i]!;
+      if (r === null) return null;
+      if (r.users.size === 0) continue;
+      const set = moved.get(r.agency) ?? new Set<string>();
+      for (const u of r.users) set.add(u);
+      moved.set(r.agency, set);
+    }
+    return moved;
   }
 }
 

@@ -44,6 +44,33 @@ export interface Stores {
 }
 
 /**
+ * Whose scores a write transaction can move, as its work says while it runs: the officials of
+ * one agency in `users` (none: it moves no score), or `all` once the work cannot tell (a
+ * directory change, a cancellation of everyone on a task). Kept quota pools re-score only these
+ * officials' units (services/read-cache.ts); a write that gives no reach moves everything.
+ */
+export interface WriteReach {
+  agency: string;
+  users: Set<string>;
+  all: boolean;
+}
+
+export interface WriteOptions {
+  attempts?: number;
+  /** Filled by the work as it writes; read once the transaction has ended. */
+  reach?: WriteReach;
+  /**
+   * The write counter that counts this transaction once it has ended (services/read-cache.ts):
+   * the unit of work tags the transaction's statements with it (`COUNTED_BY` on knex's client of
+   * the transaction), so that the counter does not also count them one by one.
+   */
+  countedBy?: object;
+}
+
+/** Where a knex transaction's client carries `WriteOptions.countedBy`. */
+export const COUNTED_BY: unique symbol = Symbol('eoffice-kpi.countedBy');
+
+/**
  * The stores and their transactions. `read` serves reads outside a transaction; `write` runs a
  * piece of work in ONE transaction with every store bound to it, begun the way the database
  * needs for a writer, and runs it again when the database reports a passing conflict (busy,
@@ -52,7 +79,7 @@ export interface Stores {
  */
 export interface UnitOfWork {
   readonly read: Stores;
-  write<T>(work: (stores: Stores) => Promise<T>, opts?: { attempts?: number }): Promise<T>;
+  write<T>(work: (stores: Stores) => Promise<T>, opts?: WriteOptions): Promise<T>;
   /** Whether the database is reachable. */
   ping(): Promise<void>;
 }

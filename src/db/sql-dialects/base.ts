@@ -27,8 +27,11 @@ export abstract class BaseDialect implements SqlDialect {
     for (const row of (await query) as Record<string, unknown>[]) each(row);
   }
 
-  writeTransaction<T>(knex: Knex, work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
-    return knex.transaction(work);
+  writeTransaction<T>(knex: Knex, work: (trx: Knex.Transaction) => Promise<T>, begun?: (trx: Knex.Transaction) => void): Promise<T> {
+    return knex.transaction((trx) => {
+      begun?.(trx);
+      return work(trx);
+    });
   }
 
   lockedFirst(trx: Knex.Transaction, table: string, where: Record<string, unknown>, columns: string[], _mode: 'update' | 'share' = 'update'): Promise<Record<string, unknown> | undefined> {

@@ -41,8 +41,11 @@ export interface SqlDialect {
   eachRow(db: Knex | Knex.Transaction, query: Knex.QueryBuilder, each: (row: Record<string, unknown>) => void): Promise<void>;
   /** Whether an error is a passing conflict (deadlock, busy, serialization) worth retrying the transaction for. */
   isRetryable(e: unknown): boolean;
-  /** A transaction that will write: whatever the dialect needs so that two writers wait for each other instead of failing. */
-  writeTransaction<T>(knex: Knex, work: (trx: Knex.Transaction) => Promise<T>): Promise<T>;
+  /**
+   * A transaction that will write: whatever the dialect needs so that two writers wait for each
+   * other instead of failing. `begun` sees the transaction before any statement of it runs.
+   */
+  writeTransaction<T>(knex: Knex, work: (trx: Knex.Transaction) => Promise<T>, begun?: (trx: Knex.Transaction) => void): Promise<T>;
   /**
    * Reads one row and holds it locked until the transaction ends: a second transaction
    * asking for the same row waits, then reads what the first committed. `share` lets other

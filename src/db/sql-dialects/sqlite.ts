@@ -27,8 +27,9 @@ export class SqliteDialect extends OnConflictDialect {
    * on busy_timeout and then reads what the first committed. This works on any knex instance,
    * a host's own included, where a custom `BEGIN IMMEDIATE` client would not.
    */
-  override writeTransaction<T>(knex: Knex, work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
+  override writeTransaction<T>(knex: Knex, work: (trx: Knex.Transaction) => Promise<T>, begun?: (trx: Knex.Transaction) => void): Promise<T> {
     return knex.transaction(async (trx) => {
+      begun?.(trx);
       await trx.raw('update kpi_agencies set code = code where 1 = 0');
       return work(trx);
     });
