@@ -3,7 +3,7 @@ import { entryMinutes, type DayKey, type NewEntry, type SubjectRef } from '../do
 import { localDay } from '../domain/time';
 import { deriveEntry } from '../rules/derive';
 import { matchRule, planEvent, ruleCoefficient, type EventEffects, type PlannerEvent } from '../rules/planner';
-import { subjectKey, type AssignmentStatus, type NewMark, type StoredWorkItem, type Stores, type SubjectFacts } from '../stores';
+import { subjectKey, type AssignmentStatus, type NewMark, type StoredWorkItem, type Stores, type SubjectFacts, type WriteReach } from '../stores';
 import { catalogueOn, itemOn, type AgencyContext } from '../services/agency-service';
 import { rederive } from '../services/rederive';
 
@@ -16,16 +16,22 @@ export interface LiveEvent { event: KpiEvent; effects: EventEffects }
 /**
  * Writes what new events cause, set-based: a few statements per chunk, not per event, in the
  * caller's transaction. Facts (marks) are stored as such, so that whatever order events
- * arrive in, the state derived from them is the same.
+ * arrive in, the state derived from them is the same. `reach` is told whose scores they move:
+ * the officials whose entries, days or assignments they write; everyone (`all`) when they
+ * change the directory or cancel a subject for all its assignees.
  */
-export async function applyEffects(tx: Stores, ctx: AgencyContext, live: readonly LiveEvent[], now: Date): Promise<void> {
+export async function applyEffects(tx: Stores, ctx: AgencyContext, live: readonly LiveEvent[], now: Date, reach?: WriteReach): Promise<void> {
   const agency = ctx.agency.code;
   const tz = ctx.settings.timeZone;
   if (live.length === 0) return;
+  const moved = reach ?? { agency, users: new Set<string>(), all: false };
 
   // 1. Directory (rare): users and units, newest occurredAt wins whatever the arrival order.
   for (const p of live) {
-    for (const d of p.effects.directory) await upsertDirectory(tx, agency, d, new Date(p.event.occurredAt), tz);
+    for (const d of p.effects.directory) {
+      moved.all = true; // a unit's members, leaders and the quota's groups may all change
+      await upsertDirectory(tx, agency, d, new Date(p.event.occurredAt), tz);
+    }
   }
 
   // 2. Marks: fails, extensions, completions and cancellations.
@@ -41,7 +47,7 @@ export async function applyEffects(tx: Stores, ctx: AgencyContext, live: readonl
 
   // 3. Assignments (created in the state their already-stored marks give them).
   const hasAssignmentWork = live.some((p) => p.effects.assignments.length > 0 || p.effects.marks.some((m) => m.kind === 'completion'));
-  const assigned = hasAssignmentWork ? await applyAssignments(tx, ctx, live, now) : { subjects: new Map<string, SubjectRef>(), newTaskAssignees: [] };
+  const assigned = hasAssignmentWork ? await applyAssignments(tx, ctx, live, now, moved) : { subjects: new Map<string, SubjectRef>(), newTaskAssignees: [] };
 
   // 4. The facts that fails/delays are derived from, for every subject touched.
   const touched = new Map<string, SubjectRef>();
@@ -71,6 +77,8 @@ export async function applyEffects(tx: Stores, ctx: AgencyContext, live: readonl
 
   // 8. Last, the daily roll-ups: the new entries added to their days, the days of changed ones recomputed.
   await tx.journal.applyDays(agency, entries, changed);
+  for (const e of entries) moved.users.add(e.userId);
+  for (const k of changed) moved.users.add(k.userId);
 }
 
 /**
@@ -110,7 +118,7 @@ export async function buildEntries(tx: Stores, ctx: AgencyContext, live: readonl
   return entries;
 }
 
-async function applyAssignments(tx: Stores, ctx: AgencyContext, live: readonly LiveEvent[], now: Date): Promise<{ subjects: Map<string, SubjectRef>; newTaskAssignees: Array<{ subjectId: string; userId: string }> }> {
+async function applyAssignments(tx: Stores, ctx: AgencyContext, live: readonly LiveEvent[], now: Date, moved: WriteReach): Promise<{ subjects: Map<string, SubjectRef>; newTaskAssignees: Array<{ subjectId: string; userId: string }> }> {
   const subjects = new Map<string, SubjectRef>();
   const newTaskAssignees: Array<{ subjectId: string; userId: string }> = [];
   const agency = ctx.agency.code;
@@ -141,6 +149,8 @@ async function applyAssignments(tx: Stores, ctx: AgencyContext, live: readonly L
   for (const { event: e, effects } of live) {
     for (const a of effects.assignments) {
       if (a.op === 'cancel') {
+        if (a.userId === null) moved.all = true;
+        else moved.users.add(a.userId);
         await tx.assignments.cancel(agency, e.subject, a.userId, now);
         for (const [k, v] of existing) if (k.startsWith(`${e.subject.kind}\u0000${e.subject.id}\u0000`) && (a.userId === null || k.endsWith(`\u0000${a.userId}`))) v.status = 'cancelled';
         continue;
@@ -152,6 +162,7 @@ async function applyAssignments(tx: Stores, ctx: AgencyContext, live: readonly L
       };
       const k = key(e.subject.kind, e.subject.id, a.userId);
       const prev = existing.get(k);
+      moved.users.add(a.userId);
       if (prev) {
         // A cancelled or completed assignment keeps that state when the assignment is re-sent.
         await tx.assignments.update(prev.id, fields);
@@ -167,6 +178,7 @@ async function applyAssignments(tx: Stores, ctx: AgencyContext, live: readonly L
       if (m.kind !== 'completion') continue;
       const prev = existing.get(key(e.subject.kind, e.subject.id, m.userId ?? e.actor.id));
       if (prev && prev.status === 'open') {
+        moved.users.add(m.userId ?? e.actor.id);
         await tx.assignments.setStatus(prev.id, 'completed', now);
         prev.status = 'completed';
       }

@@ -1,7 +1,7 @@
 import type { KpiEvent, RejectedEvent, WebhookResponse } from '../contract/events';
 import { validateEvent } from '../contract/event-validator';
 import { isKpiError, NotFoundError, UnavailableError } from '../domain/errors';
-import type { EventTypeSummary, IntakeSource, NewEvent, Stores, UnitOfWork } from '../stores';
+import type { EventTypeSummary, IntakeSource, NewEvent, Stores, UnitOfWork, WriteReach } from '../stores';
 import type { AgencyContext, AgencyService } from '../services/agency-service';
 import { applyEffects } from './apply-effects';
 import { live, planItems, type Item, type Planned } from './plan-events';
@@ -132,12 +132,12 @@ export class IntakeService {
         const v = validateEvent(event);
         return { index, event, known: v.ok ? v.known : false, payload: r.payload };
       });
-      const planned = await this.transaction(agency, async (tx, ctx) => {
+      const planned = await this.transaction(agency, async (tx, ctx, reach) => {
         const p = await planItems(tx, ctx, items);
         // Only events still failed are taken: a replay running twice does the work once.
         const taken: Planned[] = [];
         for (const x of p) if (await tx.events.settleFailed(agency, x.item.event.id, x.status, x.error)) taken.push(x);
-        await applyEffects(tx, ctx, live(taken), this.clock());
+        await applyEffects(tx, ctx, live(taken), this.clock(), reach);
         return taken;
       });
       for (const x of planned) out.push({ id: x.item.event.id, status: x.status, error: x.error });
@@ -159,11 +159,16 @@ export class IntakeService {
     return ids.length === 0 ? [] : this.replay(agency, ids);
   }
 
-  /** One write transaction of an agency (retried by the unit of work on passing conflicts); any database failure is a 503. */
-  private async transaction<T>(agency: string, work: (tx: Stores, ctx: AgencyContext) => Promise<T>): Promise<T> {
+  /**
+   * One write transaction of an agency (retried by the unit of work on passing conflicts); any
+   * database failure is a 503. Its work tells `reach` whose scores it moved (applyEffects): the
+   * events it stores move nobody's, and what else it writes here (a pull's watermark) neither.
+   */
+  private async transaction<T>(agency: string, work: (tx: Stores, ctx: AgencyContext, reach: WriteReach) => Promise<T>): Promise<T> {
     try {
       const ctx = await this.agencies.context(agency);
-      return await this.uow.write((tx) => work(tx, ctx));
+      const reach: WriteReach = { agency, users: new Set(), all: false };
+      return await this.uow.write((tx) => work(tx, ctx, reach), { reach });
     } catch (e) {
       throw this.unavailable(e, agency);
     }
@@ -194,9 +199,9 @@ export class IntakeService {
         unique.push(it);
       }
     }
-    const inserted = await this.transaction(agency, async (tx, ctx) => {
+    const inserted = await this.transaction(agency, async (tx, ctx, reach) => {
       const planned = await planItems(tx, ctx, unique);
-      return this.storePlanned(tx, ctx, planned, (it) => sourceOf.get(it)!);
+      return this.storePlanned(tx, ctx, reach, planned, (it) => sourceOf.get(it)!);
     });
     return group.map((s) => {
       const accepted = s.items.filter((it) => owner.get(it.event.id) === it && inserted.has(it.event.id)).length;
@@ -205,7 +210,7 @@ export class IntakeService {
   }
 
   /** Inserts the planned events that are new (and the broken ones kept as failed) and applies what the new ones cause; returns the ids inserted. */
-  private async storePlanned(tx: Stores, ctx: AgencyContext, planned: Planned[], sourceOf: (it: Item) => IntakeSource, broken: NewEvent[] = []): Promise<Set<string>> {
+  private async storePlanned(tx: Stores, ctx: AgencyContext, reach: WriteReach, planned: Planned[], sourceOf: (it: Item) => IntakeSource, broken: NewEvent[] = []): Promise<Set<string>> {
     const now = this.clock();
     const agency = ctx.agency.code;
     const rows: NewEvent[] = new Array(planned.length);
@@ -216,7 +221,7 @@ export class IntakeService {
     }
     for (const b of broken) rows.push({ ...b, receivedAt: now });
     const ids = await tx.events.insertNew(rows);
-    await applyEffects(tx, ctx, live(planned, ids), now);
+    await applyEffects(tx, ctx, live(planned, ids), now, reach);
     return ids;
   }
 
@@ -257,10 +262,10 @@ export class IntakeService {
         kept.push({ agency, eventId: id, type: typeof e.type === 'string' ? e.type.slice(0, 100) : '', actorId: typeof actor === 'string' && actor.length <= 200 ? actor : null, occurredAt: Number.isNaN(at.getTime()) ? new Date(0) : at, receivedAt: new Date(0), payload: JSON.stringify(r), status: 'failed', error: v.error, source: 'pull' });
       }
     }
-    return this.transaction(agency, async (tx, ctx) => {
+    return this.transaction(agency, async (tx, ctx, reach) => {
       const planned = await planItems(tx, ctx, items);
       for (const p of planned) if (p.status === 'ignored' && p.error === null) p.error = messages.unknownType(p.item.event.type);
-      const ids = await this.storePlanned(tx, ctx, planned, () => 'pull', kept);
+      const ids = await this.storePlanned(tx, ctx, reach, planned, () => 'pull', kept);
       await alongside(tx);
       const count = (status: string) => planned.filter((p) => p.status === status && ids.has(p.item.event.id)).length;
       const brokenIn = kept.filter((b) => ids.has(b.eventId)).length;

@@ -9,6 +9,7 @@ import type { Assessment, DisqualifiedGround, GroupScores, UnitOfWork } from '..
 import type { AgencyService } from './agency-service';
 import type { JournalService } from './journal-service';
 import { assertPeriodOpen } from './period-service';
+import { reachOf } from './read-cache';
 
 /**
  * The general criteria (tiêu chí chung, docs/hr.md `G`): 0..generalMax points per official
@@ -210,6 +211,9 @@ export class AssessmentService {
     if (general !== undefined) checkGeneral(general, max);
     const period = input.period.key;
     const now = this.clock();
+    // An assessment moves its official's score alone (their unit's leader's with it: the kept pool re-scores the unit).
+    const reach = reachOf(p.agency);
+    reach.users.add(target.id);
     const created = await this.uow.write(async (tx) => {
       await assertPeriodOpen(tx.periods, p.agency, period);
       const before = await tx.assessments.get(p.agency, target.id, period);
@@ -239,7 +243,7 @@ export class AssessmentService {
       }
       await tx.audit.record({ agency: p.agency, actor: p.userId, action: 'assessment.put', target: `assessment:${target.id}:${period}`, details: { userId: target.id, period, before: before ? prev : null, after: next, generalMax: max }, at: now });
       return !before;
-    });
+    }, { reach });
     const stored = await this.uow.read.assessments.get(p.agency, target.id, period);
     return { created, assessment: this.json(target, period, stored ?? undefined, max, true) };
   }

@@ -9,6 +9,7 @@ import type { StoredWorkItem, Stores, UnitOfWork } from '../stores';
 import type { AgencyService } from './agency-service';
 import type { JournalService } from './journal-service';
 import { assertDayOpen } from './period-service';
+import { reachOf } from './read-cache';
 import { rederive, rederiveEntry } from './rederive';
 
 /**
@@ -202,6 +203,7 @@ export class ReviewService {
     const status: EntryStatus = settings.manualEntriesNeedApproval || item.kind === 'rated' ? 'pending' : 'approved';
     const now = this.clock();
     const day = input.date!;
+    const reach = reachOf(p.agency);
     const id = await this.uow.write(async (tx) => {
       await assertDayOpen(tx.periods, p.agency, day);
       const newId = await tx.journal.insert(p.agency, {
@@ -212,9 +214,9 @@ export class ReviewService {
         reviewedBy: status === 'approved' ? 'system' : null, reviewedAt: status === 'approved' ? now : null, occurredAt: now, createdAt: now, updatedAt: now,
       });
       await audit(tx, p, 'journal.create', `journal:${newId}`, { userId: p.userId, day, workItemCode: item.code, quantity: input.quantity!, status, fromEvent: input.fromEvent ?? null }, now);
-      await tx.journal.refreshDays(p.agency, [{ userId: p.userId, day }]);
+      await tx.journal.refreshDays(p.agency, reach.days([{ userId: p.userId, day }]));
       return newId;
-    });
+    }, { reach });
     return this.json(p.agency, id);
   }
 
@@ -232,6 +234,7 @@ export class ReviewService {
       ? checkItem(await this.agencies.catalogueOn(p.agency, day), code, quantity)
       : { code, version: before.itemVersion, kind: before.itemKind, standardMinutes: before.standardMinutes };
     const now = this.clock();
+    const reach = reachOf(p.agency);
     await this.uow.write(async (tx) => {
       await assertDayOpen(tx.periods, p.agency, before.day);
       if (day !== before.day) await assertDayOpen(tx.periods, p.agency, day);
@@ -245,8 +248,8 @@ export class ReviewService {
         before: { day: before.day, work_item_code: before.workItemCode, quantity: before.quantity, note: before.note },
         after: { day, work_item_code: item.code, quantity, ...(input.note !== undefined ? { note: input.note } : {}) },
       }, now);
-      await tx.journal.refreshDays(p.agency, [{ userId: p.userId, day: before.day }, { userId: p.userId, day }]);
-    });
+      await tx.journal.refreshDays(p.agency, reach.days([{ userId: p.userId, day: before.day }, { userId: p.userId, day }]));
+    }, { reach });
     return this.json(p.agency, id);
   }
 
@@ -254,12 +257,13 @@ export class ReviewService {
   async remove(p: Principal, id: string): Promise<void> {
     const before = await this.ownPending(p, id);
     const now = this.clock();
+    const reach = reachOf(p.agency);
     await this.uow.write(async (tx) => {
       await assertDayOpen(tx.periods, p.agency, before.day);
       if (!(await tx.journal.deletePendingManual(p.agency, id))) throw new ConflictError(messages.changed, 'entry_changed');
       await audit(tx, p, 'journal.delete', `journal:${id}`, { entry: { user_id: before.userId, day: before.day, work_item_code: before.workItemCode, quantity: before.quantity, note: before.note } }, now);
-      await tx.journal.refreshDays(p.agency, [{ userId: before.userId, day: before.day }]);
-    });
+      await tx.journal.refreshDays(p.agency, reach.days([{ userId: before.userId, day: before.day }]));
+    }, { reach });
   }
 
   // ------------------------------------------------------------------ the leader's side
@@ -326,14 +330,15 @@ export class ReviewService {
     const owner = before.userId;
     const ownSubject = before.subjectKind === null || before.subjectId === null;
     const subject = ownSubject ? { kind: 'entry', id: before.id } : { kind: before.subjectKind!, id: before.subjectId! };
+    const reach = reachOf(p.agency);
     await this.uow.write(async (tx) => {
       await assertDayOpen(tx.periods, p.agency, before.day);
       await tx.assignments.insertMarks(p.agency, [{ subjectKind: subject.kind, subjectId: subject.id, userId: owner, kind: 'fail', excused, newDueAt: null, at: now, eventId: null }]);
       const changed = ownSubject ? await rederiveEntry(tx, p.agency, before.id, now) : await rederive(tx, p.agency, [subject], now);
       if (reason !== null) await tx.journal.update(p.agency, before.id, { reviewReason: reason, updatedAt: now });
       await audit(tx, p, 'journal.fail', `journal:${before.id}`, { userId: owner, subjectKind: subject.kind, subjectId: subject.id, excused, ...(reason !== null ? { reason } : {}) }, now);
-      await tx.journal.refreshDays(p.agency, changed);
-    });
+      await tx.journal.refreshDays(p.agency, reach.days(changed));
+    }, { reach });
     return this.json(p.agency, id);
   }
 
@@ -370,12 +375,13 @@ export class ReviewService {
 
   private async review(p: Principal, before: JournalEntry, from: EntryStatus[], action: string, patch: Omit<EntryPatch, 'updatedAt'>, details: Record<string, unknown>): Promise<JournalEntryJson> {
     const now = this.clock();
+    const reach = reachOf(p.agency);
     await this.uow.write(async (tx) => {
       await assertDayOpen(tx.periods, p.agency, before.day);
       await guardedUpdate(tx, p.agency, before.id, from, { ...patch, reviewedBy: p.userId, reviewedAt: now, updatedAt: now });
       await audit(tx, p, action, `journal:${before.id}`, { userId: before.userId, from: before.status, to: patch.status, ...details }, now);
-      await tx.journal.refreshDays(p.agency, [{ userId: before.userId, day: before.day }]);
-    });
+      await tx.journal.refreshDays(p.agency, reach.days([{ userId: before.userId, day: before.day }]));
+    }, { reach });
     return this.json(p.agency, before.id);
   }
 
