@@ -9,7 +9,7 @@ import { applyQuota, quotaPools, scoreUnitDetailed, scoreUnitNumbers, scoreYear,
 import type { ScoringProfile } from '../scoring/profiles';
 import type { AgencyService } from './agency-service';
 import type { JournalService } from './journal-service';
-import { keptReads, type KeptReadsDeps, type ReadCache } from './read-cache';
+import { KEPT_READ_TTL_MS, keptReads, type KeptReadsDeps, type ReadCache, type WriteGenerations } from './read-cache';
 
 /**
  * With `generations`, computed scores are kept until the next write transaction of the process
@@ -45,7 +45,15 @@ interface ComputeOptions {
   wholePeriod?: boolean;
   /** Scores that only rank others (the quota pool, never shown): the days over the cap are not read, so their capWarnings are empty. */
   rankOnly?: boolean;
+  /** Score these officials, as they are in the directory (whole units: a leader's score needs the unit's). */
+  only?: readonly DirectoryUser[];
 }
+
+/** A kept quota pool: up to date with write count `gen`; `whole.at` is when it was last read whole (ms; +∞ while being read). */
+interface KeptPool { gen: number; whole: { at: number }; value: Promise<ScoreCore[]> }
+
+/** How many quota pools are kept (agency, period, day and kind): the newest. */
+const POOLS_KEPT = 16;
 
 const messages = {
   future: (p: string) => `Kỳ ${p} chưa bắt đầu (period has not started)`,
@@ -67,6 +75,9 @@ export class ScoringService {
   private readonly clock: () => Date;
   private readonly cache: ReadCache<readonly ScoreCore[]> | null;
   private readonly states: ReadCache<{ status: 'open' | 'closed'; applyQuota: boolean }> | null;
+  private readonly generations: WriteGenerations | null;
+  private readonly ttlMs: number;
+  private readonly pools = new Map<string, KeptPool>();
 
   constructor(deps: ScoringServiceDeps) {
     this.uow = deps.uow;
@@ -75,6 +86,8 @@ export class ScoringService {
     this.clock = deps.clock ?? (() => new Date());
     this.cache = keptReads(deps, 256);
     this.states = keptReads(deps, 256);
+    this.generations = deps.generations ?? null;
+    this.ttlMs = deps.cacheTtlMs ?? KEPT_READ_TTL_MS;
   }
 
   /**
@@ -84,7 +97,7 @@ export class ScoringService {
    * own array.
    */
   private async cached<T extends ScoreCore>(kind: string, agency: string, period: Period, opts: ComputeOptions, make: () => Promise<T[]>): Promise<T[]> {
-    // Whole-agency scores with their explanations are not kept (tens of MB at province scale); their numbers and the pool are.
+    // Whole-agency scores with their explanations are not kept (tens of MB at province scale); their numbers are (the pool: keptPool).
     const whole = kind === 'scores' && opts.filter?.userId === undefined && opts.filter?.unitId === undefined;
     if (this.cache === null || whole || opts.directory !== undefined || opts.general !== undefined) return make();
     const day = today((await this.agencies.context(agency)).settings.timeZone, this.clock());
@@ -100,12 +113,15 @@ export class ScoringService {
   /**
    * The quota pools that these officials were counted in, with each pool's numbers (a unit
    * board shows them). Under scope `agency` a pool spans the agency, so this scores the whole
-   * agency for the period (a closed period reads its snapshot); a year has no quota.
+   * agency for the period — the kept pool of an open period (keptPool), a closed period's
+   * snapshot; a year has no quota.
    */
   async poolsOf(agency: string, periodKey: string, userIds: readonly string[]): Promise<PoolSummary[]> {
     const period = parsePeriod(periodKey);
     if (period.kind === 'year' || userIds.length === 0) return [];
-    const [settings, profile, all] = await Promise.all([this.agencies.getSettings(agency), this.agencies.profile(agency), this.numbers(agency, period.key)]);
+    const open = this.cache !== null && (await this.periodStatus(agency, period.key)).status === 'open';
+    const numbers = open ? this.keptPool(agency, period, { provisional: true, wholePeriod: false }) : this.numbers(agency, period.key);
+    const [settings, profile, all] = await Promise.all([this.agencies.getSettings(agency), this.agencies.profile(agency), numbers]);
     const { pools, poolOf } = quotaPools(all, this.params(settings, profile));
     const keys = new Set(userIds.map((u) => poolOf.get(u)).filter((k): k is string => k !== undefined));
     return [...keys].map((k) => pools.get(k)!);
@@ -171,7 +187,9 @@ export class ScoringService {
     const filter = opts.filter ?? {};
     const read = this.uow.read;
     let users: readonly DirectoryUser[];
-    if (opts.wholeAgency === true) {
+    if (opts.only !== undefined) {
+      users = opts.only;
+    } else if (opts.wholeAgency === true) {
       users = opts.directory ?? await read.directory.users(agency);
     } else if (filter.userId !== undefined) {
       const me = await read.directory.user(agency, filter.userId);
@@ -190,7 +208,7 @@ export class ScoringService {
     const to = period.to < t || opts.wholePeriod === true ? period.to : t;
     users = users.filter((u) => (u.activeFrom === null || u.activeFrom <= period.to) && (u.activeTo === null || u.activeTo >= period.from));
     if (users.length === 0) return [];
-    const ids = opts.wholeAgency === true || (filter.userId === undefined && filter.unitId === undefined) ? undefined : users.map((u) => u.id);
+    const ids = opts.only === undefined && (opts.wholeAgency === true || (filter.userId === undefined && filter.unitId === undefined)) ? undefined : users.map((u) => u.id);
     const statuses: Array<'approved' | 'pending'> = opts.provisional ? ['approved', 'pending'] : ['approved'];
     const agg = { agency, from: period.from, to: period.to, statuses, capMinutes: params.capMinutes, clip: params.capPolicy === 'clip', failPenalty: params.profile.failPenalty, delayPenalty: params.profile.delayPenalty, ...(ids ? { userIds: ids } : {}), ...(opts.rankOnly ? { overDays: false } : {}) };
     const [{ totals, overDays }, assessments, assignments] = await Promise.all([
@@ -235,12 +253,10 @@ export class ScoringService {
       idx.forEach((i, k) => { scored[i] = out[k]!; });
     }
     const asked = inScope(filter);
-    if (ids !== undefined && params.quotaScope !== 'unit' && scored.some((s) => s.classification === 'HTXSNV' && asked(s))) {
+    if (ids !== undefined && opts.rankOnly !== true && params.quotaScope !== 'unit' && scored.some((s) => s.classification === 'HTXSNV' && asked(s))) {
       if (this.cache === null || opts.general !== undefined) return this.computeWith(agency, period, { ...opts, wholeAgency: true }, engine);
       // The pool's scores, kept: the asked unit's, just computed, in place of theirs (the same numbers), and the quota over all.
-      // Only their numbers rank the asked ones: the days over the cap are left out of the read.
-      const pool = await this.cached('pool', agency, period, { provisional: opts.provisional, wholeAgency: true, ...(opts.wholePeriod ? { wholePeriod: true } : {}) },
-        () => this.computeWith(agency, period, { provisional: opts.provisional, wholeAgency: true, rankOnly: true, ...(opts.wholePeriod ? { wholePeriod: true } : {}) }, (inputs, p) => scoreUnitNumbers(inputs, p, period.key)));
+      const pool = await this.keptPool(agency, period, { provisional: opts.provisional, wholePeriod: opts.wholePeriod === true });
       const fresh = new Map(scored.map((s) => [s.userId, s]));
       const merged = pool.map((s) => fresh.get(s.userId) ?? (s as T));
       const inPool = new Set(pool.map((s) => s.userId));
@@ -249,6 +265,62 @@ export class ScoringService {
     }
     const withQuota = applyQuota(scored, params, { applyQuota: opts.applyQuota ?? false });
     return withQuota.filter(asked);
+  }
+
+  /**
+   * The numbers of the agency's quota pool (every official of the agency), kept. Only their
+   * numbers rank the asked ones: the days over the cap are left out of the read. Kept until
+   * `cacheTtlMs` (other processes' writes) after it was read whole; a write of this process that
+   * said whose scores it moved (WriteGenerations.movedSince: an event taken) re-scores only
+   * those officials' units, and any other write ends it.
+   */
+  private async keptPool(agency: string, period: Period, o: { provisional: boolean; wholePeriod: boolean }): Promise<ScoreCore[]> {
+    const gens = this.generations!;
+    const read = (): Promise<ScoreCore[]> => this.computeWith(agency, period, { provisional: o.provisional, wholeAgency: true, rankOnly: true, ...(o.wholePeriod ? { wholePeriod: true } : {}) }, (inputs, p) => scoreUnitNumbers(inputs, p, period.key));
+    const day = today((await this.agencies.context(agency)).settings.timeZone, this.clock());
+    const key = JSON.stringify([agency, period.key, day, o.provisional, o.wholePeriod]);
+    const gen = gens.current;
+    const now = Date.now();
+    const kept = this.pools.get(key);
+    let entry: KeptPool;
+    const fresh = kept !== undefined && now - kept.whole.at < this.ttlMs;
+    if (fresh && kept.gen === gen) {
+      entry = kept;
+    } else {
+      const moved = fresh ? gens.movedSince(kept.gen) : null;
+      if (fresh && moved !== null) {
+        const users = moved.get(agency);
+        entry = { gen, whole: kept.whole, value: users === undefined ? kept.value : kept.value.then((old) => this.repool(agency, period, o, old, users, read)) };
+      } else {
+        const whole = { at: Number.POSITIVE_INFINITY };
+        entry = { gen, whole, value: read() };
+        // Its age counts from when it was read (a slow read is not born old).
+        entry.value.then(() => { whole.at = Date.now(); }, () => undefined);
+      }
+      this.pools.delete(key);
+      this.pools.set(key, entry);
+      while (this.pools.size > POOLS_KEPT) this.pools.delete(this.pools.keys().next().value as string);
+      entry.value.catch(() => { if (this.pools.get(key) === entry) this.pools.delete(key); });
+    }
+    return (await entry.value).slice();
+  }
+
+  /**
+   * A kept pool with these officials' units scored again (a leader's score is their unit's mean);
+   * read whole when that is most of it, or an official without a unit is among them.
+   */
+  private async repool(agency: string, period: Period, o: { provisional: boolean; wholePeriod: boolean }, old: readonly ScoreCore[], moved: ReadonlySet<string>, readWhole: () => Promise<ScoreCore[]>): Promise<ScoreCore[]> {
+    const units = new Set<string>();
+    const directory = this.uow.read.directory;
+    for (const s of old) if (moved.has(s.userId)) units.add(s.unitId ?? '');
+    for (const u of await directory.users(agency, { userIds: [...moved] })) units.add(u.unitId ?? '');
+    if (units.has('') || units.size > 32) return readWhole();
+    const members = (await Promise.all([...units].map((unitId) => directory.users(agency, { unitId })))).flat();
+    if (members.length * 4 > old.length) return readWhole();
+    const fresh = await this.computeWith(agency, period, { provisional: o.provisional, rankOnly: true, only: members, ...(o.wholePeriod ? { wholePeriod: true } : {}) }, (inputs, p) => scoreUnitNumbers(inputs, p, period.key));
+    const out = old.filter((s) => !moved.has(s.userId) && !units.has(s.unitId ?? ''));
+    out.push(...fresh);
+    return out;
   }
 
   private async yearScores(agency: string, year: Period, filter: ScopeFilter): Promise<Score[]> {
