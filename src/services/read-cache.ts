@@ -37,14 +37,17 @@ export function reachOf(agency: string): WriteReach & { days<K extends { userId:
 
 /** How many write transactions' reaches are remembered: a kept pool older than that is read again whole. */
 const REACHES_KEPT = 1000;
+/** The most officials one write's reach is remembered with (1,000 of them at most: memory stays bounded). */
+const REACH_USERS_KEPT = 256;
 
 /**
- * What moved since a cached read was made (docs/admin.md, "Caches"). Every change that can move
- * a score — an entry added, changed, reviewed or withdrawn, an assessment, settings, catalogue or
- * rules, a period closed or reopened, the directory — is written in a `UnitOfWork.write`
- * transaction; `watch` counts those transactions, after each one ends (committed or not), so that
- * a read begun before the change is never served after it. Writes made by another process are
- * not seen: there, `ttlMs` bounds how long a cached read may lag behind them.
+ * What moved since a cached read was made (docs/integrators.md, "Running several instances").
+ * Every change that can move a score — an entry added, changed, reviewed or withdrawn, an
+ * assessment, settings, catalogue or rules, a period closed or reopened, the directory — is
+ * written in a `UnitOfWork.write` transaction; `watch` counts those transactions, after each one
+ * ends (committed or not), so that a read begun before the change is never served after it, and
+ * keeps whose scores each said it moved (`movedSince`). Writes made by another process are not
+ * seen: there, `ttlMs` bounds how long a cached read may lag behind them.
  */
 export class WriteGenerations {
   private static readonly byConnection = new WeakMap<object, WriteGenerations>();
@@ -100,7 +103,8 @@ export class WriteGenerations {
   /** One write ended; `reach`, when given, is all it moved (a change made outside `UnitOfWork.write` gives none). */
   bump(reach?: WriteReach): void {
     this.n += 1;
-    this.reaches.push(reach && !reach.all ? { agency: reach.agency, users: new Set(reach.users), all: false } : null);
+    // A reach of many officials is remembered as "anything": the pool would be read whole for it anyway.
+    this.reaches.push(reach && !reach.all && reach.users.size <= REACH_USERS_KEPT ? { agency: reach.agency, users: new Set(reach.users), all: false } : null);
     if (this.reaches.length > REACHES_KEPT) this.reaches.splice(0, this.reaches.length - REACHES_KEPT);
   }
 

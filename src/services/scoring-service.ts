@@ -281,14 +281,15 @@ export class ScoringService {
     const key = JSON.stringify([agency, period.key, day, o.provisional, o.wholePeriod]);
     const gen = gens.current;
     const now = Date.now();
+    // Pools past their time are let go (a province's is tens of MB).
+    for (const [k, v] of this.pools) if (now - v.whole.at >= this.ttlMs) this.pools.delete(k);
     const kept = this.pools.get(key);
     let entry: KeptPool;
-    const fresh = kept !== undefined && now - kept.whole.at < this.ttlMs;
-    if (fresh && kept.gen === gen) {
+    if (kept !== undefined && kept.gen === gen) {
       entry = kept;
     } else {
-      const moved = fresh ? gens.movedSince(kept.gen) : null;
-      if (fresh && moved !== null) {
+      const moved = kept !== undefined ? gens.movedSince(kept.gen) : null;
+      if (kept !== undefined && moved !== null) {
         const users = moved.get(agency);
         entry = { gen, whole: kept.whole, value: users === undefined ? kept.value : kept.value.then((old) => this.repool(agency, period, o, old, users, read)) };
       } else {

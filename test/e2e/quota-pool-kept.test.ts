@@ -150,6 +150,21 @@ describe('e2e: the kept quota pool after a write (an event re-scores its officia
     expect(now.explanation).to.have.nested.property('quota.rank', 4);
   });
 
+  it('when the pool was read whole longer ago than the kept reads live (another process may have written), then it is read whole again', async () => {
+    const s = h.plugin.services;
+    const short = new ScoringService({ uow: s.uow, agencies: s.agencies, journal: s.journal, clock: () => NOW, generations: WriteGenerations.of(h.knex), cacheTtlMs: 1000 });
+    await short.poolsOf(ag.code, '2026-03', ['s-3']);
+    totals.resetHistory();
+    await post([ev('doc-ttl-1', 'document.processed', 'b-04', '2026-03-09T10:00:00+07:00', { kind: 'document', id: 'VB-TTL-1', title: 'Công văn', docType: 'cong-van', urgency: 'thuong' }, { role: 'main' })]);
+    await short.poolsOf(ag.code, '2026-03', ['s-3']);
+    expect(reads(), 'within its time: b-04\'s unit').to.deep.equal([OFFICIALS.filter((o) => o.unit === 'k-big').map((o) => o.id).sort()]);
+    await new Promise((r) => setTimeout(r, 1100));
+    totals.resetHistory();
+    const late = await short.poolsOf(ag.code, '2026-03', ['s-3']);
+    expect(reads(), 'past its time: the whole agency').to.deep.equal([null]);
+    expect(late).to.deep.equal(await uncached.poolsOf(ag.code, '2026-03', ['s-3']));
+  });
+
   it('when a write cannot say whose scores it moved (a directory event, a statement of its own), then the pool is read whole', async () => {
     const gens = WriteGenerations.of(h.knex);
     let since = gens.current;

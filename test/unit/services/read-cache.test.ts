@@ -130,6 +130,18 @@ describe('ReadCache and WriteGenerations', () => {
     expect(gens.movedSince(g0 + 1)).to.deep.equal(new Map([['ag-a', new Set(['u-0', 'u-1', 'u-2'])]]));
   });
 
+  it('when one write names more than 256 officials, then it is remembered as moving anything', async () => {
+    const gens = new WriteGenerations();
+    const uow = gens.watch(fakeUow());
+    const names = (n: number) => new Set(Array.from({ length: n }, (_, i) => `u-${i}`));
+    let g = gens.current;
+    await uow.write(async () => undefined, { reach: { agency: 'ag-a', users: names(256), all: false } });
+    expect(gens.movedSince(g)?.get('ag-a')?.size).to.equal(256);
+    g = gens.current;
+    await uow.write(async () => undefined, { reach: { agency: 'ag-a', users: names(257), all: false } });
+    expect(gens.movedSince(g)).to.equal(null);
+  });
+
   it('when a statement runs in a transaction this counter counts, then it is left to the transaction; writing a token id, a form use or a lease moves nothing', () => {
     const db = new EventEmitter();
     const gens = WriteGenerations.of(db as never);
