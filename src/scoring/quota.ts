@@ -96,21 +96,25 @@ export function quotaPools(scores: readonly ScoreCore[], params: Pick<ScoringPar
   return { pools, poolOf: ofUser };
 }
 
+/** Scores whose unbuilt explanation was given a quota line by applyQuota. */
+const withQuotaLine = new WeakSet<object>();
+
+/** A pool's numbers as applyQuota counts them, shared by its candidates' quota lines. */
+interface PoolCount { pool: QuotaPool; eligible: number; limit: number; candidates: number }
+
 /**
  * The excellence quota, per pool and period (`params.quotaScope`, `params.quotaGroups`; scope
  * `agency` by default): candidates (rounded S ≥ excellent, class HTXSNV) are ranked; the first
  * floor(quotaRatio × number of the pool rated good or better) keep HTXSNV, the rest get
  * `overQuota: true`; with `{ applyQuota: true }` they become HTTNV. Scope `agency` needs the
  * whole agency's scores of the period (a part would be a smaller pool). Returns new scores in
- * the input order. Idempotent.
+ * the input order; with `keep`, only those it keeps (the same as filtering the result, without
+ * building the others: one official ranked among a province). Idempotent.
  */
-/** Scores whose unbuilt explanation was given a quota line by applyQuota. */
-const withQuotaLine = new WeakSet<object>();
-
 export function applyQuota<T extends ScoreCore & { explanation?: Explanation }>(
   scores: readonly T[],
   params: Pick<ScoringParams, 'profile' | 'quotaScope' | 'quotaGroups'>,
-  options: { applyQuota?: boolean } = {},
+  options: { applyQuota?: boolean; keep?: (s: T) => boolean } = {},
 ): T[] {
   const profile = validateProfile(params.profile);
   const th = profile.thresholds;
@@ -123,39 +127,51 @@ export function applyQuota<T extends ScoreCore & { explanation?: Explanation }>(
     if (g) g.idx.push(i);
     else groups.set(key, { pool, idx: [i] });
   });
-  const quotaOf = new Map<number, { info: QuotaInfo | null; cls: Classification | null; over: boolean }>();
+  // Per score (by index): its class before the quota, and, for a candidate, its rank (1 = first) in its pool.
+  const cls = new Array<Classification | null>(scores.length);
+  const rank = new Int32Array(scores.length);
+  const countOf = new Array<PoolCount | undefined>(scores.length);
   for (const { pool: where, idx } of groups.values()) {
     const pool: QuotaPool = { ...where, members: idx.length };
     const base = idx.map((i) => preQuotaClass(scores[i]!, th));
     const eligible = base.filter((c) => c === 'HTXSNV' || c === 'HTTNV').length;
     const limit = quotaLimit(profile.quotaRatio, eligible);
     const candidates = idx.filter((_, j) => base[j] === 'HTXSNV').sort((a, b) => compareCandidates(scores[a]!, scores[b]!));
-    idx.forEach((i, j) => quotaOf.set(i, { info: null, cls: base[j] ?? null, over: false }));
-    candidates.forEach((i, rank) => {
-      const over = rank >= limit;
-      quotaOf.set(i, {
-        info: { pool, eligible, limit, candidates: candidates.length, rank: rank + 1, overQuota: over, applied: apply && over },
-        cls: over && apply ? 'HTTNV' : 'HTXSNV',
-        over,
-      });
+    const count: PoolCount = { pool, eligible, limit, candidates: candidates.length };
+    idx.forEach((i, j) => { cls[i] = base[j] ?? null; });
+    candidates.forEach((i, r) => {
+      rank[i] = r + 1;
+      countOf[i] = count;
+      if (r >= limit && apply) cls[i] = 'HTTNV';
     });
   }
-  return scores.map((s, i) => {
-    const q = quotaOf.get(i) as { info: QuotaInfo | null; cls: Classification | null; over: boolean };
-    // Most officials are no quota candidate and stay as they were: keep them (no copy).
-    // An explanation not built yet (lazy-explanation.ts) stays unbuilt; it holds a quota only when made here.
-    const build = pendingExplanation(s);
-    const hadQuota = build ? withQuotaLine.has(s) : (s.explanation as { quota?: QuotaInfo | null } | undefined)?.quota != null;
-    if (q.info === null && !hadQuota && q.cls === s.classification && q.over === s.overQuota) return s;
-    if (build) {
-      const withQuota = (): Explanation => ({ ...build(), classification: q.cls, overQuota: q.over, quota: q.info } as Explanation);
-      const out = withLazyExplanation({ ...fieldsWithoutExplanation(s), classification: q.cls, overQuota: q.over }, withQuota);
-      if (q.info !== null) withQuotaLine.add(out);
-      return out as unknown as T;
-    }
-    if (s.explanation === undefined) return { ...s, classification: q.cls, overQuota: q.over };
-    const explanation = { ...s.explanation, classification: q.cls, overQuota: q.over, quota: q.info } as Explanation;
-    return { ...s, classification: q.cls, overQuota: q.over, explanation };
-  });
+  const out: T[] = [];
+  for (let i = 0; i < scores.length; i++) {
+    const s = scores[i]!;
+    if (options.keep !== undefined && !options.keep(s)) continue;
+    const c = countOf[i];
+    const over = c !== undefined && rank[i]! > c.limit;
+    const info: QuotaInfo | null = c === undefined ? null : { pool: c.pool, eligible: c.eligible, limit: c.limit, candidates: c.candidates, rank: rank[i]!, overQuota: over, applied: apply && over };
+    out.push(withQuota(s, info, cls[i] ?? null, over));
+  }
+  return out;
+}
+
+/** A score with its quota: the same object when nothing changes, else a copy (an unbuilt explanation stays unbuilt). */
+function withQuota<T extends ScoreCore & { explanation?: Explanation }>(s: T, info: QuotaInfo | null, cls: Classification | null, over: boolean): T {
+  // Most officials are no quota candidate and stay as they were: keep them (no copy).
+  // An explanation not built yet (lazy-explanation.ts) stays unbuilt; it holds a quota only when made here.
+  const build = pendingExplanation(s);
+  const hadQuota = build ? withQuotaLine.has(s) : (s.explanation as { quota?: QuotaInfo | null } | undefined)?.quota != null;
+  if (info === null && !hadQuota && cls === s.classification && over === s.overQuota) return s;
+  if (build) {
+    const withLine = (): Explanation => ({ ...build(), classification: cls, overQuota: over, quota: info } as Explanation);
+    const out = withLazyExplanation({ ...fieldsWithoutExplanation(s), classification: cls, overQuota: over }, withLine);
+    if (info !== null) withQuotaLine.add(out);
+    return out as unknown as T;
+  }
+  if (s.explanation === undefined) return { ...s, classification: cls, overQuota: over };
+  const explanation = { ...s.explanation, classification: cls, overQuota: over, quota: info } as Explanation;
+  return { ...s, classification: cls, overQuota: over, explanation };
 }
 

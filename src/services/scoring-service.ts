@@ -261,10 +261,9 @@ export class ScoringService {
       const merged = pool.map((s) => fresh.get(s.userId) ?? (s as T));
       const inPool = new Set(pool.map((s) => s.userId));
       for (const s of scored) if (!inPool.has(s.userId)) merged.push(s);
-      return applyQuota(merged, params, { applyQuota: opts.applyQuota ?? false }).filter(asked);
+      return applyQuota(merged, params, { applyQuota: opts.applyQuota ?? false, keep: asked });
     }
-    const withQuota = applyQuota(scored, params, { applyQuota: opts.applyQuota ?? false });
-    return withQuota.filter(asked);
+    return applyQuota(scored, params, { applyQuota: opts.applyQuota ?? false, keep: asked });
   }
 
   /**

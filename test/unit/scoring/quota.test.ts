@@ -135,6 +135,36 @@ describe('scoring/quota', () => {
       }
     });
 
+    it('when only some scores are kept (`keep`), then they are exactly those of the whole result, explanations and quota lines included', () => {
+      const groups: QuotaGroupDef[] = [{ id: 'cv', name: 'Chuyên viên', positions: ['Chuyên viên'] }];
+      const mixed = [...twoUnits(), official('ld-1', 'p-big', 22, { isLeader: true, position: 'Trưởng phòng' }), official('ld-2', 'p-small', 25, { isLeader: true, position: 'Trưởng phòng' })];
+      const keeps: Array<[string, (s: Score) => boolean]> = [
+        ['one official at the mark, over the quota', (s) => s.userId === 's-3'],
+        ['one official within it', (s) => s.userId === 'b-1'],
+        ['one good official', (s) => s.userId === 'b-05'],
+        ['one unit', (s) => s.unitId === 'p-small'],
+        ['everyone', () => true],
+        ['no one', () => false],
+      ];
+      for (const prm of [params(), params({ quotaScope: 'unit' }), params({ quotaGroups: groups })]) {
+        for (const apply of [false, true]) {
+          for (const [what, keep] of keeps) {
+            const scored = scoreUnit(mixed, prm, MARCH);
+            const whole = applyQuota(scored, prm, { applyQuota: apply }).filter(keep);
+            const kept = applyQuota(scoreUnit(mixed, prm, MARCH), prm, { applyQuota: apply, keep });
+            // JSON builds the explanations (they are lazy) and compares them with their quota lines.
+            expect(JSON.stringify(kept), `${what}, scope ${prm.quotaScope ?? 'agency'}, apply ${apply}`).to.equal(JSON.stringify(whole));
+            expect(kept.map((s) => explanationLines(s.explanation, 'vi')), what).to.deep.equal(whole.map((s) => explanationLines(s.explanation, 'vi')));
+          }
+        }
+      }
+      // The official asked for is ranked among everyone, not among the kept alone.
+      const one = applyQuota(scoreUnit(mixed, params(), MARCH), params(), { keep: (s) => s.userId === 's-3' });
+      expect(one).to.have.length(1);
+      expect(one[0]!.explanation.quota).to.deep.include({ eligible: 15, limit: 3, overQuota: true });
+      expect(one[0]!.explanation.quota!.pool).to.deep.include({ kind: 'non-leaders', members: 15 });
+    });
+
     it('when no scope is given, then the pool is the agency (the default setting)', () => {
       const scored = scoreUnit(twoUnits(), params(), MARCH);
       expect(applyQuota(scored, params()).map((s) => s.overQuota)).to.deep.equal(applyQuota(scored, params({ quotaScope: 'agency' })).map((s) => s.overQuota));
