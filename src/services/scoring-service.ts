@@ -307,7 +307,8 @@ export class ScoringService {
 
   /**
    * A kept pool with these officials' units scored again (a leader's score is their unit's mean);
-   * read whole when that is most of it, or an official without a unit is among them.
+   * read whole instead when they span more than 32 units or a quarter of the pool, or one of them
+   * has no unit (those without one are scored together, as one unit).
    */
   private async repool(agency: string, period: Period, o: { provisional: boolean; wholePeriod: boolean }, old: readonly ScoreCore[], moved: ReadonlySet<string>, readWhole: () => Promise<ScoreCore[]>): Promise<ScoreCore[]> {
     const units = new Set<string>();
