@@ -38,7 +38,7 @@ describe('e2e: the kept quota pool after a write (an event re-scores its officia
     expect(r.body.rejected).to.deep.equal([]);
     return r.body as { accepted: number; duplicates: number };
   };
-  /** s-3's quarter of March as the plugin answers it, and as a service that keeps nothing computes it. */
+  /** s-3's March as the plugin answers it, checked against a service that keeps nothing. */
   const asked = async () => {
     const kept = await h.plugin.services.scoring.scoresFor(s3(), { period: '2026-03' });
     const fresh = await uncached.scoresFor(s3(), { period: '2026-03' });
