@@ -16,15 +16,14 @@ export interface LiveEvent { event: KpiEvent; effects: EventEffects }
 /**
  * Writes what new events cause, set-based: a few statements per chunk, not per event, in the
  * caller's transaction. Facts (marks) are stored as such, so that whatever order events
- * arrive in, the state derived from them is the same. `reach` is told whose scores they move:
+ * arrive in, the state derived from them is the same. `moved` is told whose scores they move:
  * the officials whose entries, days or assignments they write; everyone (`all`) when they
  * change the directory or cancel a subject for all its assignees.
  */
-export async function applyEffects(tx: Stores, ctx: AgencyContext, live: readonly LiveEvent[], now: Date, reach?: WriteReach): Promise<void> {
+export async function applyEffects(tx: Stores, ctx: AgencyContext, live: readonly LiveEvent[], now: Date, moved: WriteReach): Promise<void> {
   const agency = ctx.agency.code;
   const tz = ctx.settings.timeZone;
   if (live.length === 0) return;
-  const moved = reach ?? { agency, users: new Set<string>(), all: false };
 
   // 1. Directory (rare): users and units, newest occurredAt wins whatever the arrival order.
   for (const p of live) {

@@ -3,6 +3,7 @@ import { validateEvent } from '../contract/event-validator';
 import { isKpiError, NotFoundError, UnavailableError } from '../domain/errors';
 import type { EventTypeSummary, IntakeSource, NewEvent, Stores, UnitOfWork, WriteReach } from '../stores';
 import type { AgencyContext, AgencyService } from '../services/agency-service';
+import { reachOf } from '../services/read-cache';
 import { applyEffects } from './apply-effects';
 import { live, planItems, type Item, type Planned } from './plan-events';
 import { GroupCommit, type Counts, type Slice } from './group-commit';
@@ -167,7 +168,7 @@ export class IntakeService {
   private async transaction<T>(agency: string, work: (tx: Stores, ctx: AgencyContext, reach: WriteReach) => Promise<T>): Promise<T> {
     try {
       const ctx = await this.agencies.context(agency);
-      const reach: WriteReach = { agency, users: new Set(), all: false };
+      const reach = reachOf(agency);
       return await this.uow.write((tx) => work(tx, ctx, reach), { reach });
     } catch (e) {
       throw this.unavailable(e, agency);

@@ -275,7 +275,6 @@ export class ScoringService {
    */
   private async keptPool(agency: string, period: Period, o: { provisional: boolean; wholePeriod: boolean }): Promise<ScoreCore[]> {
     const gens = this.generations!;
-    const read = (): Promise<ScoreCore[]> => this.computeWith(agency, period, { provisional: o.provisional, wholeAgency: true, rankOnly: true, ...(o.wholePeriod ? { wholePeriod: true } : {}) }, (inputs, p) => scoreUnitNumbers(inputs, p, period.key));
     const day = today((await this.agencies.context(agency)).settings.timeZone, this.clock());
     const key = JSON.stringify([agency, period.key, day, o.provisional, o.wholePeriod]);
     const gen = gens.current;
@@ -290,10 +289,10 @@ export class ScoringService {
       const moved = kept !== undefined ? gens.movedSince(kept.gen) : null;
       if (kept !== undefined && moved !== null) {
         const users = moved.get(agency);
-        entry = { gen, whole: kept.whole, value: users === undefined ? kept.value : kept.value.then((old) => this.repool(agency, period, o, old, users, read)) };
+        entry = { gen, whole: kept.whole, value: users === undefined ? kept.value : kept.value.then((old) => this.repool(agency, period, o, old, users)) };
       } else {
         const whole = { at: Number.POSITIVE_INFINITY };
-        entry = { gen, whole, value: read() };
+        entry = { gen, whole, value: this.poolNumbers(agency, period, o) };
         // Its age counts from when it was read (a slow read is not born old).
         entry.value.then(() => { whole.at = Date.now(); }, () => undefined);
       }
@@ -310,18 +309,24 @@ export class ScoringService {
    * read whole instead when they span more than 32 units or a quarter of the pool, or one of them
    * has no unit (those without one are scored together, as one unit).
    */
-  private async repool(agency: string, period: Period, o: { provisional: boolean; wholePeriod: boolean }, old: readonly ScoreCore[], moved: ReadonlySet<string>, readWhole: () => Promise<ScoreCore[]>): Promise<ScoreCore[]> {
+  private async repool(agency: string, period: Period, o: { provisional: boolean; wholePeriod: boolean }, old: readonly ScoreCore[], moved: ReadonlySet<string>): Promise<ScoreCore[]> {
     const units = new Set<string>();
     const directory = this.uow.read.directory;
     for (const s of old) if (moved.has(s.userId)) units.add(s.unitId ?? '');
     for (const u of await directory.users(agency, { userIds: [...moved] })) units.add(u.unitId ?? '');
-    if (units.has('') || units.size > 32) return readWhole();
+    if (units.has('') || units.size > 32) return this.poolNumbers(agency, period, o);
     const members = (await Promise.all([...units].map((unitId) => directory.users(agency, { unitId })))).flat();
-    if (members.length * 4 > old.length) return readWhole();
-    const fresh = await this.computeWith(agency, period, { provisional: o.provisional, rankOnly: true, only: members, ...(o.wholePeriod ? { wholePeriod: true } : {}) }, (inputs, p) => scoreUnitNumbers(inputs, p, period.key));
+    if (members.length * 4 > old.length) return this.poolNumbers(agency, period, o);
+    const fresh = await this.poolNumbers(agency, period, o, members);
     const out = old.filter((s) => !moved.has(s.userId) && !units.has(s.unitId ?? ''));
     out.push(...fresh);
     return out;
+  }
+
+  /** The pool's numbers (rank only: no days over the cap) of the whole agency, or of these officials. */
+  private poolNumbers(agency: string, period: Period, o: { provisional: boolean; wholePeriod: boolean }, only?: readonly DirectoryUser[]): Promise<ScoreCore[]> {
+    const who = only === undefined ? { wholeAgency: true } : { only };
+    return this.computeWith(agency, period, { provisional: o.provisional, rankOnly: true, ...who, ...(o.wholePeriod ? { wholePeriod: true } : {}) }, (inputs, p) => scoreUnitNumbers(inputs, p, period.key));
   }
 
   private async yearScores(agency: string, year: Period, filter: ScopeFilter): Promise<Score[]> {
